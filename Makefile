@@ -1,0 +1,43 @@
+# Every target bootstraps its own virtualenv from the committed lock file.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+DEMO_HOME ?= .ecrcost-demo
+
+.PHONY: install demo test lint format bench lock dagster clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ecrcost demo --home $(DEMO_HOME)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/inventory.py
+	$(BIN)/python bench/simulate.py
+
+# Deliberate upgrade of the pinned versions (needs `uv` on PATH).
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+dagster: $(STAMP)
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/$(DEMO_HOME)/dagster} $(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .ruff_cache

@@ -1,0 +1,19 @@
+"""Errors that the CLI turns into one line and an exit code (see DESIGN.md, Conventions)."""
+
+
+class EcrcostError(Exception):
+    """Base class: the message is one line that names the file / repository / field."""
+
+    exit_code = 1
+
+
+class UserError(EcrcostError):
+    """Bad input: a location, file, column, flag or policy the user must fix (exit 2)."""
+
+    exit_code = 2
+
+
+class PartialResult(EcrcostError):
+    """The work finished but some accounts, regions or repositories are missing (exit 3)."""
+
+    exit_code = 3

@@ -1,0 +1,174 @@
+"""The inventory snapshot: what `ecrcost inventory` collects, what the sample organisation
+writes, and the portable file (`--out` / `--from-snapshot`) an analyst without AWS access loads.
+
+File format: JSON (gzip-compressed when the name ends in `.gz`), UTF-8, times in ISO 8601 UTC:
+    {"format": "ecrcost-inventory", "version": 1, "taken_at": ..., "source": ...,
+     "manifests_read": bool, "repositories": [Repository...], "errors": [ScanError...]}
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import UserError
+
+FORMAT_NAME = "ecrcost-inventory"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Blob:
+    """A layer or config blob of an image manifest (known only when manifests were read)."""
+
+    digest: str
+    size_bytes: int
+    kind: str = "layer"  # layer | config
+    media_type: str | None = None
+
+
+@dataclass
+class Image:
+    digest: str
+    tags: list[str]
+    size_bytes: (
+        int | None
+    )  # DescribeImages imageSizeInBytes (compressed; manifest list: largest child)
+    pushed_at: datetime
+    last_pulled_at: datetime | None = None
+    manifest_media_type: str | None = None
+    artifact_media_type: str | None = None
+    subject_digest: str | None = None  # referrers (signatures, SBOMs) point at their subject
+    status: str = "ACTIVE"  # ACTIVE | ARCHIVED | ACTIVATING
+    archived_at: datetime | None = None
+    activated_at: datetime | None = None
+    blobs: list[Blob] | None = None  # None: manifest not read
+    child_digests: list[str] = field(default_factory=list)  # a manifest list's children
+
+
+@dataclass
+class Repository:
+    account_id: str
+    region: str
+    name: str
+    arn: str
+    uri: str | None = None
+    created_at: datetime | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    lifecycle_policy: str | None = None  # None: the repository has no policy
+    image_tag_mutability: str | None = None
+    images: list[Image] = field(default_factory=list)
+    complete: bool = True  # False when a call for this repository failed (see errors)
+
+
+@dataclass
+class ScanError:
+    account_id: str | None
+    region: str | None
+    repository_name: str | None
+    operation: str
+    error_code: str
+    message: str
+
+
+@dataclass
+class Snapshot:
+    taken_at: datetime
+    source: str  # "aws", "sample", or the file it was loaded from
+    manifests_read: bool = False
+    repositories: list[Repository] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+    def write(self, path: Path | str) -> Path:
+        """Write atomically (temp file + rename), so a crash never leaves half a snapshot."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, **asdict(self)}
+        data = json.dumps(doc, default=_json_default, separators=(",", ":")).encode()
+        if path.name.endswith(".gz"):
+            data = gzip.compress(data, mtime=0)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def read(cls, path: Path | str) -> Snapshot:
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            doc = json.loads(raw)
+        except (OSError, ValueError, EOFError) as exc:
+            raise UserError(f"{path}: not a readable inventory snapshot ({exc})") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
+            raise UserError(f"{path}: not an ecrcost inventory snapshot (no 'format' marker)")
+        if doc.get("version") != FORMAT_VERSION:
+            raise UserError(f"{path}: snapshot version {doc.get('version')} is not supported")
+        try:
+            return cls(
+                taken_at=_dt(doc["taken_at"]),
+                source=str(doc.get("source") or path),
+                manifests_read=bool(doc.get("manifests_read")),
+                repositories=[_repository(r) for r in doc["repositories"]],
+                errors=[ScanError(**e) for e in doc.get("errors", [])],
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UserError(f"{path}: snapshot field missing or invalid: {exc}") from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _dt(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _image(d: dict[str, Any]) -> Image:
+    blobs = d.get("blobs")
+    return Image(
+        digest=d["digest"],
+        tags=list(d.get("tags") or []),
+        size_bytes=d.get("size_bytes"),
+        pushed_at=_dt(d["pushed_at"]),
+        last_pulled_at=_dt(d.get("last_pulled_at")),
+        manifest_media_type=d.get("manifest_media_type"),
+        artifact_media_type=d.get("artifact_media_type"),
+        subject_digest=d.get("subject_digest"),
+        status=d.get("status") or "ACTIVE",
+        archived_at=_dt(d.get("archived_at")),
+        activated_at=_dt(d.get("activated_at")),
+        blobs=None if blobs is None else [Blob(**b) for b in blobs],
+        child_digests=list(d.get("child_digests") or []),
+    )
+
+
+def _repository(d: dict[str, Any]) -> Repository:
+    return Repository(
+        account_id=d["account_id"],
+        region=d["region"],
+        name=d["name"],
+        arn=d["arn"],
+        uri=d.get("uri"),
+        created_at=_dt(d.get("created_at")),
+        tags=dict(d.get("tags") or {}),
+        lifecycle_policy=d.get("lifecycle_policy"),
+        image_tag_mutability=d.get("image_tag_mutability"),
+        images=[_image(i) for i in d.get("images", [])],
+        complete=bool(d.get("complete", True)),
+    )

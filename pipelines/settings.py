@@ -1,0 +1,123 @@
+"""One settings object: defaults < ecrcost.toml < ECRCOST_* environment < CLI flags.
+
+Dagster resources and the CLI both call `load_settings`, so nothing is configured twice.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import UserError
+from pipelines.prices import PriceTable
+
+CONFIG_FILE_NAME = "ecrcost.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path(".ecrcost")
+    cur_location: str | None = None
+    cur_format: str = "auto"
+    aws_profile: str | None = None
+    regions: tuple[str, ...] = ()  # empty: the profile's region; ("all",): every enabled region
+    accounts: tuple[str, ...] = ()
+    role_name: str | None = None
+    external_id: str | None = None
+    max_concurrency: int = 8
+    prices: PriceTable = field(default_factory=PriceTable)
+    tag_keys: tuple[str, ...] = ("team",)
+    tag_aliases: dict[str, str] = field(default_factory=dict)  # raw key -> canonical key
+    tag_case_sensitive: bool = False
+    exemption_tag: str = "ecrcost:exempt"
+    exempt_repositories: tuple[str, ...] = ()
+    data_lag_days: int = 2
+    stale_days: int = 90
+    recent_pull_days: int = 30
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.home / "backups"
+
+
+_ENV_PREFIX = "ECRCOST_"
+_TUPLE_FIELDS = {"regions", "accounts", "tag_keys", "exempt_repositories"}
+_INT_FIELDS = {"max_concurrency", "data_lag_days", "stale_days", "recent_pull_days"}
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    try:
+        if name == "home":
+            return Path(value).expanduser()
+        if name in _TUPLE_FIELDS:
+            if isinstance(value, str):
+                return tuple(v.strip() for v in value.split(",") if v.strip())
+            return tuple(str(v) for v in value)
+        if name in _INT_FIELDS:
+            return int(value)
+        if name == "tag_case_sensitive":
+            return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
+        if name == "prices":
+            return value if isinstance(value, PriceTable) else PriceTable.from_mapping(value)
+        if name == "tag_aliases":
+            return {str(k): str(v) for k, v in dict(value).items()}
+        return None if value is None else str(value)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{source}: setting '{name}' is invalid: {exc}") from None
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{path}: cannot read settings: {exc}") from None
+    known = {f.name for f in fields(Settings)}
+    unknown = set(data) - known
+    if unknown:
+        raise UserError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+    return {k: _coerce(k, v, str(path)) for k, v in data.items()}
+
+
+def _from_env(env: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(Settings):
+        key = _ENV_PREFIX + f.name.upper()
+        if key in env and f.name not in {"prices", "tag_aliases"}:
+            out[f.name] = _coerce(f.name, env[key], key)
+    if env.get("ECRCOST_STORAGE_PRICE"):
+        out["prices"] = PriceTable.from_mapping(
+            {"storage_per_gb_month": env["ECRCOST_STORAGE_PRICE"]}
+        )
+    return out
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Settings from defaults, the config file, the environment, then `overrides` (CLI flags).
+
+    The config file is `config_file`, else `$ECRCOST_CONFIG`, else `./ecrcost.toml` if present.
+    Overrides whose value is None are ignored, so argparse namespaces can be passed as they are.
+    """
+    env = dict(os.environ if env is None else env)
+    path = config_file or (Path(env["ECRCOST_CONFIG"]) if env.get("ECRCOST_CONFIG") else None)
+    if path is None and Path(CONFIG_FILE_NAME).is_file():
+        path = Path(CONFIG_FILE_NAME)
+    values: dict[str, Any] = {}
+    if path is not None:
+        values.update(_from_file(path))
+    values.update(_from_env(env))
+    known = {f.name for f in fields(Settings)}
+    for key, value in (overrides or {}).items():
+        if key in known and value is not None:
+            values[key] = _coerce(key, value, f"--{key.replace('_', '-')}")
+    return replace(Settings(), **values)

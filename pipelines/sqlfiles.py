@@ -1,0 +1,51 @@
+"""The one loader for `sql/`: one statement per file, values bound as `$name` parameters.
+
+DuckDB binds parameters only on the last statement of a multi-statement string, so a file
+holding more than one statement would silently run the others unbound: we refuse it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+
+@cache
+def load_sql(name: str) -> str:
+    """Text of `sql/<name>.sql` (name like "staging/delete_cur_ecr_period")."""
+    path = SQL_DIR / f"{name}.sql"
+    text = path.read_text().strip()
+    body = text.rstrip(";").strip()
+    if ";" in _strip_comments_and_strings(body):
+        raise ValueError(f"{path}: holds more than one statement; keep one per file")
+    return body
+
+
+def _strip_comments_and_strings(sql: str) -> str:
+    out, i, n = [], 0, len(sql)
+    while i < n:
+        if sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j
+        elif sql[i] == "'":
+            j = i + 1
+            while j < n and not (sql[j] == "'" and not sql.startswith("''", j)):
+                j += 2 if sql.startswith("''", j) else 1
+            i = j + 1
+        else:
+            out.append(sql[i])
+            i += 1
+    return "".join(out)
+
+
+def run(con: Any, name: str, params: dict[str, Any] | None = None) -> Any:
+    """Execute `sql/<name>.sql` on a DuckDB connection with named parameters."""
+    return con.execute(load_sql(name), params or {})
+
+
+def names(folder: str) -> list[str]:
+    """The statement names in `sql/<folder>/`, sorted (schema files carry an order prefix)."""
+    return sorted(f"{folder}/{p.stem}" for p in (SQL_DIR / folder).glob("*.sql"))
