@@ -36,9 +36,8 @@ class Blob:
 class Image:
     digest: str
     tags: list[str]
-    size_bytes: (
-        int | None
-    )  # DescribeImages imageSizeInBytes (compressed; manifest list: largest child)
+    # imageSizeInBytes (compressed; for a manifest list, the largest child)
+    size_bytes: int | None
     pushed_at: datetime
     last_pulled_at: datetime | None = None
     manifest_media_type: str | None = None
