@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "pipelines.billing.cli",
     "pipelines.inventory.cli",
     "pipelines.lifecycle.cli",
+    "pipelines.actions.cli",
+    "pipelines.attribution.cli",
     "pipelines.orchestration.cli",
 )
 
