@@ -22,6 +22,8 @@ class Settings:
     home: Path = Path(".ecrcost")
     cur_location: str | None = None
     cur_format: str = "auto"
+    first_period: str = "2024-01"  # first monthly partition Dagster knows (YYYY-MM)
+    inventory_snapshot: str | None = None  # load this snapshot file instead of calling AWS
     aws_profile: str | None = None
     regions: tuple[str, ...] = ()  # empty: the profile's region; ("all",): every enabled region
     accounts: tuple[str, ...] = ()

@@ -42,7 +42,10 @@ def _strip_comments_and_strings(sql: str) -> str:
 
 
 def run(con: Any, name: str, params: dict[str, Any] | None = None) -> Any:
-    """Execute `sql/<name>.sql` on a DuckDB connection with named parameters."""
+    """Execute `sql/<name>.sql` on a DuckDB connection with named parameters.
+
+    DuckDB 2 refuses `con.sql(...)` while an earlier `execute` result is only partly fetched:
+    fetch results whole (`fetchall`), not with a lone `fetchone`."""
     return con.execute(load_sql(name), params or {})
 
 

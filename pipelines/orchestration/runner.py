@@ -1,0 +1,74 @@
+"""Materialize the pipeline in-process, the way `ecrcost run` and `ecrcost demo` do."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dagster as dg
+
+from pipelines.orchestration.partitions import billing_periods
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class RunOutcome:
+    periods: list[str]
+    success: bool
+    failed_checks: list[str]
+
+
+def _instance() -> dg.DagsterInstance:
+    # With DAGSTER_HOME the runs show in `dagster dev`; without it they stay in memory.
+    return (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
+
+
+def materialize_periods(resource: dg.ConfigurableResource, periods: Sequence[str]) -> RunOutcome:
+    """Runs, one after the other (one DuckDB writer), each over a contiguous range of periods."""
+    periods = sorted(set(periods))
+    known = billing_periods.get_partition_keys()
+    unknown = [p for p in periods if p not in known]
+    if unknown:
+        from pipelines.errors import UserError
+
+        raise UserError(
+            f"period(s) {', '.join(unknown)} are outside {known[0]}..{known[-1]} "
+            "(set first_period in ecrcost.toml for older months)"
+        )
+    blocks: list[list[str]] = []
+    for period in periods:
+        if blocks and known.index(period) == known.index(blocks[-1][-1]) + 1:
+            blocks[-1].append(period)
+        else:
+            blocks.append([period])
+    outcome = RunOutcome(periods=periods, success=True, failed_checks=[])
+    for block in blocks:
+        success, failed = _materialize_range(resource, block[0], block[-1])
+        outcome.success &= success
+        outcome.failed_checks += failed
+    return outcome
+
+
+def _materialize_range(resource: dg.ConfigurableResource, first: str, last: str):
+    from pipelines.definitions import ASSETS, CHECKS
+
+    tags = {
+        "dagster/asset_partition_range_start": first,
+        "dagster/asset_partition_range_end": last,
+    }
+    result = dg.materialize(
+        [a for a in ASSETS if isinstance(a, dg.AssetsDefinition)] + CHECKS,
+        instance=_instance(),
+        resources={"ecrcost": resource},
+        tags=tags,
+        run_config=QUIET_LOGS,
+        raise_on_error=False,
+    )
+    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    return result.success and not failed, failed
