@@ -1,0 +1,117 @@
+"""Dagster wiring: the schedule's partition, the restatement sensor, and a two-month run."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines import warehouse
+from pipelines.orchestration.jobs import billing_files_changed, monthly_schedule
+from pipelines.orchestration.resources import EcrcostResource
+from pipelines.orchestration.runner import materialize_periods
+
+
+@pytest.fixture(scope="module")
+def org(tmp_path_factory):
+    from pipelines.sample import generate
+
+    out = tmp_path_factory.mktemp("org")
+    summary = generate(out, seed=11, months=2, end="2026-09")
+    return out, summary
+
+
+def test_definitions_load_with_every_asset_and_check():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"ecr_inventory", "cur_ecr_lines", "ecr_cost_marts", "policy_actions"} <= keys
+    checks = {k.name for k in graph.asset_check_keys}
+    assert {"cur_ecr_lines_match_source", "ecr_cost_marts_reconcile"} <= checks
+
+
+def test_schedule_on_day_three_targets_the_month_that_just_closed():
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
+    )
+    requests = list(monthly_schedule.evaluate_tick(context).run_requests)
+    assert [r.partition_key for r in requests] == ["2026-10"]
+    assert monthly_schedule.cron_schedule == "0 6 3 * *"
+
+
+def _evaluate(sensor, cursor, resource):
+    with dg.build_sensor_context(
+        cursor=cursor, resources={"ecrcost": resource}, instance=dg.DagsterInstance.ephemeral()
+    ) as context:
+        data = sensor.evaluate_tick(context)
+        return data.run_requests, data.cursor
+
+
+def test_sensor_fires_on_a_changed_manifest_and_stays_quiet_otherwise(org, tmp_path):
+    out, summary = org
+    location = out / "cur-legacy-csv"
+    resource = EcrcostResource(home=str(tmp_path / "home"), cur_location=str(location))
+
+    first, cursor = _evaluate(billing_files_changed, None, resource)
+    assert sorted(r.partition_key for r in first) == sorted(summary.periods)
+
+    again, cursor2 = _evaluate(billing_files_changed, cursor, resource)
+    assert again == [] and json.loads(cursor2) == json.loads(cursor)
+
+    # AWS restates September: the month's manifest now names a new assembly.
+    manifest = next(location.rglob("20260901-20261001/*-Manifest.json"))
+    doc = json.loads(manifest.read_text())
+    doc["assemblyId"] = "restated-" + str(doc.get("assemblyId"))
+    manifest.write_text(json.dumps(doc))
+    changed, _ = _evaluate(billing_files_changed, cursor2, resource)
+    assert [r.partition_key for r in changed] == ["2026-09"]
+
+
+def test_materialize_two_months_through_dagster(org, tmp_path):
+    out, summary = org
+    home = tmp_path / "home"
+    resource = EcrcostResource(
+        home=str(home),
+        cur_location=str(out / "cur2"),
+        inventory_snapshot=str(out / "inventory" / "snapshot.json.gz"),
+    )
+    outcome = materialize_periods(resource, summary.periods)
+    assert outcome.success, outcome.failed_checks
+    con = warehouse.connect(home / "warehouse.duckdb", read_only=True)
+    try:
+        loaded = con.execute(
+            "SELECT billing_period, round(sum(unblended_cost), 2) FROM cur_ecr_lines "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        snapshots = con.execute("SELECT count(*) FROM ecr_snapshots").fetchall()[0][0]
+    finally:
+        con.close()
+    assert [p for p, _ in loaded] == sorted(summary.periods)
+    assert {p: c for p, c in loaded} == {
+        p: round(c, 2) for p, c in summary.ecr_cost_by_period.items()
+    }
+    assert snapshots == 1
+
+
+def test_run_rejects_a_period_outside_the_partitions(tmp_path):
+    from pipelines.errors import UserError
+
+    with pytest.raises(UserError, match="1999-01"):
+        materialize_periods(EcrcostResource(home=str(tmp_path)), ["1999-01"])
+
+
+@pytest.mark.skipif(os.environ.get("ECRCOST_SKIP_DEMO") == "1", reason="demo skipped on request")
+def test_demo_runs_end_to_end_and_prints_where_the_outputs_are(tmp_path, capsys):
+    from pipelines.cli import main
+
+    home = tmp_path / "demo"
+    assert main(["demo", "--home", str(home)]) == 0
+    printed = capsys.readouterr().out
+    assert "billing periods loaded:" in printed
+    assert str(home / "warehouse.duckdb") in printed
+    assert Path(home / "warehouse.duckdb").exists()
