@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "pipelines.lifecycle.cli",
     "pipelines.actions.cli",
     "pipelines.attribution.cli",
+    "pipelines.findings.cli",
+    "pipelines.reports.cli",
     "pipelines.orchestration.cli",
 )
 
