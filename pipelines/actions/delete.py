@@ -1,0 +1,216 @@
+"""`repos delete`: remove empty, stale or named repositories after a durable record of what is
+lost (images with digests, tags, sizes, push and pull times; the lifecycle policy; the
+repository's tags), each deletion logged as `repository_deleted` with its predicted savings.
+
+Candidates come from the latest inventory snapshot; just before deleting, the repository is
+read live and kept if it no longer qualifies (an image pushed or pulled since the snapshot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pipelines.actions import log
+from pipelines.actions.apply import (
+    Outcome,
+    RunResult,
+    client_for,
+    error_text,
+    read_live_policy,
+)
+from pipelines.actions.backup import BackupSet, new_backup_id
+from pipelines.actions.selection import Repo
+
+DELETE_KIND = "repository_delete"
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """Exactly one of: empty repositories, stale ones (no push or pull for `stale_days` before
+    the snapshot), or the user's globs (already applied by the selection)."""
+
+    empty: bool = False
+    stale_days: int | None = None
+
+    def describe(self) -> str:
+        if self.empty:
+            return "empty"
+        if self.stale_days is not None:
+            return f"no push or pull for {self.stale_days} days"
+        return "selected by name"
+
+
+def _naive_utc(t: datetime | None) -> datetime | None:
+    if t is None or t.tzinfo is None:
+        return t
+    return t.astimezone(UTC).replace(tzinfo=None)
+
+
+def stale_cutoff(repo: Repo, days: int) -> datetime:
+    # Measured from the snapshot, not from now: pulls after the snapshot are unknown to it.
+    return _naive_utc(repo.snapshot_taken_at) - timedelta(days=days)
+
+
+def qualifies(repo: Repo, criteria: Criteria) -> bool:
+    """Whether the snapshot says `repo` is a candidate."""
+    if criteria.empty:
+        return repo.image_count == 0
+    if criteria.stale_days is not None:
+        last = _naive_utc(repo.last_activity or repo.created_at)
+        return last is not None and last < stale_cutoff(repo, criteria.stale_days)
+    return True
+
+
+def candidates(repos: Sequence[Repo], criteria: Criteria) -> list[Repo]:
+    return [r for r in repos if qualifies(r, criteria)]
+
+
+def _live_images(client: Any, repo: Repo) -> list[dict[str, Any]]:
+    images: list[dict[str, Any]] = []
+    paginator = client.get_paginator("describe_images")
+    pages = paginator.paginate(
+        registryId=repo.account_id,
+        repositoryName=repo.repository_name,
+        filter={"imageStatus": "ANY"},  # archived images are lost too
+        PaginationConfig={"PageSize": 1000},
+    )
+    for page in pages:
+        images.extend(page.get("imageDetails", []))
+    return images
+
+
+def _image_record(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "image_digest": d["imageDigest"],
+        "image_tags": d.get("imageTags", []),
+        "size_bytes": d.get("imageSizeInBytes"),
+        "pushed_at": d.get("imagePushedAt"),
+        "last_pulled_at": d.get("lastRecordedPullTime"),
+        "manifest_media_type": d.get("imageManifestMediaType"),
+        "artifact_media_type": d.get("artifactMediaType"),
+        "image_status": d.get("imageStatus"),
+    }
+
+
+def _changed_since_snapshot(repo: Repo, criteria: Criteria, images: list[dict]) -> str | None:
+    if criteria.empty and images:
+        return f"kept: {len(images)} image(s) now, the snapshot said empty"
+    if criteria.stale_days is not None:
+        cutoff = stale_cutoff(repo, criteria.stale_days)
+        for d in images:
+            for field_name in ("imagePushedAt", "lastRecordedPullTime", "lastActivatedAt"):
+                t = _naive_utc(d.get(field_name))
+                if t is not None and t >= cutoff:
+                    return f"kept: {d['imageDigest']} {field_name} {t:%Y-%m-%d} is recent"
+    return None
+
+
+def delete_repositories(
+    con: Any,
+    access: Any,
+    settings: Any,
+    repos: Sequence[Repo],
+    criteria: Criteria,
+    *,
+    actor: str,
+    now: datetime | None = None,
+) -> RunResult:
+    """Delete `repos` (exempt ones skipped), each after a durable record of what it held."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    now = now or log.now_utc()
+    backup = BackupSet.create(
+        settings.backups_dir,
+        new_backup_id("delete", now),
+        DELETE_KIND,
+        created_at=now.isoformat(),
+        actor=actor,
+        criteria=criteria.describe(),
+        repositories=[list(r.key) for r in repos if r.exempt_reason is None],
+    )
+    result = RunResult(backup.backup_id)
+    clients: dict[tuple[str, str], Any] = {}
+    for repo in repos:
+        if repo.exempt_reason is not None:
+            result.outcomes.append(Outcome(*repo.key, "skipped", repo.exempt_reason))
+            continue
+        row = log.ActionRow(
+            action_id=log.action_id(backup.backup_id, log.REPOSITORY_DELETED, *repo.key),
+            action=log.REPOSITORY_DELETED,
+            status="backed_up",
+            acted_at=log.now_utc(),
+            actor=actor,
+            account_id=repo.account_id,
+            region=repo.region,
+            repository_name=repo.repository_name,
+            backup_id=backup.backup_id,
+            predicted_monthly_savings_usd=repo.monthly_cost(settings.prices),
+            predicted_freed_bytes=repo.standard_bytes + repo.archive_bytes,
+        )
+        step = "client"
+        try:
+            client = client_for(access, clients, repo.account_id, repo.region)
+            step = "DescribeImages"
+            images = _live_images(client, repo)
+            step = "ListTagsForResource"
+            tags = client.list_tags_for_resource(resourceArn=repo.repository_arn).get("tags", [])
+            step = "GetLifecyclePolicy"
+            policy = read_live_policy(client, repo.account_id, repo.repository_name)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "RepositoryNotFoundException":
+                result.outcomes.append(Outcome(*repo.key, "unchanged", "already deleted"))
+                continue
+            row.status, row.detail = "failed", f"{step}: {error_text(exc)}"
+            log.record(con, row)
+            result.outcomes.append(Outcome(*repo.key, "failed", row.detail))
+            continue
+        except BotoCoreError as exc:
+            row.status, row.detail = "failed", f"{step}: {error_text(exc)}"
+            log.record(con, row)
+            result.outcomes.append(Outcome(*repo.key, "failed", row.detail))
+            continue
+        kept = _changed_since_snapshot(repo, criteria, images)
+        if kept is not None:
+            result.outcomes.append(Outcome(*repo.key, "skipped", kept))
+            continue
+        backup.write_entry(
+            {
+                "account_id": repo.account_id,
+                "region": repo.region,
+                "repository_name": repo.repository_name,
+                "repository_arn": repo.repository_arn,
+                "created_at": repo.created_at,
+                "recorded_at": log.now_utc().isoformat(),
+                "had_policy": policy is not None,
+                "policy_text": policy,
+                "tags": {t["Key"]: t["Value"] for t in tags},
+                "images": [_image_record(d) for d in images],
+            }
+        )
+        row.old_policy = policy
+        row.detail = f"{len(images)} image(s) recorded in the backup"
+        log.record(con, row)
+        try:
+            client.delete_repository(
+                registryId=repo.account_id,
+                repositoryName=repo.repository_name,
+                force=bool(images),
+            )
+            row.status = "done"
+            result.outcomes.append(Outcome(*repo.key, "done", row.detail))
+        except client.exceptions.RepositoryNotFoundException:
+            row.status, row.detail = "done", "already deleted"
+            result.outcomes.append(Outcome(*repo.key, "done", row.detail))
+        except (ClientError, BotoCoreError) as exc:
+            row.status, row.detail = "failed", f"DeleteRepository: {error_text(exc)}"
+            result.outcomes.append(Outcome(*repo.key, "failed", row.detail))
+        row.acted_at = log.now_utc()
+        log.record(con, row)
+    if not result.failed:
+        backup.manifest["complete"] = True
+        backup.manifest["completed_at"] = log.now_utc().isoformat()
+        backup.save_manifest()
+    return result

@@ -1,0 +1,123 @@
+"""The least-privilege IAM policy for ecrcost, from the one list of AWS operations it calls.
+
+`OPERATIONS` is the single source: `policy_document` is built from it and the tests check
+that every operation the test suite saw the code call maps to an action the document allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MODES = ("read", "apply")
+
+
+@dataclass(frozen=True)
+class Operation:
+    service: str  # botocore service name
+    name: str  # API operation name, as botocore emits it
+    action: str  # IAM action
+    mode: str  # read | apply (apply mode allows read too)
+    statement: str  # Sid of the statement allowing it
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "ecr", "DescribeRepositories", "ecr:DescribeRepositories", "read", "ReadEcrInventory"
+    ),
+    Operation("ecr", "DescribeImages", "ecr:DescribeImages", "read", "ReadEcrInventory"),
+    Operation("ecr", "ListTagsForResource", "ecr:ListTagsForResource", "read", "ReadEcrInventory"),
+    Operation("ecr", "GetLifecyclePolicy", "ecr:GetLifecyclePolicy", "read", "ReadEcrInventory"),
+    Operation(
+        "ecr",
+        "BatchGetImage",
+        "ecr:BatchGetImage",
+        "read",
+        "OnlyForManifestsFlagReadsManifestsAndUpdatesPullTimes",
+    ),
+    Operation("ec2", "DescribeRegions", "ec2:DescribeRegions", "read", "ListEnabledRegions"),
+    Operation("sts", "GetCallerIdentity", "sts:GetCallerIdentity", "read", "IdentifyCaller"),
+    Operation("sts", "AssumeRole", "sts:AssumeRole", "read", "AssumeMemberAccountRole"),
+    Operation("s3", "ListObjectsV2", "s3:ListBucket", "read", "ListCostAndUsageReport"),
+    Operation("s3", "ListObjects", "s3:ListBucket", "read", "ListCostAndUsageReport"),
+    Operation("s3", "GetObject", "s3:GetObject", "read", "ReadCostAndUsageReport"),
+    Operation("s3", "HeadObject", "s3:GetObject", "read", "ReadCostAndUsageReport"),
+    Operation(
+        "ecr", "PutLifecyclePolicy", "ecr:PutLifecyclePolicy", "apply", "WriteLifecyclePolicies"
+    ),
+    Operation(
+        "ecr",
+        "DeleteLifecyclePolicy",
+        "ecr:DeleteLifecyclePolicy",
+        "apply",
+        "WriteLifecyclePolicies",
+    ),
+    Operation("ecr", "DeleteRepository", "ecr:DeleteRepository", "apply", "DeleteRepositories"),
+)
+
+_ECR_REPOSITORIES = "arn:aws:ecr:*:*:repository/*"
+
+
+def operations(mode: str) -> list[Operation]:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    return [op for op in OPERATIONS if op.mode == "read" or mode == "apply"]
+
+
+def iam_action(service: str, operation: str) -> str | None:
+    """The IAM action an API call needs; None when ecrcost is not meant to make that call."""
+    for op in OPERATIONS:
+        if op.service == service and op.name == operation:
+            return op.action
+    return None
+
+
+def _s3_location(cur_location: str | None) -> tuple[str, str] | None:
+    if not cur_location or not cur_location.startswith("s3://"):
+        return None
+    bucket, _, prefix = cur_location[len("s3://") :].partition("/")
+    return bucket, prefix.strip("/")
+
+
+def _resources(sid: str, settings: Any) -> tuple[list[str] | str, dict[str, Any] | None] | None:
+    """Resources (and condition) of a statement; None when these settings make no such call."""
+    if sid in {"ListEnabledRegions", "IdentifyCaller"}:
+        return "*", None
+    if sid == "AssumeMemberAccountRole":
+        if not settings.role_name:
+            return None
+        return f"arn:aws:iam::*:role/{settings.role_name}", None
+    if sid in {"ListCostAndUsageReport", "ReadCostAndUsageReport"}:
+        location = _s3_location(settings.cur_location)
+        if location is None:
+            return None
+        bucket, prefix = location
+        if sid == "ListCostAndUsageReport":
+            condition = {"StringLike": {"s3:prefix": [f"{prefix}/*", prefix]}} if prefix else None
+            return f"arn:aws:s3:::{bucket}", condition
+        return f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}*", None
+    return _ECR_REPOSITORIES, None
+
+
+def policy_document(mode: str, settings: Any) -> dict[str, Any]:
+    """IAM policy (Version 2012-10-17) allowing exactly the calls ecrcost makes in `mode`:
+    S3 statements only for an `s3://` CUR location, AssumeRole only when a role is set."""
+    statements: dict[str, dict[str, Any]] = {}
+    for op in operations(mode):
+        if op.statement not in statements:
+            found = _resources(op.statement, settings)
+            if found is None:
+                continue
+            resource, condition = found
+            statements[op.statement] = {"Sid": op.statement, "Effect": "Allow", "Action": []}
+            statements[op.statement]["Resource"] = resource
+            if condition:
+                statements[op.statement]["Condition"] = condition
+        actions = statements[op.statement]["Action"]
+        if op.action not in actions:
+            actions.append(op.action)
+    return {"Version": "2012-10-17", "Statement": list(statements.values())}
+
+
+def allowed_actions(document: dict[str, Any]) -> set[str]:
+    return {a for s in document["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}

@@ -1,0 +1,83 @@
+"""Put every repository of a policy backup back to its backed-up state: the same policy text,
+or no policy when it had none. A restore is itself backed up (a `policy_restore` backup), so
+it can be undone with another restore."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pipelines.actions import log
+from pipelines.actions.apply import APPLY_KIND, RunResult, WriteTarget, write_policies
+from pipelines.actions.backup import BackupSet, new_backup_id
+from pipelines.actions.selection import exempt_reason, matches
+from pipelines.errors import UserError
+
+RESTORE_KIND = "policy_restore"
+RESTORABLE_KINDS = (APPLY_KIND, RESTORE_KIND)
+
+
+def restore_targets(
+    backup: BackupSet,
+    settings: Any,
+    include: Sequence[str] | None,
+    exempt_tagged: set[tuple[str, str, str]] | frozenset = frozenset(),
+) -> list[WriteTarget]:
+    """One target per backed-up repository matching `include`; exempt ones marked as such."""
+    targets = []
+    for entry in backup.entries():
+        key = (entry["account_id"], entry["region"], entry["repository_name"])
+        if not matches(key[2], include, None):
+            continue
+        targets.append(
+            WriteTarget(
+                *key,
+                desired_policy=entry["policy_text"] if entry["had_policy"] else None,
+                exempt_reason=exempt_reason(settings, key[2], key in exempt_tagged),
+            )
+        )
+    return targets
+
+
+def restore_backup(
+    con: Any,
+    access: Any,
+    settings: Any,
+    backup_id: str,
+    *,
+    include: Sequence[str] | None = None,
+    exempt_tagged: set[tuple[str, str, str]] | frozenset = frozenset(),
+    actor: str,
+    now: datetime | None = None,
+) -> RunResult:
+    """Restore the repositories of backup `backup_id` (those matching `include`, all by default).
+
+    `exempt_tagged` holds the (account, region, name) keys carrying the exemption tag now:
+    a repository exempted since the apply is not written to either.
+    """
+    now = now or log.now_utc()
+    source = BackupSet.open(settings.backups_dir, backup_id)
+    if source.kind not in RESTORABLE_KINDS:
+        raise UserError(f"backup {backup_id} is a {source.kind}: it holds no policies to restore")
+    targets = restore_targets(source, settings, include, exempt_tagged)
+    if not targets:
+        raise UserError(f"backup {backup_id}: no backed-up repository matches the selection")
+    undo = BackupSet.create(
+        settings.backups_dir,
+        new_backup_id("restore", now),
+        RESTORE_KIND,
+        created_at=now.isoformat(),
+        actor=actor,
+        restores=backup_id,
+        repositories=[list(t.key) for t in targets if t.exempt_reason is None],
+    )
+    outcomes = write_policies(
+        con, access, undo, targets, action=log.POLICY_RESTORED, actor=actor, exact=True
+    )
+    result = RunResult(undo.backup_id, False, outcomes)
+    if not result.failed:
+        undo.manifest["complete"] = True
+        undo.manifest["completed_at"] = log.now_utc().isoformat()
+        undo.save_manifest()
+    return result

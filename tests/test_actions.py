@@ -1,0 +1,573 @@
+"""Policy apply / restore / export and the IAM policy, against moto's server over HTTP.
+
+The inventory tables are filled with SQL inserts (`fill_inventory`); AWS state is read back
+with GetLifecyclePolicy to prove each repository ends exactly where it started.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.server import ThreadedMotoServer
+
+from pipelines import warehouse
+from pipelines.actions import iam, log
+from pipelines.actions.apply import apply_policy
+from pipelines.actions.backup import BackupSet, entry_file_name, parse_entry_file_name
+from pipelines.actions.export import export_json, export_terraform, resource_name
+from pipelines.actions.restore import restore_backup
+from pipelines.actions.selection import latest_repositories, select
+from pipelines.aws import AwsAccess
+from pipelines.cli import main
+from pipelines.settings import load_settings
+
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "us-east-1"
+TAKEN = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def policy(count: int, description: str = "keep some", spaces: bool = False) -> str:
+    data = {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": description,
+                "selection": {
+                    "tagStatus": "any",
+                    "countType": "imageCountMoreThan",
+                    "countNumber": count,
+                },
+                "action": {"type": "expire"},
+            }
+        ]
+    }
+    # Odd whitespace: a restore must give back these exact bytes, not a re-serialisation.
+    return json.dumps(data, indent=3 if spaces else None) + ("  \n" if spaces else "")
+
+
+OLD = policy(5, "the team's own policy", spaces=True)
+NEW = policy(20, "ecrcost base")
+
+
+# --- fixtures and helpers -------------------------------------------------------------------
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def fresh_ecr(url: str, monkeypatch: Any) -> Any:
+    """A clean moto and an ECR client talking to it over HTTP; the code under test follows
+    AWS_ENDPOINT_URL there too."""
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    return boto3.client("ecr", region_name=REGION)
+
+
+def exempting_settings(home: Path, monkeypatch: Any) -> Any:
+    monkeypatch.setenv("ECRCOST_EXEMPT_REPOSITORIES", "legacy/*")  # the CLI reads it too
+    return load_settings({"home": str(home)})
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def aws(moto_url, monkeypatch):
+    return fresh_ecr(moto_url, monkeypatch)
+
+
+@pytest.fixture
+def settings(home, monkeypatch):
+    return exempting_settings(home, monkeypatch)
+
+
+def live_policy(ecr: Any, name: str) -> str | None:
+    try:
+        return ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]
+    except ecr.exceptions.LifecyclePolicyNotFoundException:
+        return None
+
+
+def fill_inventory(con: Any, repos: list[dict[str, Any]], taken_at: datetime = TAKEN) -> None:
+    """A snapshot holding `repos`: {name, tags?, policy?, images?: [(digest, size, pushed,
+    pulled)], created_at?}."""
+    sid = f"snap-{taken_at:%Y%m%d%H%M%S}"
+    taken = taken_at.replace(tzinfo=None)
+    images = sum(len(r.get("images", [])) for r in repos)
+    con.execute(
+        "INSERT INTO ecr_snapshots VALUES (?, ?, 'test', false, ?, ?, 0)",
+        [sid, taken, len(repos), images],
+    )
+    for r in repos:
+        name = r["name"]
+        key = [sid, taken, ACCOUNT, REGION, name]
+        arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{name}"
+        created = r.get("created_at", taken_at - timedelta(days=400)).replace(tzinfo=None)
+        con.execute(
+            "INSERT INTO ecr_repositories VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 'MUTABLE', true)",
+            [*key, arn, created],
+        )
+        con.execute("INSERT INTO ecr_lifecycle_policies VALUES (?, ?, ?, ?, ?, ?)",
+                    [*key, r.get("policy")])  # fmt: skip
+        for k, v in r.get("tags", {}).items():
+            con.execute("INSERT INTO ecr_repository_tags VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [*key, k, v])  # fmt: skip
+        for digest, size, pushed, pulled in r.get("images", []):
+            con.execute(
+                "INSERT INTO ecr_images VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL,"
+                " 'ACTIVE', NULL, NULL, [])",
+                [*key, digest, ["v1"], size, pushed.replace(tzinfo=None),
+                 pulled.replace(tzinfo=None) if pulled else None],
+            )  # fmt: skip
+
+
+def create_repo(ecr: Any, name: str, policy_text: str | None = None, tags: dict | None = None):
+    tag_list = [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
+    ecr.create_repository(repositoryName=name, **({"tags": tag_list} if tag_list else {}))
+    if policy_text is not None:
+        ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=policy_text)
+
+
+# Four repositories: one with a policy, one without, one exempt by tag, one exempt by name.
+REPOS = {
+    "team/app": {"policy": OLD},
+    "team/no-policy": {"policy": None},
+    "platform/tagged": {"policy": OLD, "tags": {"ecrcost:exempt": "yes"}},
+    "legacy/keep": {"policy": None},
+}
+
+
+@pytest.fixture
+def world(aws, settings):
+    """moto holds REPOS; the warehouse's latest snapshot lists them."""
+    for name, spec in REPOS.items():
+        create_repo(aws, name, spec["policy"], spec.get("tags"))
+    con = warehouse.connect(settings.warehouse_path)
+    fill_inventory(
+        con,
+        [
+            {"name": n, "policy": s["policy"], "tags": s.get("tags", {}),
+             "images": [(f"sha256:{i}{n}", 50 * 1024**2, TAKEN - timedelta(days=i), None)
+                        for i in range(3)]}
+            for n, s in REPOS.items()
+        ],
+    )  # fmt: skip
+    yield con
+    con.close()
+
+
+def state(ecr: Any) -> dict[str, str | None]:
+    return {name: live_policy(ecr, name) for name in REPOS}
+
+
+class DenyingAccess(AwsAccess):
+    """AwsAccess whose ECR clients fail one operation for one repository."""
+
+    def __init__(self, operation: str, repository: str, error: type[Exception] | None = None):
+        super().__init__()
+        self.operation, self.repository, self.error = operation, repository, error
+        self.calls: list[tuple[str, str]] = []
+
+    def client(self, service: str, account_id: str | None, region: str | None) -> Any:
+        c = super().client(service, account_id, region or REGION)
+
+        def hook(params: dict, model: Any, **_: Any) -> None:
+            self.calls.append((model.name, params.get("repositoryName", "")))
+            if model.name == self.operation and params.get("repositoryName") == self.repository:
+                if self.error is not None:
+                    raise self.error("simulated crash")
+                raise ClientError(
+                    {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}},
+                    model.name,
+                )
+
+        c.meta.events.register(f"before-parameter-build.{service}", hook)
+        return c
+
+
+class SimulatedCrash(Exception):
+    pass
+
+
+def selection(con: Any, settings: Any):
+    sel = select(latest_repositories(con, settings), None)
+    return [*sel.repos, *sel.skipped]
+
+
+def rows(con: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    cur = con.execute("SELECT * FROM policy_actions")
+    cols = [d[0] for d in cur.description]
+    out = {}
+    for r in cur.fetchall():
+        row = dict(zip(cols, r, strict=True))
+        out[(row["action"], row["repository_name"])] = row
+    return out
+
+
+# --- backups --------------------------------------------------------------------------------
+
+
+def test_entry_file_names_are_safe_and_reversible():
+    name = entry_file_name(ACCOUNT, REGION, "team/sub/app.v2-x_y")
+    assert "/" not in name
+    assert parse_entry_file_name(name) == (ACCOUNT, REGION, "team/sub/app.v2-x_y")
+
+
+# --- apply and restore ----------------------------------------------------------------------
+
+
+def test_apply_then_restore_leaves_every_repository_as_it_was(world, aws, settings):
+    before = state(aws)
+    access = AwsAccess.from_settings(settings)
+    result = apply_policy(world, access, settings, NEW, selection(world, settings), actor="me")
+
+    by_name = {o.repository_name: o for o in result.outcomes}
+    assert by_name["team/app"].status == by_name["team/no-policy"].status == "done"
+    assert by_name["platform/tagged"].status == "skipped"
+    assert "tagged ecrcost:exempt" in by_name["platform/tagged"].detail
+    assert "exempt_repositories 'legacy/*'" in by_name["legacy/keep"].detail
+    after_apply = state(aws)
+    assert after_apply["team/app"] == after_apply["team/no-policy"] == NEW
+    # Exempt repositories are untouched.
+    assert after_apply["platform/tagged"] == OLD and after_apply["legacy/keep"] is None
+
+    backup = BackupSet.open(settings.backups_dir, result.backup_id)
+    assert backup.manifest["complete"] is True
+    assert backup.read_entry(ACCOUNT, REGION, "team/app")["policy_text"] == OLD
+    assert backup.read_entry(ACCOUNT, REGION, "team/no-policy") | {"recorded_at": None} == {
+        "account_id": ACCOUNT, "region": REGION, "repository_name": "team/no-policy",
+        "had_policy": False, "policy_text": None, "recorded_at": None,
+    }  # fmt: skip
+    assert backup.read_entry(ACCOUNT, REGION, "platform/tagged") is None
+    assert (backup.root / "repositories" / f"{ACCOUNT}.{REGION}.team%2Fapp.json").is_file()
+
+    logged = rows(world)
+    app = logged[(log.POLICY_APPLIED, "team/app")]
+    assert (app["status"], app["old_policy"], app["new_policy"]) == ("done", OLD, NEW)
+    assert (app["actor"], app["backup_id"], app["account_id"]) == ("me", result.backup_id, ACCOUNT)
+    assert logged[(log.POLICY_APPLIED, "team/no-policy")]["old_policy"] is None
+    assert (log.POLICY_APPLIED, "platform/tagged") not in logged
+
+    undo = restore_backup(world, access, settings, result.backup_id, actor="me")
+    assert {o.repository_name: o.status for o in undo.outcomes} == {
+        "team/app": "done", "team/no-policy": "done"
+    }  # fmt: skip
+    assert state(aws) == before  # byte-identical texts, and no policy where there was none
+    logged = rows(world)
+    restored = logged[(log.POLICY_RESTORED, "team/app")]
+    assert (restored["status"], restored["old_policy"], restored["new_policy"]) == (
+        "done", NEW, OLD
+    )  # fmt: skip
+    gone = logged[(log.POLICY_RESTORED, "team/no-policy")]
+    assert (gone["old_policy"], gone["new_policy"]) == (NEW, None)
+
+    # A restore is backed up too: restoring it re-applies the policy.
+    restore_backup(world, access, settings, undo.backup_id, actor="me")
+    assert state(aws) == after_apply
+
+
+def test_access_denied_on_one_repository_leaves_the_others_done(world, aws, settings):
+    access = DenyingAccess("PutLifecyclePolicy", "team/app")
+    result = apply_policy(world, access, settings, NEW, selection(world, settings), actor="me")
+
+    assert [o.repository_name for o in result.failed] == ["team/app"]
+    assert "AccessDeniedException" in result.failed[0].detail
+    assert state(aws)["team/app"] == OLD
+    assert state(aws)["team/no-policy"] == NEW
+    logged = rows(world)
+    failed = logged[(log.POLICY_APPLIED, "team/app")]
+    assert failed["status"] == "failed"
+    assert failed["detail"] == "PutLifecyclePolicy: AccessDeniedException: not allowed"
+    assert failed["old_policy"] == OLD  # the backup was made before the write was refused
+    assert logged[(log.POLICY_APPLIED, "team/no-policy")]["status"] == "done"
+    assert BackupSet.open(settings.backups_dir, result.backup_id).manifest["complete"] is False
+
+
+def test_resume_after_a_crash_keeps_the_first_backup(world, aws, settings):
+    # Killed between the backup of team/no-policy and its PutLifecyclePolicy.
+    crash = DenyingAccess("PutLifecyclePolicy", "team/no-policy", SimulatedCrash)
+    with pytest.raises(SimulatedCrash):
+        apply_policy(world, crash, settings, NEW, selection(world, settings), actor="me")
+    (backup_dir,) = settings.backups_dir.iterdir()
+    entry = backup_dir / "repositories" / entry_file_name(ACCOUNT, REGION, "team/no-policy")
+    first_bytes = entry.read_bytes()
+    assert json.loads(first_bytes)["had_policy"] is False
+    assert rows(world)[(log.POLICY_APPLIED, "team/no-policy")]["status"] == "backed_up"
+    assert state(aws)["team/app"] == NEW
+
+    # Meanwhile someone puts a policy there: the re-run must not back that up over the first.
+    aws.put_lifecycle_policy(repositoryName="team/no-policy", lifecyclePolicyText=OLD)
+    again = DenyingAccess("none", "none")
+    result = apply_policy(world, again, settings, NEW, selection(world, settings), actor="me")
+
+    assert result.resumed and result.backup_id == backup_dir.name
+    assert entry.read_bytes() == first_bytes
+    assert {o.repository_name: o.status for o in result.outcomes if o.status != "skipped"} == {
+        "team/app": "unchanged", "team/no-policy": "done"
+    }  # fmt: skip
+    # team/app already carried the policy: recorded done, not re-written.
+    puts = [name for op, name in again.calls if op == "PutLifecyclePolicy"]
+    assert puts == ["team/no-policy"]
+    logged = rows(world)
+    assert logged[(log.POLICY_APPLIED, "team/app")]["status"] == "done"
+    resumed_row = logged[(log.POLICY_APPLIED, "team/no-policy")]
+    assert (resumed_row["status"], resumed_row["old_policy"]) == ("done", None)
+    assert len(logged) == 2  # one row per repository and run, moved on, never duplicated
+
+    restore_backup(world, again, settings, result.backup_id, actor="me")
+    assert state(aws)["team/no-policy"] is None and state(aws)["team/app"] == OLD
+
+
+def test_a_different_policy_does_not_resume_an_unfinished_run(world, aws, settings):
+    crash = DenyingAccess("PutLifecyclePolicy", "team/no-policy", SimulatedCrash)
+    with pytest.raises(SimulatedCrash):
+        apply_policy(world, crash, settings, NEW, selection(world, settings), actor="me")
+    (first,) = settings.backups_dir.iterdir()
+    other = apply_policy(
+        world, AwsAccess(), settings, policy(7), selection(world, settings), actor="me"
+    )
+    assert not other.resumed and other.backup_id != first.name
+    with pytest.raises(Exception, match="different policy"):
+        apply_policy(world, AwsAccess(), settings, policy(8), [], backup_id=first.name, actor="me")
+
+
+# --- the CLI --------------------------------------------------------------------------------
+
+
+def write_policy(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "policy.json"
+    path.write_text(text)
+    return str(path)
+
+
+def test_cli_apply_and_restore(world, aws, settings, tmp_path, capsys):
+    before = state(aws)
+    home = str(settings.home)
+    code = main(["policy", "apply", "--home", home, "--policy", write_policy(tmp_path, NEW),
+                 "--repositories", "team/*", "platform/*", "--yes"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "skipped" in out and "platform/tagged" in out and "ecrcost:exempt" in out
+    assert state(aws) == {**before, "team/app": NEW, "team/no-policy": NEW}
+    backup_id = re.search(r"^backup: (\S+)$", out, re.M).group(1)
+    # The planner's predictions are logged with the action.
+    app = rows(world)[(log.POLICY_APPLIED, "team/app")]
+    assert app["predicted_monthly_savings_usd"] is not None and app["actor"].startswith("arn:")
+
+    code = main(["policy", "restore", "--home", home, "--backup", backup_id, "--yes",
+                 "--repositories", "team/app"])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    assert state(aws) == {**before, "team/no-policy": NEW}
+    code = main(["policy", "restore", "--home", home, "--backup", backup_id, "--yes"])
+    assert code == 0, capsys.readouterr()
+    assert state(aws) == before
+
+
+def test_cli_refuses_without_a_terminal_or_with_an_invalid_policy(world, aws, settings, tmp_path,
+                                                                   capsys):  # fmt: skip
+    before = state(aws)
+    home = str(settings.home)
+    assert main(["policy", "apply", "--home", home, "--policy", write_policy(tmp_path, NEW)]) == 2
+    assert "--yes" in capsys.readouterr().err
+
+    # tagged without a tag list: AWS rejects it, moto would accept it.
+    bad = NEW.replace('"tagStatus": "any"', '"tagStatus": "tagged"')
+    code = main(["policy", "apply", "--home", home, "--policy", write_policy(tmp_path, bad),
+                 "--yes"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "invalid lifecycle policy" in err and len(err.strip().splitlines()) == 1
+    assert state(aws) == before
+    assert not settings.backups_dir.exists()
+
+
+def test_cli_apply_partial_failure_exits_3(world, aws, settings, tmp_path, capsys, monkeypatch):
+    denying = DenyingAccess("PutLifecyclePolicy", "team/app")
+    monkeypatch.setattr(AwsAccess, "from_settings", classmethod(lambda cls, s: denying))
+    code = main(["policy", "apply", "--home", str(settings.home), "--yes",
+                 "--policy", write_policy(tmp_path, NEW)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "team/app" in captured.err and "AccessDeniedException" in captured.err
+    assert state(aws)["team/no-policy"] == NEW and state(aws)["team/app"] == OLD
+
+
+# --- export ---------------------------------------------------------------------------------
+
+TRICKY = policy(3, "keep ${var.count} images, 100%{ done")
+
+
+def test_resource_names_are_valid_and_unique():
+    taken: set[str] = set()
+    names = [resource_name(n, taken) for n in ("team/app", "team_app", "9lives", "a.b-c")]
+    assert names == ["team_app", "team_app_2", "r_9lives", "a_b-c"]
+    assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", n) for n in names)
+
+
+def test_export_terraform_is_valid_hcl_holding_the_exact_policy(world, settings, tmp_path):
+    repos = select(latest_repositories(world, settings), None).repos
+    hcl = export_terraform(TRICKY, repos)
+    blocks = re.findall(
+        r'^resource "aws_ecr_lifecycle_policy" "([A-Za-z_][A-Za-z0-9_-]*)" \{\n'
+        r'  repository = "([^"]+)"\n'
+        r"  policy = jsonencode\((.*?)\)\n\}$",
+        hcl,
+        re.M | re.S,
+    )
+    assert [(b[0], b[1]) for b in blocks] == [("team_app", "team/app"),
+                                              ("team_no-policy", "team/no-policy")]  # fmt: skip
+    for _, _, body in blocks:
+        # Undo HCL's template escapes: what remains is the policy as JSON.
+        assert json.loads(body.replace("$${", "${").replace("%%{", "%{")) == json.loads(TRICKY)
+    if shutil.which("terraform"):
+        (tmp_path / "main.tf").write_text(hcl)
+        fmt = subprocess.run(["terraform", "fmt", "-"], input=hcl, capture_output=True, text=True)
+        assert fmt.returncode == 0, fmt.stderr
+        empty = tmp_path / "console"
+        empty.mkdir()
+        # The console reads one line per expression (JSON strings hold no raw newline).
+        line = blocks[0][2].replace("\n", " ")
+        console = subprocess.run(["terraform", "console"], input=f"jsonencode({line})\n",
+                                 capture_output=True, text=True, cwd=empty, timeout=60)  # fmt: skip
+        assert console.returncode == 0, console.stderr
+        assert json.loads(json.loads(console.stdout)) == json.loads(TRICKY)
+
+
+def test_export_json_round_trips(world, settings, tmp_path, capsys):
+    out = tmp_path / "export.json"
+    code = main(["policy", "export", "--home", str(settings.home), "--format", "json",
+                 "--policy", write_policy(tmp_path, NEW), "--out", str(out)])  # fmt: skip
+    assert code == 0
+    items = json.loads(out.read_text())
+    assert [i["repositoryName"] for i in items] == ["team/app", "team/no-policy"]
+    assert all(i["lifecyclePolicyText"] == NEW and i["registryId"] == ACCOUNT for i in items)
+    assert "platform/tagged" in capsys.readouterr().err  # skipped, and said why
+    repos = select(latest_repositories(world, settings), None).repos
+    assert json.loads(export_json(NEW, repos)) == items
+
+
+# --- IAM ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seen_operations(monkeypatch):
+    """Every (service, operation) any botocore client makes during the test."""
+    from botocore.client import BaseClient
+
+    seen: set[tuple[str, str]] = set()
+    original = BaseClient._make_api_call
+
+    def recording(self: Any, operation_name: str, api_params: dict) -> Any:
+        seen.add((self.meta.service_model.service_name, operation_name))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return seen
+
+
+def test_iam_policy_allows_every_operation_the_code_makes(world, aws, settings, seen_operations,
+                                                          tmp_path):  # fmt: skip
+    # Read side: the inventory collector (with manifests), when installed.
+    try:
+        from pipelines.inventory.collect import collect_inventory
+    except ModuleNotFoundError:  # pragma: no cover - the collector ships with the project
+        collect_inventory = None
+    if collect_inventory is not None:
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": "sha256:" + "c" * 64,
+                "size": 10,
+            },
+            "layers": [],
+        }
+        aws.put_image(repositoryName="team/app", imageManifest=json.dumps(manifest), imageTag="v1")
+        seen_operations.clear()
+        # One region keeps it fast ("all" would scan moto's every region for DescribeRegions).
+        collect_inventory(
+            load_settings({"home": str(settings.home), "regions": [REGION]}, env={}), manifests=True
+        )
+        assert {
+            ("ecr", "DescribeRepositories"),
+            ("ecr", "DescribeImages"),
+            ("ecr", "ListTagsForResource"),
+            ("ecr", "GetLifecyclePolicy"),
+            ("ecr", "BatchGetImage"),
+        } <= seen_operations
+    read_seen = set(seen_operations)
+    # Write side: apply, restore, delete.
+    access = AwsAccess.from_settings(settings)
+    actor = log.current_actor(access)
+    result = apply_policy(world, access, settings, NEW, selection(world, settings), actor=actor)
+    restore_backup(world, access, settings, result.backup_id, actor=actor)
+    from pipelines.actions.delete import Criteria, delete_repositories
+
+    target = [r for r in latest_repositories(world, settings) if r.repository_name == "team/app"]
+    delete_repositories(world, access, settings, target, Criteria(), actor=actor)
+    assert "team/app" not in {
+        r["repositoryName"] for r in aws.describe_repositories()["repositories"]
+    }
+
+    everything = load_settings({"cur_location": "s3://bills/cur", "role_name": "ecrcost"}, env={})
+    read_doc = iam.policy_document("read", everything)
+    apply_doc = iam.policy_document("apply", everything)
+    assert {
+        ("ecr", "PutLifecyclePolicy"),
+        ("ecr", "DeleteLifecyclePolicy"),
+        ("ecr", "DeleteRepository"),
+        ("ecr", "GetLifecyclePolicy"),
+    } <= seen_operations
+    for service, op in seen_operations:
+        action = iam.iam_action(service, op)
+        assert action is not None, f"{service}:{op} is not in iam.OPERATIONS"
+        assert action in iam.allowed_actions(apply_doc), action
+    for service, op in read_seen:
+        assert iam.iam_action(service, op) in iam.allowed_actions(read_doc), op
+
+
+def test_iam_policy_documents(settings, capsys):
+    assert main(["iam-policy", "--mode", "read"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["Version"] == "2012-10-17"
+    assert all(re.fullmatch(r"[A-Za-z0-9]+", s["Sid"]) for s in doc["Statement"])
+    actions = iam.allowed_actions(doc)
+    assert "ecr:DescribeImages" in actions and "ecr:PutLifecyclePolicy" not in actions
+    (manifests,) = [s for s in doc["Statement"] if "ecr:BatchGetImage" in s["Action"]]
+    assert manifests["Action"] == ["ecr:BatchGetImage"] and "Manifests" in manifests["Sid"]
+    # No S3 or AssumeRole grants when the settings make no such calls.
+    assert not any(a.startswith("s3:") or a == "sts:AssumeRole" for a in actions)
+
+    doc = iam.policy_document("apply", load_settings({"cur_location": "s3://b/p/x"}, env={}))
+    by_sid = {s["Sid"]: s for s in doc["Statement"]}
+    assert by_sid["WriteLifecyclePolicies"]["Action"] == [
+        "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy"
+    ]  # fmt: skip
+    assert by_sid["DeleteRepositories"]["Action"] == ["ecr:DeleteRepository"]
+    assert by_sid["ReadCostAndUsageReport"]["Resource"] == "arn:aws:s3:::b/p/x/*"
+    assert by_sid["ListCostAndUsageReport"]["Condition"] == {
+        "StringLike": {"s3:prefix": ["p/x/*", "p/x"]}
+    }
