@@ -1,0 +1,112 @@
+"""`ecrcost inventory`: collect (or load) a snapshot, store it, print the summary or the CSV."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from pipelines.cli import home_option
+from pipelines.errors import PartialResult, UserError
+
+DESCRIPTION = """\
+Inventory every ECR repository, image (archived ones included) and, with --manifests, layer of
+the chosen accounts and regions into the warehouse. Credentials come from the standard AWS chain
+(profiles, SSO, environment, instance roles); AWS_ENDPOINT_URL is honoured. Exit code 3 when an
+account, region or repository could not be read (what was read is stored)."""
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "inventory",
+        help="collect the ECR inventory (or load a snapshot file) into the warehouse",
+        description=DESCRIPTION,
+    )
+    p.add_argument("--profile", dest="aws_profile", help="AWS profile (default: standard chain)")
+    p.add_argument(
+        "--regions",
+        help="'all' (every region enabled for the account) or r1,r2 "
+        "(default: the profile's region)",
+    )
+    p.add_argument("--accounts", help="account ids ID,... to read through --role-name")
+    p.add_argument("--role-name", dest="role_name", help="role assumed in each listed account")
+    p.add_argument("--external-id", dest="external_id", help="external id for that role")
+    p.add_argument(
+        "--concurrency", dest="max_concurrency", type=int, help="parallel AWS calls (default 8)"
+    )
+    p.add_argument(
+        "--manifests",
+        action="store_true",
+        help="also read manifests (BatchGetImage) for layer-deduplicated billed sizes; "
+        "this updates the images' last pull time in AWS",
+    )
+    p.add_argument("--out", help="also write the snapshot to this file (.json or .json.gz)")
+    p.add_argument(
+        "--from-snapshot", dest="from_snapshot", help="load this snapshot file, no AWS calls"
+    )
+    p.add_argument(
+        "--csv",
+        action="store_true",
+        help="print the playbook script's CSV (Repositories,Size,Expected Cost); the cost is "
+        "rounded to the cent where the script's bc truncates",
+    )
+    p.add_argument(
+        "--detailed",
+        action="store_true",
+        help="with --csv: add account, region, counts, billed bytes and basis, push/pull "
+        "times, policy and tags",
+    )
+    home_option(p)
+    p.set_defaults(handler=run_inventory)
+
+
+def run_inventory(args: argparse.Namespace, settings: Any) -> int:
+    from pipelines import sqlfiles, warehouse
+    from pipelines.inventory.model import Snapshot
+    from pipelines.inventory.output import playbook_csv, summary_lines
+    from pipelines.inventory.store import billed_sizes, store_snapshot
+
+    if args.detailed and not args.csv:
+        raise UserError("--detailed only applies with --csv")
+    if args.from_snapshot:
+        aws_flags = [
+            f for f in ("aws_profile", "regions", "accounts", "role_name") if getattr(args, f)
+        ]
+        if args.manifests or aws_flags:
+            raise UserError("--from-snapshot reads a file: drop --manifests and the AWS options")
+        snapshot = Snapshot.read(args.from_snapshot)
+    else:
+        from pipelines.inventory.collect import PULL_TIME_WARNING, collect_inventory
+
+        if args.manifests:
+            print(PULL_TIME_WARNING, file=sys.stderr)
+        snapshot = collect_inventory(settings, manifests=args.manifests)
+    if args.out:
+        snapshot.write(args.out)
+
+    con = warehouse.connect(settings.warehouse_path)
+    try:
+        snapshot_id = store_snapshot(con, snapshot)
+        sizes = billed_sizes(con, settings, snapshot_id)
+        details = None
+        if args.detailed:
+            cur = sqlfiles.run(con, "inventory/repository_details", {"snapshot_id": snapshot_id})
+            names = [d[0] for d in cur.description]
+            details = {}
+            for row in cur.fetchall():
+                d = dict(zip(names, row, strict=True))
+                details[(d["account_id"], d["region"], d["repository_name"])] = d
+    finally:
+        con.close()
+
+    if args.csv:
+        sys.stdout.write(playbook_csv(sizes, settings.prices, details))
+    summary = sys.stderr if args.csv else sys.stdout
+    for line in summary_lines(snapshot_id, snapshot, sizes):
+        print(line, file=summary)
+    if snapshot.errors:
+        raise PartialResult(
+            f"inventory is partial: {len(snapshot.errors)} part(s) missing (listed above); "
+            f"what was read is stored as snapshot {snapshot_id}"
+        )
+    return 0

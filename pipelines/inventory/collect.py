@@ -1,0 +1,331 @@
+"""Collect the ECR inventory of every account and region with boto3.
+
+Order of work (see DESIGN.md, Safety model): repositories per (account, region), then per
+repository its images (`imageStatus` ANY), tags and lifecycle policy, all in a bounded thread
+pool; manifests (`BatchGetImage`, opt-in) are read only after every image list was recorded,
+because reading a manifest moves `lastRecordedPullTime`. A failure in one account, region or
+repository becomes a `ScanError`; the rest is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from pipelines.aws import AwsAccess
+from pipelines.errors import UserError
+from pipelines.inventory.model import Blob, Image, Repository, ScanError, Snapshot
+from pipelines.progress import Progress
+
+if TYPE_CHECKING:
+    from pipelines.settings import Settings
+
+# What one account, region or repository can fail with: API errors (denied, throttled beyond
+# retries, deleted mid-scan) and transport/credential errors. Anything else is a bug and raises.
+AWS_ERRORS = (ClientError, BotoCoreError)
+REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+PAGE_SIZE = 1000  # the API maximum for DescribeRepositories and DescribeImages (default 100)
+MANIFEST_BATCH = 100  # BatchGetImage accepts at most 100 image ids
+MANIFEST_LIST_TYPES = frozenset(
+    {
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.oci.image.index.v1+json",
+    }
+)
+ACCEPTED_MANIFEST_TYPES = [
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    *sorted(MANIFEST_LIST_TYPES),
+]
+PULL_TIME_WARNING = (
+    "warning: --manifests reads manifests with BatchGetImage, which updates each image's "
+    "last pull time in AWS (pull times were recorded first, so this snapshot is unaffected); "
+    "to keep later scans honest, register the principal ecrcost runs as: "
+    "aws ecr register-pull-time-update-exclusion --principal-arn <role or user ARN>"
+)
+
+
+def error_of(exc: Exception) -> tuple[str, str]:
+    """(code, one-line message) of a botocore error or anything else."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        err = response["Error"]
+        code = str(err.get("Code") or type(exc).__name__)
+        message = str(err.get("Message") or exc)
+    else:
+        code, message = type(exc).__name__, str(exc)
+    return code, " ".join(message.split())
+
+
+def list_repositories(client: Any) -> Iterator[dict[str, Any]]:
+    """Every repository of the client's registry and region, 1,000 a page."""
+    params: dict[str, Any] = {"maxResults": PAGE_SIZE}
+    while True:
+        page = client.describe_repositories(**params)
+        yield from page.get("repositories", [])
+        if not page.get("nextToken"):
+            return
+        params["nextToken"] = page["nextToken"]
+
+
+def list_images(client: Any, registry_id: str, name: str) -> Iterator[dict[str, Any]]:
+    """Every image of a repository, archived ones included (ACTIVE only by default)."""
+    params: dict[str, Any] = {
+        "registryId": registry_id,
+        "repositoryName": name,
+        "maxResults": PAGE_SIZE,
+        "filter": {"imageStatus": "ANY"},
+    }
+    while True:
+        page = client.describe_images(**params)
+        yield from page.get("imageDetails", [])
+        if not page.get("nextToken"):
+            return
+        params["nextToken"] = page["nextToken"]
+
+
+def image_from_detail(d: dict[str, Any]) -> Image:
+    return Image(
+        digest=d["imageDigest"],
+        tags=list(d.get("imageTags") or []),
+        size_bytes=d.get("imageSizeInBytes"),
+        pushed_at=_utc(d["imagePushedAt"]),
+        last_pulled_at=_utc(d.get("lastRecordedPullTime")),
+        manifest_media_type=d.get("imageManifestMediaType"),
+        artifact_media_type=d.get("artifactMediaType"),
+        subject_digest=d.get("subjectManifestDigest"),
+        status=d.get("imageStatus") or "ACTIVE",
+        archived_at=_utc(d.get("lastArchivedAt")),
+        activated_at=_utc(d.get("lastActivatedAt")),
+    )
+
+
+def apply_manifest(image: Image, manifest_text: str) -> None:
+    """Blobs of an image manifest, or the children of a manifest list / image index."""
+    manifest = json.loads(manifest_text)
+    if "manifests" in manifest:
+        image.child_digests = [m["digest"] for m in manifest["manifests"]]
+        image.blobs = []
+        return
+    blobs = []
+    config = manifest.get("config")
+    if config:
+        blobs.append(Blob(config["digest"], int(config["size"]), "config", config.get("mediaType")))
+    for layer in manifest.get("layers") or []:
+        blobs.append(Blob(layer["digest"], int(layer["size"]), "layer", layer.get("mediaType")))
+    image.blobs = blobs
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+class _Scan:
+    """One collection run: clients per (account, region), errors gathered under a lock."""
+
+    def __init__(self, access: AwsAccess, workers: int):
+        self.access, self.workers = access, max(1, workers)
+        self.errors: list[ScanError] = []
+        self._clients: dict[tuple[str | None, str | None, str], Any] = {}
+        # (registry id, region) -> the account key its repositories were listed with
+        self.listed_as: dict[tuple[str, str], str | None] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str, account: str | None, region: str | None) -> Any:
+        key = (account, region, service)
+        with self._lock:
+            found = self._clients.get(key)
+        if found is None:
+            found = self.access.client(service, account, region)
+            with self._lock:
+                found = self._clients.setdefault(key, found)
+        return found
+
+    def fail(
+        self, account: str | None, region: str | None, repo: str | None, op: str, exc: Exception
+    ) -> None:
+        self.record(ScanError(account, region, repo, op, *error_of(exc)))
+
+    def record(self, error: ScanError) -> None:
+        with self._lock:
+            self.errors.append(error)
+
+    def ecr_for(self, repo: Repository) -> Any:
+        return self.client("ecr", self.listed_as[(repo.account_id, repo.region)], repo.region)
+
+    def map(self, fn: Callable[[Any], Any], items: list[Any], label: str) -> list[Any]:
+        with Progress(label, len(items)) as progress, ThreadPoolExecutor(self.workers) as pool:
+            results = []
+            for result in pool.map(fn, items):
+                results.append(result)
+                progress.advance()
+            return results
+
+
+def collect_inventory(
+    settings: Settings, *, manifests: bool = False, access: AwsAccess | None = None
+) -> Snapshot:
+    """A new snapshot of every repository in the configured accounts and regions.
+
+    Never raises for a failure in one account, region or repository: it goes to
+    `snapshot.errors` (and `repository.complete = False`). Raises `UserError` for bad settings.
+    """
+    if settings.accounts and not settings.role_name:
+        raise UserError("--accounts needs --role-name: the role ecrcost assumes in each account")
+    bad = [r for r in settings.regions if r.lower() != "all" and not REGION_NAME.fullmatch(r)]
+    if bad:
+        raise UserError(f"--regions: '{bad[0]}' is not a region name (like eu-west-1) nor 'all'")
+    access = access or AwsAccess.from_settings(settings)
+    if access.base_session.get_credentials() is None:
+        raise UserError(
+            "no AWS credentials found: use --profile, aws sso login, or AWS_* variables"
+        )
+    scan = _Scan(access, settings.max_concurrency)
+    taken_at = datetime.now(UTC)
+    accounts: list[str | None] = list(settings.accounts) or [None]
+    targets = [(a, r) for a in accounts if _reachable(scan, a) for r in _regions(scan, settings, a)]
+    repositories = [
+        r for rs in scan.map(lambda t: _repositories(scan, *t), targets, "regions") for r in rs
+    ]
+    scan.map(lambda r: _describe(scan, r), repositories, "repositories")
+    if manifests:
+        scan.map(lambda r: _read_manifests(scan, r), repositories, "manifests")
+    repositories.sort(key=lambda r: (r.account_id, r.region, r.name))
+    return Snapshot(
+        taken_at=taken_at,
+        source="aws",
+        manifests_read=manifests,
+        repositories=repositories,
+        errors=scan.errors,
+    )
+
+
+def _reachable(scan: _Scan, account: str | None) -> bool:
+    """Assume the role once per listed account: a refusal is one line, not one per region."""
+    try:
+        scan.access.session_for(account)
+        return True
+    except AWS_ERRORS as exc:
+        scan.fail(account, None, None, "AssumeRole", exc)
+        return False
+
+
+def _regions(scan: _Scan, settings: Settings, account: str | None) -> list[str]:
+    if not settings.regions:
+        region = scan.access.default_region()
+        if not region:
+            raise UserError("no AWS region: pass --regions r1,r2 or all, or set AWS_REGION")
+        return [region]
+    if tuple(r.lower() for r in settings.regions) != ("all",):
+        return list(settings.regions)
+    try:
+        ec2 = scan.client("ec2", account, scan.access.default_region() or "us-east-1")
+        # AllRegions False: only the regions enabled for this account (opted-in or default).
+        found = ec2.describe_regions(AllRegions=False)["Regions"]
+        return sorted(r["RegionName"] for r in found)
+    except AWS_ERRORS as exc:  # recorded, then the documented fallback
+        scan.fail(account, None, None, "DescribeRegions", exc)
+        return sorted(scan.access.base_session.get_available_regions("ecr"))
+
+
+def _repositories(scan: _Scan, account: str | None, region: str) -> list[Repository]:
+    try:
+        client = scan.client("ecr", account, region)
+        found = [
+            Repository(
+                account_id=r["registryId"],
+                region=region,
+                name=r["repositoryName"],
+                arn=r["repositoryArn"],
+                uri=r.get("repositoryUri"),
+                created_at=_utc(r.get("createdAt")),
+                image_tag_mutability=r.get("imageTagMutability"),
+            )
+            for r in list_repositories(client)
+        ]
+        with scan._lock:
+            scan.listed_as.update({(r.account_id, region): account for r in found})
+        return found
+    except AWS_ERRORS as exc:  # one account/region lost, the rest kept
+        scan.fail(account, region, None, "DescribeRepositories", exc)
+        return []
+
+
+def _describe(scan: _Scan, repo: Repository) -> None:
+    """Images, tags and lifecycle policy of one repository; each failure recorded once."""
+    client = scan.ecr_for(repo)
+
+    def images() -> None:
+        found = list_images(client, repo.account_id, repo.name)
+        repo.images = [image_from_detail(d) for d in found]
+
+    def tags() -> None:
+        found = client.list_tags_for_resource(resourceArn=repo.arn).get("tags", [])
+        repo.tags = {t["Key"]: t["Value"] for t in found}
+
+    def policy() -> None:
+        text = client.get_lifecycle_policy(registryId=repo.account_id, repositoryName=repo.name)
+        repo.lifecycle_policy = text["lifecyclePolicyText"]
+
+    for op, call in (
+        ("DescribeImages", images),
+        ("ListTagsForResource", tags),
+        ("GetLifecyclePolicy", policy),
+    ):
+        try:
+            call()
+        except AWS_ERRORS as exc:
+            code = error_of(exc)[0]
+            if code == "LifecyclePolicyNotFoundException":
+                continue  # no policy is a normal state
+            repo.complete = False
+            scan.fail(repo.account_id, repo.region, repo.name, op, exc)
+            if code == "RepositoryNotFoundException":
+                return  # deleted mid-scan: one line, not one per call
+
+
+def _read_manifests(scan: _Scan, repo: Repository) -> None:
+    if not repo.images:
+        return
+    client = scan.ecr_for(repo)
+    by_digest = {i.digest: i for i in repo.images}
+    digests = list(by_digest)
+    for start in range(0, len(digests), MANIFEST_BATCH):
+        ids = [{"imageDigest": d} for d in digests[start : start + MANIFEST_BATCH]]
+        try:
+            out = client.batch_get_image(
+                registryId=repo.account_id,
+                repositoryName=repo.name,
+                imageIds=ids,
+                acceptedMediaTypes=ACCEPTED_MANIFEST_TYPES,
+            )
+        except AWS_ERRORS as exc:  # blobs unknown: billed size falls back
+            repo.complete = False
+            scan.fail(repo.account_id, repo.region, repo.name, "BatchGetImage", exc)
+            return
+        for found in out.get("images", []):
+            image = by_digest.get(found["imageId"].get("imageDigest"))
+            if image is not None and "imageManifest" in found:
+                apply_manifest(image, found["imageManifest"])
+        for failure in out.get("failures", []):
+            repo.complete = False
+            digest = failure.get("imageId", {}).get("imageDigest", "?")
+            reason = failure.get("failureReason") or "manifest not returned"
+            code = str(failure.get("failureCode") or "Failure")
+            scan.record(
+                ScanError(
+                    repo.account_id,
+                    repo.region,
+                    repo.name,
+                    "BatchGetImage",
+                    code,
+                    f"{digest}: {reason}",
+                )
+            )

@@ -1,0 +1,111 @@
+"""What `ecrcost inventory` prints: the summary, and the playbook script's CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pipelines.inventory.model import ScanError, Snapshot
+from pipelines.inventory.store import RepositorySize
+from pipelines.prices import GIB, PriceTable
+
+MIB = 1024**2
+PLAYBOOK_HEADER = ["Repositories", "Size", "Expected Cost"]
+DETAILED_HEADER = [
+    *PLAYBOOK_HEADER,
+    "Account",
+    "Region",
+    "Images",
+    "Untagged",
+    "Billed Bytes",
+    "Billed Size Basis",
+    "Billed Expected Cost",
+    "Oldest Push",
+    "Newest Push",
+    "Last Pull",
+    "Has Policy",
+    "Tags",
+    "Complete",
+]
+
+
+def dollars(amount: float) -> str:
+    """Two decimals, rounded half up (the playbook's `bc` truncates instead)."""
+    return str(Decimal(repr(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def playbook_csv(
+    sizes: Iterable[RepositorySize],
+    prices: PriceTable,
+    details: dict[tuple[str, str, str], dict[str, Any]] | None = None,
+) -> str:
+    """`Repositories,Size,Expected Cost` rows as the playbook script prints them: whole MiB of
+    the summed ACTIVE image sizes labelled "MB", and their cost at the region's storage price.
+    With `details` (rows of sql/inventory/repository_details.sql) the detailed columns follow."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(DETAILED_HEADER if details is not None else PLAYBOOK_HEADER)
+    for s in sizes:
+        cost = prices.monthly_storage_cost(s.summed_image_bytes, s.region)
+        row: list[Any] = [s.repository_name, f"{s.summed_image_bytes // MIB} MB", dollars(cost)]
+        if details is not None:
+            d = details.get((s.account_id, s.region, s.repository_name), {})
+            row += [
+                s.account_id,
+                s.region,
+                s.image_count,
+                s.untagged_count,
+                s.billed_bytes,
+                s.size_basis,
+                dollars(s.monthly_cost),
+                _iso(d.get("oldest_push")),
+                _iso(d.get("newest_push")),
+                _iso(d.get("last_pull")),
+                {True: "yes", False: "no"}.get(d.get("has_policy"), "unknown"),
+                d.get("tags", ""),
+                "yes" if s.complete else "no",
+            ]
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def _iso(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def missing_line(e: ScanError) -> str:
+    where = " ".join(
+        f"{label} {value}"
+        for label, value in (
+            ("account", e.account_id),
+            ("region", e.region),
+            ("repository", e.repository_name),
+        )
+        if value
+    )
+    return f"missing: {where or 'inventory'}: {e.operation} failed: {e.error_code}: {e.message}"
+
+
+def summary_lines(snapshot_id: str, snapshot: Snapshot, sizes: list[RepositorySize]) -> list[str]:
+    images = [i for r in snapshot.repositories for i in r.images]
+    accounts = {r.account_id for r in snapshot.repositories}
+    regions = {r.region for r in snapshot.repositories}
+    archived = sum(i.status != "ACTIVE" for i in images)
+    untagged = sum(not i.tags for i in images)
+    billed = sum(s.billed_bytes for s in sizes)
+    archived_bytes = sum(s.archived_bytes for s in sizes)
+    dedup = sum(s.deduplicated for s in sizes)
+    lines = [
+        f"snapshot {snapshot_id} ({snapshot.source}): {len(accounts)} account(s), "
+        f"{len(regions)} region(s), {len(snapshot.repositories)} repositories, "
+        f"{len(images)} images ({untagged} untagged, {archived} archived)",
+        f"billed size {billed / GIB:.2f} GiB standard + {archived_bytes / GIB:.2f} GiB archive "
+        f"({dedup} repositories deduplicated, {len(sizes) - dedup} estimated from image sizes); "
+        f"expected ${sum(s.monthly_cost for s in sizes):.2f} a month",
+    ]
+    lines += [missing_line(e) for e in snapshot.errors]
+    return lines

@@ -1,0 +1,206 @@
+"""A snapshot into the warehouse (one transaction), and the billed size per repository.
+
+Rows go in as Arrow tables registered on the connection (`staged_<table>`) and copied by one
+INSERT ... SELECT per table: thousands of rows a second, no statement per row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pipelines import sqlfiles
+from pipelines.inventory.model import Snapshot
+from pipelines.prices import GIB
+from pipelines.warehouse import transaction
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipelines.settings import Settings
+
+TABLES = (
+    "repositories",
+    "images",
+    "image_blobs",
+    "lifecycle_policies",
+    "repository_tags",
+    "scan_errors",
+)
+
+
+def snapshot_id_of(snapshot: Snapshot) -> str:
+    """Stable for the same snapshot: loading a file twice replaces it instead of doubling it."""
+    taken = snapshot.taken_at.astimezone(UTC)
+    seed = f"{taken.isoformat()}|{snapshot.source}|{len(snapshot.repositories)}"
+    return f"{taken:%Y%m%dT%H%M%SZ}-{hashlib.sha256(seed.encode()).hexdigest()[:8]}"
+
+
+def store_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> str:
+    """Write every row of `snapshot` (stamped with its id and time); all or nothing."""
+    snapshot_id = snapshot_id_of(snapshot)
+    params = {"snapshot_id": snapshot_id, "taken_at": _naive(snapshot.taken_at)}
+    staged = _arrow_tables(snapshot)
+    with transaction(con):
+        for name in ("snapshots", *TABLES):
+            sqlfiles.run(con, f"inventory/delete_{name}", {"snapshot_id": snapshot_id})
+        sqlfiles.run(
+            con,
+            "inventory/insert_snapshot",
+            {
+                **params,
+                "source": snapshot.source,
+                "manifests_read": snapshot.manifests_read,
+                "repository_count": len(snapshot.repositories),
+                "image_count": sum(len(r.images) for r in snapshot.repositories),
+                "error_count": len(snapshot.errors),
+            },
+        )
+        for name in TABLES:
+            con.register(f"staged_{name}", staged[name])
+            try:
+                sqlfiles.run(con, f"inventory/insert_{name}", params)
+            finally:
+                con.unregister(f"staged_{name}")
+    return snapshot_id
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    """UTC wall time: the warehouse's TIMESTAMP columns hold UTC without a zone."""
+    return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _arrow_tables(snapshot: Snapshot) -> dict[str, Any]:
+    import pyarrow as pa
+
+    ts, text, big = pa.timestamp("us"), pa.string(), pa.int64()
+    texts = pa.list_(pa.string())
+    schemas = {
+        "repositories": [
+            ("repository_arn", text),
+            ("repository_uri", text),
+            ("created_at", ts),
+            ("image_tag_mutability", text),
+            ("complete", pa.bool_()),
+        ],
+        "images": [
+            ("image_digest", text),
+            ("image_tags", texts),
+            ("size_bytes", big),
+            ("pushed_at", ts),
+            ("last_pulled_at", ts),
+            ("manifest_media_type", text),
+            ("artifact_media_type", text),
+            ("subject_digest", text),
+            ("image_status", text),
+            ("archived_at", ts),
+            ("activated_at", ts),
+            ("child_digests", texts),
+        ],
+        "image_blobs": [
+            ("image_digest", text),
+            ("blob_digest", text),
+            ("blob_kind", text),
+            ("size_bytes", big),
+            ("media_type", text),
+        ],
+        "lifecycle_policies": [("policy_text", text)],
+        "repository_tags": [("tag_key", text), ("tag_value", text)],
+        "scan_errors": [("operation", text), ("error_code", text), ("message", text)],
+    }
+    rows: dict[str, list[tuple]] = {name: [] for name in TABLES}
+    policy_failed = {
+        (e.account_id, e.region, e.repository_name)
+        for e in snapshot.errors
+        if e.operation == "GetLifecyclePolicy"
+    }
+    for r in snapshot.repositories:
+        key = (r.account_id, r.region, r.name)
+        rows["repositories"].append(
+            (*key, r.arn, r.uri, _naive(r.created_at), r.image_tag_mutability, r.complete)
+        )
+        if key not in policy_failed:  # no row: unknown, not "no policy"
+            rows["lifecycle_policies"].append((*key, r.lifecycle_policy))
+        rows["repository_tags"].extend((*key, k, v) for k, v in sorted(r.tags.items()))
+        for i in r.images:
+            rows["images"].append(
+                (
+                    *key,
+                    i.digest,
+                    list(i.tags),
+                    i.size_bytes,
+                    _naive(i.pushed_at),
+                    _naive(i.last_pulled_at),
+                    i.manifest_media_type,
+                    i.artifact_media_type,
+                    i.subject_digest,
+                    i.status,
+                    _naive(i.archived_at),
+                    _naive(i.activated_at),
+                    list(i.child_digests),
+                )
+            )
+            for b in i.blobs or ():
+                rows["image_blobs"].append(
+                    (*key, i.digest, b.digest, b.kind, b.size_bytes, b.media_type)
+                )
+    for e in snapshot.errors:
+        rows["scan_errors"].append(
+            (e.account_id, e.region, e.repository_name, e.operation, e.error_code, e.message)
+        )
+    head = [("account_id", text), ("region", text), ("repository_name", text)]
+    out = {}
+    for name in TABLES:
+        schema = pa.schema(head + schemas[name])
+        columns = list(zip(*rows[name], strict=True)) or [()] * len(schema)
+        out[name] = pa.Table.from_arrays(
+            [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
+            schema=schema,
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class RepositorySize:
+    """One row of `sql/inventory/billed_sizes.sql`, priced with the settings' price table."""
+
+    snapshot_id: str
+    account_id: str
+    region: str
+    repository_name: str
+    complete: bool
+    image_count: int
+    untagged_count: int
+    archived_count: int
+    summed_image_bytes: int  # the playbook script's figure (ACTIVE images, no dedup)
+    billed_bytes: int  # standard storage
+    archived_bytes: int  # archive storage class
+    size_basis: str  # deduplicated | estimated
+    monthly_cost: float  # billed_bytes at the storage price + archived_bytes at the archive price
+
+    @property
+    def deduplicated(self) -> bool:
+        return self.size_basis == "deduplicated"
+
+
+def billed_sizes(
+    con: duckdb.DuckDBPyConnection, settings: Settings, snapshot_id: str | None = None
+) -> list[RepositorySize]:
+    """Billed bytes and expected monthly cost per repository (latest snapshot by default)."""
+    cursor = sqlfiles.run(con, "inventory/billed_sizes", {"snapshot_id": snapshot_id})
+    names = [d[0] for d in cursor.description]
+    prices = settings.prices
+    out = []
+    for row in cursor.fetchall():
+        r = dict(zip(names, row, strict=True))
+        cost = prices.monthly_storage_cost(r["billed_bytes"], r["region"])
+        cost += r["archived_bytes"] / GIB * prices.archive(r["region"])
+        out.append(
+            RepositorySize(
+                **{k: int(v) if k.endswith(("_bytes", "_count")) else v for k, v in r.items()},
+                monthly_cost=cost,
+            )
+        )
+    return out
