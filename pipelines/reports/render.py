@@ -1,0 +1,172 @@
+"""Render one billing period's report: a self-contained HTML file (inline CSS and SVG, nothing
+fetched), a Markdown file for a ticket or chat, and one CSV file per table.
+
+Escaping: repository names and tag values are user-controlled. HTML templates are autoescaped;
+charts escape their labels (pipelines.reports.charts); Markdown cells go through `md_cell`
+(`\\`, `|`, `<`, `>`, newlines); CSV text cells that a spreadsheet would run as a formula
+(starting with = + - @ or a control character) get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipelines.reports import sections as sec
+
+if TYPE_CHECKING:
+    import duckdb
+    import jinja2
+
+    from pipelines.settings import Settings
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "reports"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    out_dir: Path
+    html: Path
+    md: Path
+    csv: list[Path]
+    seconds: float
+
+
+# --- formatting (shared by the HTML and Markdown templates) ----------------------------------
+
+
+def fmt(value: Any, kind: str = "text") -> str:
+    """A value as shown in the report (CSV keeps the raw value)."""
+    if value is None:
+        return "–"
+    if kind == "money":
+        return f"-${abs(value):,.2f}" if value < 0 else f"${value:,.2f}"
+    if kind == "money4":
+        return f"-${abs(value):,.4f}" if value < 0 else f"${value:,.4f}"
+    if kind == "signed_money":
+        return f"{'-' if value < 0 else '+'}${abs(value):,.2f}"
+    if kind == "pct":
+        return f"{value:.1%}"
+    if kind == "signed_pct":
+        return f"{value:+.1%}"
+    if kind == "gb":
+        return f"{value:,.2f}"
+    if kind == "int":
+        return f"{int(value):,}"
+    if kind == "bytes":
+        return _bytes(float(value))
+    if kind == "date":
+        return f"{value:%Y-%m-%d}" if isinstance(value, date | datetime) else str(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TiB"
+
+
+def md_cell(value: Any) -> str:
+    """Text safe in a Markdown table cell: no column break, no HTML, one line."""
+    text = str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
+
+
+def csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return value
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """One environment per process: it keeps the compiled templates (reloaded when edited)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        # HTML templates escape every value; Markdown escapes its own way (md filter).
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2", "html"), default_for_string=True, default=False
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["fmt"] = fmt
+    env.filters["md"] = md_cell
+    return env
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def render_report(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    compare: str | None = None,
+    out_dir: Path | str | None = None,
+) -> ReportFiles:
+    """Render `period`'s report (against `compare`, default the prior period) into `out_dir`
+    (default <home>/reports/<period>/). Reads the warehouse only."""
+    from pipelines.savings.realized import period_bounds
+
+    started = time.perf_counter()
+    period_bounds(period)  # validates YYYY-MM
+    compare = compare or sec.shift(period, -1)
+    period_bounds(compare)
+    out = Path(out_dir) if out_dir is not None else settings.home / "reports" / period
+    out.mkdir(parents=True, exist_ok=True)
+
+    ctx = sec.build_context(con, settings, period, compare)
+    sections = sec.build_sections(ctx)
+    model = {
+        "period": period,
+        "compare": compare,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "sections": sections,
+    }
+    env = environment()
+    html = out / f"ecr-report-{period}.html"
+    md = out / f"ecr-report-{period}.md"
+    html.write_text(env.get_template("report.html.j2").render(model), encoding="utf-8")
+    md.write_text(env.get_template("report.md.j2").render(model), encoding="utf-8")
+    csvs = _write_csvs(out, sections)
+    return ReportFiles(out, html, md, csvs, time.perf_counter() - started)
+
+
+def _write_csvs(out: Path, sections: list[sec.Section]) -> list[Path]:
+    paths = []
+    figures = out / "figures.csv"
+    with figures.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["section", "figure", "value"])
+        for s in sections:
+            for fig in s.figures:
+                w.writerow([s.key, csv_cell(fig.label), csv_cell(fig.value)])
+    paths.append(figures)
+    for s in sections:
+        for table in s.tables:
+            path = out / f"{table.name}.csv"
+            with path.open("w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow([c.key for c in table.columns])
+                for row in table.rows:
+                    w.writerow([csv_cell(row.get(c.key)) for c in table.columns])
+            paths.append(path)
+    return paths

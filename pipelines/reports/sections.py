@@ -1,0 +1,797 @@
+"""The report's sections as plain data: figures, tables (each also a CSV file) and charts.
+
+Every figure is read from the warehouse with the SQL in sql/reports/; the attribution marts,
+findings and realized_savings tables are used as they are, never re-derived. A section whose
+source is missing says "not available: <why>" instead of failing the whole report.
+
+Values keep their raw type here (floats unrounded, names as billed): the templates format and
+escape them, the CSV writer writes them as they are.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from pipelines import sqlfiles
+from pipelines.reports import charts
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipelines.settings import Settings
+
+TOP = 10
+NUMERIC_KINDS = frozenset(
+    {"money", "money4", "signed_money", "pct", "signed_pct", "gb", "bytes", "int"}
+)
+ACTION_MARK = {
+    "policy_applied": "apply",
+    "policy_restored": "restore",
+    "repository_deleted": "delete",
+}
+USAGE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")  # as period_totals.sql
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    # text | name (wraps) | long (long text, wraps) | money | money4 | signed_money | pct | signed_pct | gb |
+    # bytes | int | date
+    kind: str = "text"
+    show: bool = True  # False: in the CSV only (keeps wide tables readable on a page)
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+@dataclass
+class Table:
+    name: str  # the CSV file's stem
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    note: str | None = None
+    limit: int | None = None  # rows shown in HTML/Markdown; the CSV has them all
+
+    @property
+    def visible(self) -> list[Column]:
+        return [c for c in self.columns if c.show]
+
+    @property
+    def shown(self) -> list[dict[str, Any]]:
+        return self.rows if self.limit is None else self.rows[: self.limit]
+
+    @property
+    def hidden(self) -> int:
+        return len(self.rows) - len(self.shown)
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: Any
+    kind: str = "money"
+    note: str | None = None
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    available: bool = True
+    why: str | None = None  # when not available
+    figures: list[Figure] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)  # plain sentences (escaped when rendered)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Markup] = field(default_factory=list)
+
+
+def unavailable(key: str, title: str, why: str) -> Section:
+    return Section(key, title, available=False, why=why)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list:
+    cur = sqlfiles.run(con, f"reports/{name}", params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def shift(period: str, months: int) -> str:
+    year, month = (int(p) for p in period.split("-"))
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def days_in(period: str) -> int:
+    year, month = (int(p) for p in period.split("-"))
+    return calendar.monthrange(year, month)[1]
+
+
+def repo_label(r: dict[str, Any]) -> str:
+    return f"{r['repository_name']} ({r['account_id']}/{r['region']})"
+
+
+@dataclass
+class Context:
+    con: duckdb.DuckDBPyConnection
+    settings: Settings
+    period: str
+    compare: str
+    marts: dict[str, dict[str, Any]]  # period -> its mart_builds row
+    totals: dict[str, dict[str, Any]]  # period -> its period_totals row
+    snapshot: dict[str, Any] | None
+
+
+def build_context(
+    con: duckdb.DuckDBPyConnection, settings: Settings, period: str, compare: str
+) -> Context:
+    trend = [shift(period, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
+    wanted = sorted({*trend, compare})
+    totals = {r["period"]: r for r in rows(con, "period_totals", {"periods": wanted})}
+    marts = {
+        r["billing_period"]: r for r in rows(con, "marts_built", {"periods": [period, compare]})
+    }
+    snap = rows(con, "latest_snapshot")
+    return Context(con, settings, period, compare, marts, totals, snap[0] if snap else None)
+
+
+def _no_marts(ctx: Context, period: str) -> str:
+    if period not in ctx.totals:
+        return f"no billing data for {period} is loaded"
+    return (
+        f"the attribution marts of {period} are not built (run `ecrcost costs --period {period}`"
+        " or `ecrcost report`, which builds them)"
+    )
+
+
+# --- sections --------------------------------------------------------------------------------
+
+
+def headline(ctx: Context) -> Section:
+    title = "Headline"
+    cur = ctx.totals.get(ctx.period)
+    if cur is None:
+        return unavailable("headline", title, f"the warehouse holds no ECR lines for {ctx.period}")
+    prev = ctx.totals.get(ctx.compare)
+    s = Section("headline", title)
+    s.figures.append(Figure(f"ECR spend {ctx.period}", cur["total_cost"]))
+    if prev is not None:
+        change = cur["total_cost"] - prev["total_cost"]
+        ratio = change / prev["total_cost"] if prev["total_cost"] else None
+        s.figures.append(Figure(f"ECR spend {ctx.compare}", prev["total_cost"]))
+        s.figures.append(Figure("change", change, "signed_money"))
+        s.figures.append(Figure("change %", ratio, "signed_pct"))
+    else:
+        s.text.append(f"No ECR lines for {ctx.compare} to compare with.")
+    s.figures.append(Figure("storage cost per GB-month", cur["cost_per_gb_month"], "money4"))
+    s.figures.append(Figure("gross usage", cur["usage_cost"]))
+    s.figures.append(Figure("credits, discounts, tax", cur["adjustments"], "signed_money"))
+    s.figures.append(Figure("repositories billed", cur["repositories"], "int"))
+    compared = [p for p in (ctx.compare, ctx.period) if p in ctx.totals]
+    s.tables.append(
+        Table(
+            "headline",
+            "This period against the comparison period",
+            [
+                Column("period", "period"),
+                Column("total_cost", "total (net)", "money"),
+                Column("usage_cost", "gross usage", "money"),
+                Column("adjustments", "adjustments", "signed_money"),
+                Column("storage_gb_months", "storage GB-months", "gb"),
+                Column("cost_per_gb_month", "$ per GB-month", "money4"),
+                Column("repositories", "repositories", "int"),
+            ],
+            [ctx.totals[p] for p in compared],
+        )
+    )
+    return s
+
+
+def trend(ctx: Context) -> Section:
+    periods = [shift(ctx.period, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
+    present = [p for p in periods if p in ctx.totals]
+    s = Section("trend", "Spend trend (12 months)")
+    if not present:
+        return unavailable(s.key, s.title, "no billing period of the last 12 months is loaded")
+    table_rows = [
+        {"period": p, **{k: ctx.totals[p][k] for k in ("total_cost", "usage_cost", "adjustments")}}
+        if p in ctx.totals
+        else {"period": p, "total_cost": None, "usage_cost": None, "adjustments": None}
+        for p in periods
+    ]
+    s.charts.append(
+        charts.column_chart(
+            "trend",
+            "ECR spend per month",
+            [p[2:] for p in periods],
+            [r["total_cost"] or 0.0 for r in table_rows],
+            highlight=len(periods) - 1,
+        )
+    )
+    missing = [p for p in periods if p not in ctx.totals]
+    if missing:
+        s.text.append(f"Not loaded: {', '.join(missing)} (shown as empty).")
+    s.tables.append(
+        Table(
+            "trend",
+            "ECR spend per month",
+            [
+                Column("period", "period"),
+                Column("total_cost", "total (net)", "money"),
+                Column("usage_cost", "gross usage", "money"),
+                Column("adjustments", "adjustments", "signed_money"),
+            ],
+            table_rows,
+        )
+    )
+    return s
+
+
+_REPO_COLUMNS = [
+    Column("account_id", "account"),
+    Column("region", "region"),
+    Column("repository_name", "repository"),
+]
+
+
+def analysis(ctx: Context) -> Section:
+    s = Section("analysis", "Playbook analysis")
+    if ctx.period not in ctx.marts:
+        return unavailable(s.key, s.title, _no_marts(ctx, ctx.period))
+    p = {"period": ctx.period, "top": TOP}
+    (m,) = rows(ctx.con, "repository_median", {"period": ctx.period})
+    top = rows(ctx.con, "top_repositories", p)
+    above = rows(ctx.con, "above_median", {"period": ctx.period})
+    s.figures += [
+        Figure("repositories", m["repositories"], "int"),
+        Figure("median repository cost", m["median_cost"]),
+        Figure("repositories above the median", len(above), "int"),
+    ]
+    if top:
+        s.charts.append(
+            charts.bar_chart(
+                "top_repositories",
+                f"Top {len(top)} repositories by cost",
+                [repo_label(r) for r in top],
+                [r["net_cost"] for r in top],
+            )
+        )
+    s.tables.append(
+        Table(
+            "top_repositories",
+            f"Top {TOP} repositories by cost",
+            [
+                Column("rank", "#", "int"),
+                *_REPO_COLUMNS,
+                Column("net_cost", "cost (net)", "money"),
+                Column("storage_cost", "storage", "money"),
+                Column("archive_storage_cost", "archive", "money"),
+                Column("avg_gb_stored", "avg GB stored", "gb"),
+                Column("share", "share", "pct"),
+            ],
+            top,
+        )
+    )
+    s.tables.append(
+        Table(
+            "above_median",
+            "Every repository above the median",
+            [
+                *_REPO_COLUMNS,
+                Column("net_cost", "cost (net)", "money"),
+                Column("avg_gb_stored", "avg GB stored", "gb"),
+                Column("share", "share", "pct"),
+            ],
+            above,
+            limit=20,
+        )
+    )
+    s.tables.append(
+        Table(
+            "by_size",
+            f"Top {TOP} repositories by size",
+            [
+                Column("rank", "#", "int"),
+                *_REPO_COLUMNS,
+                Column("avg_gb_stored", "avg GB stored", "gb"),
+                Column("avg_gb_archived", "avg GB archived", "gb"),
+                Column("billed_bytes", "inventory bytes", "bytes"),
+                Column("net_cost", "cost (net)", "money"),
+            ],
+            rows(ctx.con, "by_size", p),
+        )
+    )
+    return s
+
+
+def chargeback(ctx: Context) -> Section:
+    s = Section("chargeback", "Chargeback by tag")
+    if ctx.period not in ctx.marts:
+        return unavailable(s.key, s.title, _no_marts(ctx, ctx.period))
+    coverage = rows(ctx.con, "tag_coverage", {"period": ctx.period})
+    values = rows(ctx.con, "tag_chargeback", {"period": ctx.period})
+    if not coverage:
+        return unavailable(s.key, s.title, "no chargeback tag key is configured (tag_keys)")
+    for c in coverage:
+        s.figures.append(Figure(f"'{c['tag_key']}' coverage", c["coverage"], "pct"))
+        s.figures.append(Figure(f"untagged share of '{c['tag_key']}'", c["untagged_share"], "pct"))
+    s.tables.append(
+        Table(
+            "tag_coverage",
+            "Coverage per tag key",
+            [
+                Column("tag_key", "tag key"),
+                Column("total_cost", "total", "money"),
+                Column("tagged_cost", "tagged", "money"),
+                Column("untagged_cost", "untagged", "money"),
+                Column("unattributed_cost", "no repository", "money"),
+                Column("untagged_share", "untagged share", "pct"),
+                Column("coverage", "coverage", "pct"),
+                Column("tagged_repositories", "tagged repos", "int"),
+                Column("repositories", "repos", "int"),
+            ],
+            coverage,
+        )
+    )
+    keys = [c["tag_key"] for c in coverage]
+    wanted = [k for k in keys if k.lower() in {t.lower() for t in ctx.settings.tag_keys}]
+    first = (wanted or keys)[0]  # the chart shows the first configured key
+    first_values = [v for v in values if v["tag_key"] == first]
+    if first_values:
+        s.charts.append(
+            charts.bar_chart(
+                "chargeback",
+                f"Spend per {first}",
+                [v["tag_value"] for v in first_values],
+                [v["net_cost"] for v in first_values],
+                colour="#7c3aed",
+            )
+        )
+    s.tables.append(
+        Table(
+            "tag_chargeback",
+            "Spend per tag value",
+            [
+                Column("tag_key", "tag key"),
+                Column("tag_value", "value"),
+                Column("net_cost", "cost (net)", "money"),
+                Column("share", "share", "pct"),
+                Column("repository_count", "repos", "int"),
+                Column("redistributed_cost", "with untagged spread", "money"),
+            ],
+            values,
+            note="'untagged' is repository spend without the key; spend with no repository is "
+            "in the coverage table.",
+        )
+    )
+    return s
+
+
+def movers(ctx: Context) -> Section:
+    s = Section("movers", f"Biggest movers against {ctx.compare}")
+    missing = [p for p in (ctx.period, ctx.compare) if p not in ctx.marts]
+    if missing:
+        return unavailable(s.key, s.title, _no_marts(ctx, missing[0]))
+    s.tables.append(
+        Table(
+            "movers",
+            "Biggest changes in repository cost",
+            [
+                *_REPO_COLUMNS,
+                Column("compare_cost", ctx.compare, "money"),
+                Column("cost", ctx.period, "money"),
+                Column("change", "change", "signed_money"),
+                Column("change_ratio", "change %", "signed_pct"),
+                Column("status", "status"),
+            ],
+            rows(ctx.con, "movers", {"period": ctx.period, "compare": ctx.compare, "top": TOP}),
+        )
+    )
+    return s
+
+
+def findings(ctx: Context) -> Section:
+    s = Section("findings", "Findings and the candidate policy")
+    if ctx.snapshot is None:
+        return unavailable(
+            s.key, s.title, "the warehouse holds no inventory snapshot (run `ecrcost inventory`)"
+        )
+    snap = ctx.snapshot["snapshot_id"]
+    s.text.append(f"Inventory snapshot {snap} taken {ctx.snapshot['taken_at']:%Y-%m-%d %H:%M} UTC.")
+    summary = rows(ctx.con, "findings_summary", {"snapshot_id": snap})
+    if summary:
+        s.tables.append(
+            Table(
+                "findings_summary",
+                "Findings per kind",
+                [
+                    Column("kind", "kind"),
+                    Column("findings", "findings", "int"),
+                    Column("bytes", "bytes", "bytes"),
+                    Column("monthly_cost_usd", "$/month", "money"),
+                ],
+                summary,
+                note="Kinds overlap (a large repository may also lack a policy): do not add up.",
+            )
+        )
+        s.tables.append(
+            Table(
+                "findings_top",
+                "Costliest findings",
+                [
+                    Column("kind", "kind"),
+                    *_REPO_COLUMNS,
+                    Column("detail", "detail", "long"),
+                    Column("monthly_cost_usd", "$/month", "money"),
+                ],
+                rows(ctx.con, "findings_top", {"snapshot_id": snap, "top": 15}),
+            )
+        )
+    else:
+        s.text.append(
+            f"Findings: not available: none built for snapshot {snap} (run `ecrcost findings`)."
+        )
+    _candidate_plan(ctx, s, snap)
+    return s
+
+
+def _candidate_plan(ctx: Context, s: Section, snapshot_id: str) -> None:
+    plans = rows(ctx.con, "candidate_plans", {"snapshot_id": snapshot_id})
+    if not plans:
+        s.text.append(
+            f"Candidate policy: not available: not planned over snapshot {snapshot_id} "
+            "(`ecrcost report` plans it before rendering)."
+        )
+        return
+    planned = [r for r in plans if r["skipped_reason"] is None]
+    s.figures += [
+        Figure(
+            "candidate policy saves",
+            sum(r["monthly_savings_usd"] for r in planned),
+            "money",
+            "$/month" + (", an upper bound" if any(r["upper_bound"] for r in planned) else ""),
+        ),
+        Figure("bytes it frees", sum(r["freed_bytes"] for r in planned), "bytes"),
+        Figure("images it expires", sum(r["expired"] for r in planned), "int"),
+        Figure("danger flags", sum(r["dangers"] for r in plans), "int"),
+    ]
+    skipped = len(plans) - len(planned)
+    s.text.append(
+        "Candidate policy: the playbook base policy (expire untagged beyond 1; keep 1 latest, "
+        f"9 v*, 20 overall), planned over the snapshot's {len(planned)} repositories"
+        + (f" ({skipped} skipped: exempt or incomplete)." if skipped else ".")
+    )
+    s.tables.append(
+        Table(
+            "candidate_policy",
+            "What the candidate policy would save, per repository",
+            [
+                *_REPO_COLUMNS,
+                Column("expired", "images expired", "int"),
+                Column("freed_bytes", "bytes freed", "bytes"),
+                Column("monthly_savings_usd", "$/month", "money"),
+                Column("dangers", "danger flags", "int"),
+                Column("current_policy", "current policy"),
+            ],
+            [r for r in planned if r["monthly_savings_usd"] > 0],
+            limit=15,
+        )
+    )
+
+
+def realized(ctx: Context) -> Section:
+    from pipelines.savings.realized import SPAN_MONTHS, VERDICT_LABELS, period_bounds
+
+    s = Section("realized", "Realized savings")
+    _, end = period_bounds(ctx.period)
+    first = date.fromisoformat(shift(ctx.period, -(SPAN_MONTHS - 1)) + "-01")
+    verdicts = rows(ctx.con, "realized_savings", {"period": ctx.period})
+    if not verdicts:
+        (count,) = sqlfiles.run(
+            ctx.con, "reports/actions_in_range", {"from": first, "to": end}
+        ).fetchall()[0]
+        if count:
+            return unavailable(
+                s.key,
+                s.title,
+                f"{count} action(s) since {first} are not judged yet (run `ecrcost report`, "
+                "which computes realized savings first)",
+            )
+        s.text.append(f"No action was recorded between {first} and the end of {ctx.period}.")
+        return s
+    judged = [v for v in verdicts if v["verdict"] != "too_early"]
+    for v in verdicts:
+        v["verdict_label"] = VERDICT_LABELS.get(v["verdict"], v["verdict"])
+        v["repository"] = repo_label(v)
+        v["action_label"] = ACTION_MARK.get(v["action"], v["action"])
+    s.figures += [
+        Figure("actions judged", len(judged), "int"),
+        Figure("too early to tell", len(verdicts) - len(judged), "int"),
+        Figure(
+            "predicted (judged actions)",
+            sum(v["predicted_monthly_savings_usd"] or 0.0 for v in judged),
+            "money",
+            "$/month",
+        ),
+        Figure(
+            "realized, net of the trend",
+            sum(v["realized_monthly_savings_usd"] or 0.0 for v in judged),
+            "signed_money",
+            "$/month",
+        ),
+    ]
+    s.text.append(
+        f"Actions of the 12 months to {ctx.period}. "
+        "Daily storage cost before and after each action over equal windows (up to 28 days "
+        "each side, the action day and the next left out, the bill's last "
+        f"{ctx.settings.data_lag_days} days left out), net of the untouched repositories' trend."
+    )
+    s.charts.append(
+        charts.paired_bar_chart(
+            "realized_savings",
+            "Predicted against realized savings per action",
+            [f"{ACTION_MARK.get(v['action'], v['action'])} · {repo_label(v)}" for v in verdicts],
+            [v["predicted_monthly_savings_usd"] for v in verdicts],
+            [v["realized_monthly_savings_usd"] for v in verdicts],
+        )
+    )
+    s.tables.append(
+        Table(
+            "realized_savings",
+            "Predicted against realized, per action",
+            [
+                Column("acted_at", "acted", "date"),
+                Column("action", "action", show=False),
+                Column("action_label", "action"),
+                Column("account_id", "account", show=False),
+                Column("region", "region", show=False),
+                Column("repository_name", "repository", show=False),
+                Column("repository", "repository", "name"),
+                Column("window_days", "days each side", "int"),
+                Column("before_daily_cost", "$/day before", "money4"),
+                Column("after_daily_cost", "$/day after", "money4"),
+                Column("baseline_change", "untouched trend", "signed_pct"),
+                Column("predicted_monthly_savings_usd", "predicted $/month", "money"),
+                Column("realized_monthly_savings_usd", "realized $/month", "signed_money"),
+                Column("realized_ratio", "of predicted", "pct"),
+                Column("verdict_label", "verdict"),
+                Column("reason", "why", "long"),
+            ],
+            verdicts,
+        )
+    )
+    return s
+
+
+def policy_bound(text: str | None) -> tuple[int | None, str]:
+    """(image count bound, description) of a lifecycle policy: only an expire rule selecting
+    every image (tagStatus any) by imageCountMoreThan caps the count."""
+    if text is None:
+        return None, "no lifecycle policy"
+    try:
+        doc = json.loads(text)
+        rules = doc.get("rules", []) if isinstance(doc, dict) else []
+    except ValueError:
+        return None, "policy unreadable"
+    counts: list[int] = []
+    ages: list[int] = []
+    for r in rules:
+        if not isinstance(r, dict):
+            continue
+        sel = r.get("selection") or {}
+        if (r.get("action") or {}).get("type") != "expire" or sel.get("tagStatus") != "any":
+            continue
+        if sel.get("tagPatternList") or sel.get("tagPrefixList"):
+            continue
+        number = sel.get("countNumber")
+        if not isinstance(number, int):
+            continue
+        if sel.get("countType") == "imageCountMoreThan":
+            counts.append(number)
+        elif sel.get("countType") == "sinceImagePushed":
+            ages.append(number)
+    if counts:
+        return min(counts), f"at most {min(counts)} images (catch-all count rule)"
+    if ages:
+        return None, f"images expire after {min(ages)} days: size follows the push rate"
+    return None, "no catch-all count rule: unbounded"
+
+
+def predictability(ctx: Context) -> Section:
+    s = Section("predictability", "Predictability")
+    if ctx.snapshot is None:
+        return unavailable(s.key, s.title, "the warehouse holds no inventory snapshot")
+    periods = [shift(ctx.period, -i) for i in (2, 1, 0)]
+    rates: dict[tuple, dict[str, float]] = {}
+    for r in rows(ctx.con, "repository_daily_rates", {"periods": periods}):
+        key = (r["account_id"], r["region"], r["repository_name"])
+        rates.setdefault(key, {})[r["period"]] = r["cost"]
+    covered = {p: ctx.totals[p]["days"] for p in periods if p in ctx.totals}
+    nxt = shift(ctx.period, 1)
+    out = []
+    for r in rows(ctx.con, "repository_inventory", {"snapshot_id": ctx.snapshot["snapshot_id"]}):
+        bound, how = policy_bound(r["policy_text"])
+        if not r["policy_known"]:
+            how = "policy not read (scan failed)"
+        price = ctx.settings.prices.storage(r["region"])
+        ceiling = None
+        if bound is not None and r["avg_image_bytes"] is not None:
+            ceiling = bound * float(r["avg_image_bytes"]) / 1024**3 * price
+        forecast = _forecast(
+            rates.get((r["account_id"], r["region"], r["repository_name"]), {}),
+            periods,
+            covered,
+            days_in(nxt),
+        )
+        out.append(
+            {
+                **{k: r[k] for k in ("account_id", "region", "repository_name", "images")},
+                "bounded": bound is not None,
+                "image_bound": bound,
+                "policy": how,
+                "avg_image_bytes": r["avg_image_bytes"],
+                "monthly_ceiling": ceiling,
+                "next_month_forecast": forecast,
+                "over_ceiling": ceiling is not None
+                and forecast is not None
+                and forecast > ceiling * 1.0001,
+            }
+        )
+    out.sort(key=lambda r: (-(r["next_month_forecast"] or 0.0), r["repository_name"]))
+    bounded = [r for r in out if r["bounded"]]
+    s.figures += [
+        Figure("repositories with a size bound", len(bounded), "int"),
+        Figure("without one", len(out) - len(bounded), "int"),
+        Figure(
+            f"{nxt} storage at the current trend", sum(r["next_month_forecast"] or 0 for r in out)
+        ),
+    ]
+    s.text.append(
+        "A repository's size is bounded when an expire rule over every image (tagStatus any) caps "
+        "the image count; the ceiling is that count at today's average image size and the "
+        f"region's price. The {nxt} figure is a straight line through the daily cost of "
+        f"{', '.join(periods)}, times {days_in(nxt)} days."
+    )
+    s.tables.append(
+        Table(
+            "predictability",
+            "Size bound and trend per repository",
+            [
+                *_REPO_COLUMNS,
+                Column("policy", "lifecycle bound", "long"),
+                Column("image_bound", "max images", "int"),
+                Column("images", "images today", "int"),
+                Column("avg_image_bytes", "avg image", "bytes"),
+                Column("monthly_ceiling", "ceiling $/month", "money"),
+                Column("next_month_forecast", f"{nxt} at trend", "money"),
+                Column("over_ceiling", "trend above ceiling"),
+            ],
+            out,
+            limit=20,
+        )
+    )
+    return s
+
+
+def _forecast(
+    costs: dict[str, float], periods: list[str], covered: dict[str, int], next_days: int
+) -> float | None:
+    """Least-squares line through the per-day cost of the last 3 periods, extended one month."""
+    points = [(i, costs.get(p, 0.0) / covered[p]) for i, p in enumerate(periods) if covered.get(p)]
+    if not points or not costs:
+        return None
+    if len(points) == 1:
+        return points[0][1] * next_days
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+    return max(0.0, my + slope * (len(periods) - mx)) * next_days
+
+
+def data_quality(ctx: Context) -> Section:
+    s = Section("data_quality", "Data quality")
+    cur = ctx.totals.get(ctx.period)
+    unattributed = rows(ctx.con, "unattributed", {"period": ctx.period})
+    usage = cur["usage_cost"] if cur else 0.0
+    no_repo_usage = sum(r["cost"] for r in unattributed if r["line_item_type"] in USAGE_TYPES)
+    no_repo_adjust = sum(r["cost"] for r in unattributed if r["line_item_type"] not in USAGE_TYPES)
+    s.figures.append(
+        Figure("usage without a repository", no_repo_usage / usage if usage else None, "pct")
+    )
+    s.figures.append(Figure("adjustments without a repository", no_repo_adjust, "signed_money"))
+    if ctx.period in ctx.marts:
+        for c in rows(ctx.con, "tag_coverage", {"period": ctx.period}):
+            s.figures.append(
+                Figure(f"untagged share ('{c['tag_key']}')", c["untagged_share"], "pct")
+            )
+        if ctx.marts[ctx.period]["estimated"]:
+            s.text.append(
+                "The bill has no resource ids: repository costs are split by inventory bytes "
+                "(estimated)."
+            )
+    else:
+        s.text.append("Untagged share: not available: " + _no_marts(ctx, ctx.period) + ".")
+    load = rows(ctx.con, "billing_load", {"period": ctx.period})
+    if not load:
+        s.text.append(f"No billing load is recorded for {ctx.period}.")
+    else:
+        b = load[0]
+        if not b["complete"]:
+            s.text.append(
+                f"{ctx.period} is INCOMPLETE: the bill's status said UPDATING when it was read "
+                f"({b['loaded_at']:%Y-%m-%d %H:%M} UTC); figures will change when AWS closes it."
+            )
+        else:
+            s.text.append(
+                f"{ctx.period} was not marked incomplete when read ({b['source_format']})."
+            )
+        if b["notes"]:
+            s.text.append(f"Load notes: {b['notes']}")
+    if cur is not None:
+        days = cur["days"]
+        if days < days_in(ctx.period):
+            s.text.append(
+                f"The bill covers {days} of {days_in(ctx.period)} days of {ctx.period}: compare "
+                "per day, not per month."
+            )
+    formats = rows(ctx.con, "source_formats", {"period": ctx.period})
+    if len(formats) > 1:
+        s.text.append(
+            "Lines of several formats: " + ", ".join(f["source_format"] for f in formats) + "."
+        )
+    s.tables.append(
+        Table(
+            "unattributed",
+            "Spend without a repository",
+            [
+                Column("usage_category", "usage"),
+                Column("line_item_type", "line item type"),
+                Column("cost", "cost", "signed_money"),
+                Column("lines", "lines", "int"),
+            ],
+            unattributed,
+        )
+    )
+    return s
+
+
+SECTIONS: list[Callable[[Context], Section]] = [
+    headline,
+    trend,
+    analysis,
+    chargeback,
+    movers,
+    findings,
+    realized,
+    predictability,
+    data_quality,
+]
+
+
+def build_sections(ctx: Context) -> list[Section]:
+    """Every section; one failing on unexpected data says so instead of sinking the report."""
+    import duckdb
+
+    out = []
+    for make in SECTIONS:
+        try:
+            out.append(make(ctx))
+        except duckdb.Error as exc:
+            title = make.__name__.replace("_", " ").capitalize()
+            first = str(exc).splitlines()[0]
+            out.append(unavailable(make.__name__, title, f"the warehouse query failed: {first}"))
+    return out

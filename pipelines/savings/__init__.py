@@ -1,0 +1,11 @@
+"""Realized savings: each action's predicted saving against what the bill shows after it."""
+
+from pipelines.savings.realized import (
+    VERDICT_LABELS,
+    ActionVerdict,
+    SavingsTotal,
+    realized_savings,
+    total,
+)
+
+__all__ = ["VERDICT_LABELS", "ActionVerdict", "SavingsTotal", "realized_savings", "total"]

@@ -1,0 +1,381 @@
+"""Realized savings: did each action in the action log lower the bill as predicted?
+
+Which actions a report period judges: every `done` action (policy_applied, policy_restored,
+repository_deleted) acted on in the 12 months ending with the period (the report's trend span),
+so last month's actions are judged with this month's bill and earlier ones stay in view. Only
+the bill up to the end of the period is read, so a period's verdicts do not change when later
+months are loaded (except for its own last data-lag days once the next bill arrives).
+
+Windows (per action, in usage days, UTC):
+- acted day A; effective day E = A + 2 (the action day and the next are left out: AWS applies
+  lifecycle policies and deletions within 24 hours, so those days are mixed);
+- the bill's usable horizon H = min(last day of the period, last day in the bill - data_lag_days)
+  (the newest days of a bill may be incomplete);
+- after window: E .. E+n-1, before window: A-n .. A-1, the same length n on both sides, with
+  n = min(28, days available after E up to H, days available before A); both windows stop at
+  the same repository's neighbouring actions (the previous action's effective day, the next
+  action's day) and at a gap in the bill, so one action's effect is never read as another's.
+
+Figures (gross usage of storage + archive storage, from cur_ecr_lines; adjustments such as
+credits, discounts and tax are left out: they scale with usage and would blur the comparison):
+- before = repository cost over the before window / n; after = same over the after window / n
+  (a day without a line costs 0, so a deleted repository's after-cost is 0);
+- baseline g = (untouched after / untouched before) - 1, over the repositories nobody touched
+  (no action acting inside the span A-n-2 .. E+n-1) that billed on both sides: the organisation's
+  organic trend over the same windows (0 when there is no such repository);
+- daily saving s = before x (1 + g) - after: the drop beyond what the trend alone would give,
+  so growth elsewhere neither hides a saving nor fakes one;
+- realized monthly = s x days in the month of E (partial months compare per day, not per month);
+- ratio = realized monthly / predicted_monthly_savings_usd, when the prediction is positive.
+
+Verdicts: too_early (fewer than 7 comparable days after E), realized (ratio >= 0.8),
+partly (0.2 <= ratio < 0.8), not_realized (ratio < 0.2, or the cost rose). Without a positive
+prediction (a restore, an old record) a drop counts as realized and a rise as not realized.
+The total across actions sums the judged actions (too-early ones are listed apart).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pipelines import sqlfiles
+from pipelines.errors import UserError
+from pipelines.warehouse import transaction
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipelines.settings import Settings
+
+MAX_WINDOW_DAYS = 28
+MIN_AFTER_DAYS = 7
+EFFECT_DELAY_DAYS = 2  # the action day and the following day are left out
+REALIZED_RATIO = 0.8
+PARTLY_RATIO = 0.2
+SPAN_MONTHS = 12  # actions judged in a period's report: the 12 months ending with it
+
+REALIZED = "realized"
+PARTLY = "partly"
+NOT_REALIZED = "not_realized"
+TOO_EARLY = "too_early"
+VERDICT_LABELS = {
+    REALIZED: "realized",
+    PARTLY: "partly realized",
+    NOT_REALIZED: "not realized",
+    TOO_EARLY: "too early to tell",
+}
+
+
+@dataclass(frozen=True)
+class ActionVerdict:
+    period: str
+    action_id: str
+    action: str
+    acted_at: datetime
+    account_id: str | None
+    region: str | None
+    repository_name: str
+    effective_day: date
+    window_days: int
+    before_start: date | None
+    before_end: date | None
+    after_start: date | None
+    after_end: date | None
+    before_daily_cost: float | None
+    after_daily_cost: float | None
+    baseline_change: float | None
+    baseline_repositories: int
+    daily_saving: float | None
+    days_in_month: int
+    predicted_monthly_savings_usd: float | None
+    realized_monthly_savings_usd: float | None
+    realized_ratio: float | None
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SavingsTotal:
+    judged: int
+    too_early: int
+    predicted_monthly_savings_usd: float  # over the judged actions
+    realized_monthly_savings_usd: float
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """(first day, first day of the next month) of a YYYY-MM period."""
+    try:
+        year, month = (int(p) for p in period.split("-"))
+        start = date(year, month, 1)
+    except (ValueError, TypeError):
+        raise UserError(f"--period {period!r}: expected a billing period as YYYY-MM") from None
+    end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return start, end
+
+
+def _span_start(start: date) -> date:
+    """First day of the 12-month span ending with the month starting at `start`."""
+    index = start.year * 12 + start.month - 1 - (SPAN_MONTHS - 1)
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _as_dt(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day)
+
+
+def realized_savings(
+    con: duckdb.DuckDBPyConnection, settings: Settings, period: str
+) -> list[ActionVerdict]:
+    """Judge the actions of the 12 months ending with `period` against the bill up to the end
+    of `period`; replace the period's rows of realized_savings in one transaction."""
+    start, end = period_bounds(period)
+    rows = sqlfiles.run(con, "savings/bill_days", {"period_end": _as_dt(end)}).fetchall()
+    days = {r[0] for r in rows}
+    horizon: date | None = None
+    if rows:
+        horizon = min(end - timedelta(days=1), rows[0][1] - timedelta(days=settings.data_lag_days))
+    actions = _rows(con, "savings/actions", {"from": _as_dt(_span_start(start)), "to": _as_dt(end)})
+    windows = [_window(a, days, horizon) for a in actions]
+    sums = _window_sums(con, actions, windows)
+    verdicts = [
+        _judge(period, a, w, sums.get(a["action_id"]))
+        for a, w in zip(actions, windows, strict=True)
+    ]
+    _store(con, period, verdicts)
+    return verdicts
+
+
+def total(verdicts: list[ActionVerdict]) -> SavingsTotal:
+    judged = [v for v in verdicts if v.verdict != TOO_EARLY]
+    return SavingsTotal(
+        judged=len(judged),
+        too_early=len(verdicts) - len(judged),
+        predicted_monthly_savings_usd=sum(v.predicted_monthly_savings_usd or 0.0 for v in judged),
+        realized_monthly_savings_usd=sum(v.realized_monthly_savings_usd or 0.0 for v in judged),
+    )
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict]:
+    cur = sqlfiles.run(con, name, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class _Window:
+    effective_day: date
+    n: int
+    before_start: date | None = None
+    before_end: date | None = None
+    after_start: date | None = None
+    after_end: date | None = None
+    after_available: int = 0  # days after the effective day the bill could show
+
+
+def _window(action: dict, days: set[date], horizon: date | None) -> _Window:
+    acted = action["acted_at"].date()
+    effective = acted + timedelta(days=EFFECT_DELAY_DAYS)
+    if horizon is None:
+        return _Window(effective, 0)
+    after_limit = horizon
+    if action["next_acted_at"] is not None:
+        after_limit = min(after_limit, action["next_acted_at"].date() - timedelta(days=1))
+    before_limit = min(days) if days else acted
+    if action["previous_acted_at"] is not None:
+        prev_effective = action["previous_acted_at"].date() + timedelta(days=EFFECT_DELAY_DAYS)
+        before_limit = max(before_limit, prev_effective)
+    after = 0
+    while after < MAX_WINDOW_DAYS:
+        day = effective + timedelta(days=after)
+        if day > after_limit or day not in days:
+            break
+        after += 1
+    before = 0
+    while before < MAX_WINDOW_DAYS:
+        day = acted - timedelta(days=before + 1)
+        if day < before_limit or day not in days:
+            break
+        before += 1
+    n = min(after, before)
+    if n == 0:
+        return _Window(effective, 0, after_available=after)
+    return _Window(
+        effective,
+        n,
+        before_start=acted - timedelta(days=n),
+        before_end=acted - timedelta(days=1),
+        after_start=effective,
+        after_end=effective + timedelta(days=n - 1),
+        after_available=after,
+    )
+
+
+def _window_sums(
+    con: duckdb.DuckDBPyConnection, actions: list[dict], windows: list[_Window]
+) -> dict[str, dict]:
+    pairs = [(a, w) for a, w in zip(actions, windows, strict=True) if w.n >= MIN_AFTER_DAYS]
+    if not pairs:
+        return {}
+    params = {
+        "action_ids": [a["action_id"] for a, _ in pairs],
+        "account_ids": [a["account_id"] for a, _ in pairs],
+        "regions": [a["region"] for a, _ in pairs],
+        "repository_names": [a["repository_name"] for a, _ in pairs],
+        "before_starts": [w.before_start for _, w in pairs],
+        "before_ends": [w.before_end for _, w in pairs],
+        "after_starts": [w.after_start for _, w in pairs],
+        "after_ends": [w.after_end for _, w in pairs],
+        "from": _as_dt(min(w.before_start for _, w in pairs)),
+        "to": _as_dt(max(w.after_end for _, w in pairs) + timedelta(days=1)),
+    }
+    return {r["action_id"]: r for r in _rows(con, "savings/window_costs", params)}
+
+
+def _money(value: float, places: int = 2) -> str:
+    return f"${abs(value):,.{places}f}"
+
+
+def _judge(period: str, action: dict, w: _Window, sums: dict | None) -> ActionVerdict:
+    predicted = action["predicted_monthly_savings_usd"]
+    month_days = calendar.monthrange(w.effective_day.year, w.effective_day.month)[1]
+    base = {
+        "period": period,
+        "action_id": action["action_id"],
+        "action": action["action"],
+        "acted_at": action["acted_at"],
+        "account_id": action["account_id"],
+        "region": action["region"],
+        "repository_name": action["repository_name"],
+        "effective_day": w.effective_day,
+        "days_in_month": month_days,
+        "predicted_monthly_savings_usd": predicted,
+    }
+    if sums is None:
+        if w.after_available < MIN_AFTER_DAYS:
+            why = (
+                f"only {w.after_available} comparable day(s) of the bill after it took effect on "
+                f"{w.effective_day} (at least {MIN_AFTER_DAYS} needed; the last "
+                "data-lag days are left out)"
+            )
+        else:
+            why = (
+                f"only {w.n} comparable day(s) of the bill before the action (at least "
+                f"{MIN_AFTER_DAYS} needed on each side)"
+            )
+        return ActionVerdict(
+            **base,
+            window_days=w.n,
+            before_start=None,
+            before_end=None,
+            after_start=None,
+            after_end=None,
+            before_daily_cost=None,
+            after_daily_cost=None,
+            baseline_change=None,
+            baseline_repositories=0,
+            daily_saving=None,
+            realized_monthly_savings_usd=None,
+            realized_ratio=None,
+            verdict=TOO_EARLY,
+            reason=why,
+        )
+    n = w.n
+    before = sums["before_cost"] / n
+    after = sums["after_cost"] / n
+    g = 0.0
+    if sums["baseline_before"] > 0:
+        g = sums["baseline_after"] / sums["baseline_before"] - 1.0
+    saving = before * (1.0 + g) - after
+    realized = saving * month_days
+    ratio = realized / predicted if predicted is not None and predicted > 0 else None
+    verdict, reason = _verdict(before, after, g, realized, predicted, ratio, n)
+    return ActionVerdict(
+        **base,
+        window_days=n,
+        before_start=w.before_start,
+        before_end=w.before_end,
+        after_start=w.after_start,
+        after_end=w.after_end,
+        before_daily_cost=before,
+        after_daily_cost=after,
+        baseline_change=g,
+        baseline_repositories=int(sums["baseline_repositories"]),
+        daily_saving=saving,
+        realized_monthly_savings_usd=realized,
+        realized_ratio=ratio,
+        verdict=verdict,
+        reason=reason,
+    )
+
+
+def _verdict(
+    before: float,
+    after: float,
+    g: float,
+    realized: float,
+    predicted: float | None,
+    ratio: float | None,
+    n: int,
+) -> tuple[str, str]:
+    trend = "" if abs(g) < 0.0005 else f", untouched repositories {g:+.1%}"
+    facts = (
+        f"{_money(before, 4)}/day over {n} days before, {_money(after, 4)}/day after{trend}; "
+        f"{'saves' if realized >= 0 else 'costs'} {_money(realized)}/month"
+    )
+    if ratio is None:
+        what = "no saving was predicted"
+        if realized > 0:
+            return REALIZED, f"{what}; {facts}"
+        return NOT_REALIZED, f"{what}; cost rose beyond the trend: {facts}"
+    of = f"{ratio:.0%} of the predicted {_money(predicted or 0.0)}/month"
+    if realized <= 0:
+        return NOT_REALIZED, f"cost did not fall beyond the trend: {facts}"
+    if ratio >= REALIZED_RATIO:
+        return REALIZED, f"{of}: {facts}"
+    if ratio >= PARTLY_RATIO:
+        return PARTLY, f"only {of}: {facts}"
+    return NOT_REALIZED, f"only {of}: {facts}"
+
+
+def _store(con: duckdb.DuckDBPyConnection, period: str, verdicts: list[ActionVerdict]) -> None:
+    def col(name: str) -> list:
+        return [getattr(v, name) for v in verdicts]
+
+    with transaction(con):
+        sqlfiles.run(con, "savings/delete_period", {"period": period})
+        if not verdicts:
+            return
+        sqlfiles.run(
+            con,
+            "savings/insert_rows",
+            {
+                "period": period,
+                "action_ids": col("action_id"),
+                "actions": col("action"),
+                "acted_ats": col("acted_at"),
+                "account_ids": col("account_id"),
+                "regions": col("region"),
+                "repository_names": col("repository_name"),
+                "effective_days": col("effective_day"),
+                "window_days": col("window_days"),
+                "before_starts": col("before_start"),
+                "before_ends": col("before_end"),
+                "after_starts": col("after_start"),
+                "after_ends": col("after_end"),
+                "before_daily_costs": col("before_daily_cost"),
+                "after_daily_costs": col("after_daily_cost"),
+                "baseline_changes": col("baseline_change"),
+                "baseline_repositories": col("baseline_repositories"),
+                "daily_savings": col("daily_saving"),
+                "days_in_months": col("days_in_month"),
+                "predicted": col("predicted_monthly_savings_usd"),
+                "realized": col("realized_monthly_savings_usd"),
+                "ratios": col("realized_ratio"),
+                "verdicts": col("verdict"),
+                "reasons": col("reason"),
+                "computed_at": datetime.now(UTC).replace(tzinfo=None),
+            },
+        )

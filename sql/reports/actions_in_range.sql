@@ -1,0 +1,1 @@
+SELECT count(*) FROM policy_actions WHERE status = 'done' AND acted_at >= $from AND acted_at < $to

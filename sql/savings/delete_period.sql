@@ -1,0 +1,1 @@
+DELETE FROM realized_savings WHERE billing_period = $period

@@ -1,0 +1,301 @@
+"""The monthly report: its numbers equal the warehouse's, user text is escaped, missing sources
+say so. Built on a hand-made warehouse (and the sample organisation when it is present)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from report_data import (
+    KEEP_20,
+    PERIOD,
+    PIPE_TAG,
+    SCRIPT,
+    add_daily_storage,
+    build_warehouse,
+)
+
+from pipelines import warehouse
+from pipelines.reports import render_report
+from pipelines.reports.render import md_cell
+from pipelines.reports.sections import policy_bound
+from pipelines.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A three-month warehouse with marts, an inventory snapshot, an action and the report."""
+    tmp = tmp_path_factory.mktemp("report")
+    settings = Settings(home=tmp / "home")
+    con = warehouse.connect(":memory:")
+    build_warehouse(con, settings)
+    files = render_report(con, settings, PERIOD)
+    yield con, settings, files
+    con.close()
+
+
+def _csv(files, name: str) -> list[dict[str, str]]:
+    (path,) = [p for p in files.csv if p.name == f"{name}.csv"]
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_files_written_where_expected(built):
+    _, settings, files = built
+    assert files.out_dir == settings.home / "reports" / PERIOD
+    assert files.html.name == f"ecr-report-{PERIOD}.html" and files.html.is_file()
+    assert files.md.is_file()
+    names = {p.name for p in files.csv}
+    assert {
+        "trend.csv",
+        "top_repositories.csv",
+        "tag_chargeback.csv",
+        "realized_savings.csv",
+        "predictability.csv",
+        "movers.csv",
+        "figures.csv",
+    } <= names
+
+
+def test_trend_and_headline_equal_the_bill(built):
+    con, _, files = built
+    bill = dict(
+        con.execute(
+            "SELECT billing_period, sum(unblended_cost) FROM cur_ecr_lines GROUP BY 1"
+        ).fetchall()
+    )
+    trend = {r["period"]: r for r in _csv(files, "trend")}
+    assert len(trend) == 12 and list(trend)[-1] == PERIOD
+    for period, total in bill.items():
+        assert float(trend[period]["total_cost"]) == pytest.approx(total, abs=1e-9)
+    assert trend["2025-12"]["total_cost"] == ""  # not loaded: empty, not zero
+    figures = {(r["section"], r["figure"]): r["value"] for r in _csv(files, "figures")}
+    change = float(figures[("headline", "change")])
+    assert change == pytest.approx(bill[PERIOD] - bill["2026-02"], abs=1e-9)
+
+
+def test_top_repositories_equal_repository_costs(built):
+    con, _, files = built
+    expected = con.execute(
+        "SELECT repository_name, net_cost FROM repository_costs WHERE billing_period = $p"
+        " ORDER BY net_cost DESC",
+        {"p": PERIOD},
+    ).fetchall()
+    got = [(r["repository_name"], float(r["net_cost"])) for r in _csv(files, "top_repositories")]
+    assert got == [(n, pytest.approx(c, abs=1e-9)) for n, c in expected]
+    # and the bill's own storage sums agree for the costliest
+    (api,) = con.execute(
+        "SELECT sum(unblended_cost) FROM cur_ecr_lines WHERE billing_period = $p"
+        " AND repository_name = 'team/api'",
+        {"p": PERIOD},
+    ).fetchall()[0]
+    assert dict(got)["team/api"] == pytest.approx(api)
+
+
+def test_chargeback_sums_to_the_period_total(built):
+    con, _, files = built
+    rows = _csv(files, "tag_chargeback")
+    (coverage,) = _csv(files, "tag_coverage")
+    values = {r["tag_value"]: float(r["net_cost"]) for r in rows}
+    assert set(values) == {SCRIPT, PIPE_TAG, "untagged"}
+    (total,) = con.execute(
+        "SELECT sum(unblended_cost) FROM cur_ecr_lines WHERE billing_period = $p", {"p": PERIOD}
+    ).fetchall()[0]
+    assert sum(values.values()) + float(coverage["unattributed_cost"]) == pytest.approx(total)
+    assert values["untagged"] == pytest.approx(0.5 * 31)
+
+
+def test_realized_savings_in_the_report(built):
+    con, _, files = built
+    (row,) = _csv(files, "realized_savings")
+    (stored,) = con.execute(
+        "SELECT realized_monthly_savings_usd, verdict FROM realized_savings"
+        " WHERE billing_period = $p",
+        {"p": PERIOD},
+    ).fetchall()
+    assert float(row["realized_monthly_savings_usd"]) == pytest.approx(stored[0])
+    assert row["verdict_label"] == "realized" and stored[1] == "realized"
+    html = files.html.read_text()
+    assert 'data-chart="realized_savings"' in html
+
+
+def test_predictability_bound_and_ceiling(built):
+    _, _, files = built
+    rows = {r["repository_name"]: r for r in _csv(files, "predictability")}
+    api = rows["team/api"]
+    assert api["image_bound"] == "20" and api["policy"].startswith("at most 20 images")
+    assert float(api["monthly_ceiling"]) == pytest.approx(20 * 2 * 0.10)  # 20 x 2 GiB x $0.10
+    assert rows["team/web"]["image_bound"] == "" and rows["team/web"]["monthly_ceiling"] == ""
+    # untagged/x: 0.5/day in Feb and Mar, nothing in Jan (no line) -> a rising line, 30 days
+    points = [(0, 0.0), (1, 0.5), (2, 0.5)]
+    slope = 0.25
+    mean = sum(y for _, y in points) / 3
+    assert float(rows["untagged/x"]["next_month_forecast"]) == pytest.approx(
+        (mean + slope * 2) * 30
+    )
+
+
+def test_candidate_policy_equals_the_planner(built):
+    from pipelines.lifecycle.plan import plan_policy
+    from pipelines.reports.prepare import BASE_POLICY
+
+    con, settings, files = built
+    plan = plan_policy(con, settings, BASE_POLICY.read_text())
+    rows = _csv(files, "candidate_policy")
+    by_repo = {r.repository_name: r for r in plan.repositories}
+    assert rows, "the base policy expires images in the fixture"
+    for row in rows:
+        planned = by_repo[row["repository_name"]]
+        assert float(row["monthly_savings_usd"]) == pytest.approx(planned.monthly_savings_usd)
+        assert int(row["expired"]) == planned.expired
+    figures = {(r["section"], r["figure"]): r["value"] for r in _csv(files, "figures")}
+    total = float(figures[("findings", "candidate policy saves")])
+    assert total == pytest.approx(plan.totals["monthly_savings_usd"], abs=1e-6)
+    # team/web: 20 untagged (19 beyond the newest go) and 10 v* (the oldest beyond 9 goes)
+    assert by_repo["team/web"].expired == 20
+
+
+def test_long_tables_show_a_limit_but_csv_has_all():
+    from pipelines.reports.sections import Column, Table
+
+    t = Table("x", "x", [Column("a", "a")], [{"a": i} for i in range(25)], limit=20)
+    assert len(t.shown) == 20 and t.hidden == 5
+
+
+def test_markup_in_tag_values_is_text(built):
+    _, _, files = built
+    html = files.html.read_text()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()  # the report itself needs no script
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html
+    md = files.md.read_text()
+    assert "<script>" not in md and "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "web\\|ops second line" in md  # a pipe cannot break the table, nor a newline
+    (line,) = [x for x in md.splitlines() if x.startswith("| team | web")]
+    cells = re.split(r"(?<!\\)\|", line)[1:-1]  # split on unescaped pipes only
+    assert [c.strip() for c in cells[:2]] == ["team", "web\\|ops second line"]
+    assert len(cells) == 6  # the tag_chargeback table's columns
+
+
+def test_every_chart_present_with_bars(built):
+    _, _, files = built
+    html = files.html.read_text()
+    for name in ("trend", "top_repositories", "chargeback", "realized_savings"):
+        m = re.search(rf'<svg class="chart" data-chart="{name}".*?</svg>', html, re.S)
+        assert m, name
+        assert m.group(0).count('class="bar"') >= 1, name
+
+
+def test_md_cell_escaping():
+    assert md_cell("a|b") == "a\\|b"
+    assert md_cell("x\\|y") == "x\\\\\\|y"
+    assert md_cell("<b>\r\nz") == "&lt;b&gt; z"
+
+
+def test_policy_bound():
+    assert policy_bound(json.dumps(KEEP_20))[0] == 20
+    untagged_only = {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 1,
+                },
+                "action": {"type": "expire"},
+            }
+        ]
+    }
+    assert policy_bound(json.dumps(untagged_only)) == (None, "no catch-all count rule: unbounded")
+    assert policy_bound(None)[0] is None
+    assert policy_bound("{not json")[1] == "policy unreadable"
+
+
+def test_missing_sources_say_not_available(tmp_path):
+    con = warehouse.connect(":memory:")
+    add_daily_storage(con, "team/api", date(2026, 3, 1), date(2026, 3, 31), lambda d: 1.0)
+    files = render_report(con, Settings(home=tmp_path), PERIOD, out_dir=tmp_path / "out")
+    html = files.html.read_text()
+    assert "Not available: the attribution marts of 2026-03 are not built" in html
+    assert "Not available: the warehouse holds no inventory snapshot" in html
+    assert "No action was recorded between 2025-04-01 and the end of 2026-03" in html
+    assert "Candidate policy" not in html  # no snapshot: the whole section says why
+    assert "No billing load is recorded for 2026-03" in html
+    trend = {r["period"]: r["total_cost"] for r in _csv(files, "trend")}
+    assert float(trend[PERIOD]) == pytest.approx(31.0)
+    con.close()
+
+
+def test_incomplete_period_is_flagged(tmp_path):
+    con = warehouse.connect(":memory:")
+    add_daily_storage(con, "team/api", date(2026, 3, 1), date(2026, 3, 20), lambda d: 1.0)
+    con.execute(
+        "INSERT INTO billing_loads VALUES ('2026-03', 'cur-legacy-parquet', '/bill', [], 'f', 20,"
+        " 20.0, false, 'status UPDATING', TIMESTAMP '2026-03-21 06:00:00')"
+    )
+    files = render_report(con, Settings(home=tmp_path), PERIOD, out_dir=tmp_path / "out")
+    md = files.md.read_text()
+    assert "2026-03 is INCOMPLETE" in md
+    assert "The bill covers 20 of 31 days of 2026-03" in md
+    con.close()
+
+
+def test_cli_report(tmp_path, capsys):
+    import argparse
+
+    from pipelines.reports import cli as report_cli
+    from pipelines.settings import load_settings
+
+    home = tmp_path / "home"
+    con = warehouse.connect(home / "warehouse.duckdb")
+    add_daily_storage(con, "team/api", date(2026, 2, 1), date(2026, 3, 31), lambda d: 1.0)
+    con.close()
+    parser = argparse.ArgumentParser()
+    report_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["report", "--period", PERIOD, "--home", str(home)])
+    assert args.handler(args, load_settings({"home": str(home)}, env={})) == 0
+    out = capsys.readouterr().out
+    assert f"ecr-report-{PERIOD}.html" in out
+    html = (home / "reports" / PERIOD / f"ecr-report-{PERIOD}.html").read_text()
+    assert "team/api" in html  # the command built the marts before rendering
+    assert "Not available: the attribution marts" not in html
+
+
+def test_cli_refuses_a_period_without_a_bill(tmp_path):
+    import argparse
+
+    from pipelines.errors import UserError
+    from pipelines.reports import cli as report_cli
+    from pipelines.settings import load_settings
+
+    home = tmp_path / "home"
+    con = warehouse.connect(home / "warehouse.duckdb")
+    add_daily_storage(con, "team/api", date(2026, 2, 1), date(2026, 3, 31), lambda d: 1.0)
+    con.close()
+    parser = argparse.ArgumentParser()
+    report_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["report", "--period", "2027-05", "--home", str(home)])
+    with pytest.raises(UserError, match="no billing data for it"):
+        args.handler(args, load_settings({"home": str(home)}, env={}))
+
+
+def test_bad_period_is_a_user_error(tmp_path):
+    from pipelines.errors import UserError
+
+    con = warehouse.connect(":memory:")
+    with pytest.raises(UserError, match="YYYY-MM"):
+        render_report(con, Settings(home=tmp_path), "2026-3x")
+    con.close()
+
+
+def test_render_under_a_second(built):
+    con, settings, _ = built
+    files = render_report(con, settings, PERIOD, out_dir=Path(settings.home) / "again")
+    assert files.seconds < 1.0
