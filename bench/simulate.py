@@ -1,0 +1,237 @@
+"""Benchmark: the playbook base policy over 1,000,000 images in 10,000 repositories.
+
+Target (issue 5 item 8): under 5 s and under 2 GB. Run: `.venv/bin/python bench/simulate.py`
+(`--repositories N --images-per-repository M` to change the size; `--plan` also writes the data
+into a warehouse and times `plan_policy` over it in a fresh process). Synthetic, realistic tags:
+about 15% untagged, one `latest` per repository, 40% `v1.2.3` releases, the rest branch-sha tags
+(`main-1a2b3c4`); 2 shared base layers per repository plus one own layer per image; 30% pulled.
+Timed: `simulate()` per repository (evaluation, layer-aware savings and danger flags), not the
+building of the synthetic data. Peak memory is the process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipelines.lifecycle.policy import parse_policy
+from pipelines.lifecycle.simulate import LifecycleImage, simulate
+from pipelines.prices import PriceTable
+
+BASE_POLICY = Path(__file__).resolve().parent.parent / "pipelines/lifecycle/base_policy.json"
+AT = datetime(2026, 3, 1, tzinfo=UTC)
+BRANCHES = ("main", "develop", "feature-login", "fix-cache", "release")
+
+
+def build(repositories: int, per_repo: int, seed: int = 7) -> list[list[LifecycleImage]]:
+    rng = random.Random(seed)
+    out = []
+    serial = 0
+    for r in range(repositories):
+        base = ((f"sha256:{r:032x}{0:032x}", 80_000_000), (f"sha256:{r:032x}{1:032x}", 20_000_000))
+        images = []
+        latest_at = rng.randrange(per_repo)
+        for k in range(per_repo):
+            serial += 1
+            roll = rng.random()
+            if roll < 0.15:
+                tags: tuple[str, ...] = ()
+            elif roll < 0.55:
+                tags = (f"v{rng.randrange(4)}.{rng.randrange(20)}.{k}",)
+            else:
+                tags = (f"{rng.choice(BRANCHES)}-{rng.getrandbits(28):07x}",)
+            if k == latest_at:
+                tags = (*tags, "latest")
+            pushed = AT - timedelta(seconds=rng.randrange(365 * 86400))
+            pulled = pushed + timedelta(days=rng.randrange(30)) if rng.random() < 0.3 else None
+            size = rng.randrange(1_000_000, 50_000_000)
+            images.append(
+                LifecycleImage(
+                    digest=f"sha256:{serial:064x}",
+                    tags=tags,
+                    pushed_at=pushed,
+                    last_pulled_at=pulled,
+                    size_bytes=size + 100_000_000,
+                    layers=(*base, (f"sha256:{serial:063x}f", size)),
+                )
+            )
+        out.append(images)
+    return out
+
+
+def write_warehouse(repos: list[list[LifecycleImage]], home: Path) -> None:
+    """The synthetic organisation as the inventory would store it (one snapshot, blobs read)."""
+    import pyarrow as pa
+
+    from pipelines import warehouse
+
+    taken = AT.replace(tzinfo=None)
+    con = warehouse.connect(home / "warehouse.duckdb")
+    snapshot = {
+        "snapshot_id": ["bench"],
+        "taken_at": [taken],
+        "source": ["bench"],
+        "manifests_read": [True],
+        "repository_count": [len(repos)],
+        "image_count": [sum(map(len, repos))],
+        "error_count": [0],
+    }
+    tables: dict[str, dict[str, list]] = {"ecr_snapshots": snapshot}
+    repo_rows: dict[str, list] = {k: [] for k in ("name", "arn")}
+    images: dict[str, list] = {
+        k: [] for k in ("repo", "digest", "tags", "size", "pushed", "pulled")
+    }
+    blobs: dict[str, list] = {k: [] for k in ("repo", "image", "blob", "size")}
+    for r, repo in enumerate(repos):
+        name = f"team-{r % 50}/service-{r}"
+        repo_rows["name"].append(name)
+        repo_rows["arn"].append(f"arn:aws:ecr:us-east-1:111122223333:repository/{name}")
+        for img in repo:
+            images["repo"].append(name)
+            images["digest"].append(img.digest)
+            images["tags"].append(list(img.tags))
+            images["size"].append(img.size_bytes)
+            images["pushed"].append(img.pushed_at.replace(tzinfo=None))
+            images["pulled"].append(img.last_pulled_at and img.last_pulled_at.replace(tzinfo=None))
+            for digest, size in img.layers or ():
+                blobs["repo"].append(name)
+                blobs["image"].append(img.digest)
+                blobs["blob"].append(digest)
+                blobs["size"].append(size)
+    n_repo, n_img, n_blob = len(repos), len(images["digest"]), len(blobs["blob"])
+    common = {
+        "snapshot_id": "bench",
+        "taken_at": taken,
+        "account_id": "111122223333",
+        "region": "us-east-1",
+    }
+
+    def columns(n: int, **cols) -> dict[str, list]:
+        return {**{k: [v] * n for k, v in common.items()}, **cols}
+
+    tables["ecr_repositories"] = columns(
+        n_repo,
+        repository_name=repo_rows["name"],
+        repository_arn=repo_rows["arn"],
+        repository_uri=[None] * n_repo,
+        created_at=[None] * n_repo,
+        image_tag_mutability=[None] * n_repo,
+        complete=[True] * n_repo,
+    )
+    tables["ecr_lifecycle_policies"] = columns(
+        n_repo, repository_name=repo_rows["name"], policy_text=[None] * n_repo
+    )
+    tables["ecr_images"] = columns(
+        n_img,
+        repository_name=images["repo"],
+        image_digest=images["digest"],
+        image_tags=images["tags"],
+        size_bytes=images["size"],
+        pushed_at=images["pushed"],
+        last_pulled_at=images["pulled"],
+        manifest_media_type=[None] * n_img,
+        artifact_media_type=[None] * n_img,
+        subject_digest=[None] * n_img,
+        image_status=["ACTIVE"] * n_img,
+        archived_at=[None] * n_img,
+        activated_at=[None] * n_img,
+        child_digests=[[]] * n_img,
+    )
+    tables["ecr_image_blobs"] = columns(
+        n_blob,
+        repository_name=blobs["repo"],
+        image_digest=blobs["image"],
+        blob_digest=blobs["blob"],
+        blob_kind=["layer"] * n_blob,
+        size_bytes=blobs["size"],
+        media_type=[None] * n_blob,
+    )
+    for table, data in tables.items():
+        schema = con.table(table).arrow().schema  # the warehouse's own column types
+        con.from_arrow(pa.Table.from_pydict(data, schema=schema)).insert_into(table)
+    con.close()
+
+
+def plan_only(home: Path) -> int:
+    """A fresh process: load the latest inventory from the warehouse and plan the base policy."""
+    from pipelines import warehouse
+    from pipelines.lifecycle.plan import plan_policy
+    from pipelines.settings import load_settings
+
+    settings = load_settings({"home": str(home)}, env={})
+    started = time.perf_counter()
+    con = warehouse.connect(settings.warehouse_path, read_only=True)
+    plan = plan_policy(con, settings, BASE_POLICY.read_text())
+    took = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = plan.totals
+    print(
+        f"plan from the warehouse (load + simulate, fresh process): {took:.2f} s; "
+        f"{t['expired']:,} expired, ${t['monthly_savings_usd']:,.2f}/month; "
+        f"peak RSS {peak_mb:,.0f} MB"
+    )
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repositories", type=int, default=10_000)
+    parser.add_argument("--images-per-repository", type=int, default=100)
+    parser.add_argument(
+        "--plan", action="store_true", help="also write a warehouse and time `plan_policy` over it"
+    )
+    parser.add_argument("--plan-only", metavar="HOME", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.plan_only:
+        return plan_only(Path(args.plan_only))
+    policy = parse_policy(BASE_POLICY.read_text())
+    prices = PriceTable()
+
+    started = time.perf_counter()
+    repos = build(args.repositories, args.images_per_repository)
+    built = time.perf_counter() - started
+    # The data is long-lived: keep the cyclic collector from rescanning it during the timing
+    # (the plan pauses the collector around its loop for the same reason).
+    gc.freeze()
+
+    started = time.perf_counter()
+    expired = freed = 0
+    dollars = 0.0
+    dangers = 0
+    for images in repos:
+        result = simulate(policy, images, AT, prices, "us-east-1")
+        expired += result.expired
+        freed += result.savings.freed_bytes
+        dollars += result.savings.monthly_savings_usd
+        dangers += len(result.dangers)
+    took = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    total = sum(len(r) for r in repos)
+    print(f"images: {total:,} in {len(repos):,} repositories (built in {built:.1f} s)")
+    print(f"simulate: {took:.2f} s ({total / took:,.0f} images/s)")
+    print(
+        f"expired: {expired:,}; freed: {freed / 1024**3:,.1f} GB; ${dollars:,.2f}/month; "
+        f"danger flags: {dangers:,}"
+    )
+    print(f"peak RSS: {peak_mb:,.0f} MB (whole process, synthetic data included)")
+    if args.plan:
+        import subprocess
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as home:
+            write_warehouse(repos, Path(home))
+            del repos
+            subprocess.run([sys.executable, __file__, "--plan-only", home], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

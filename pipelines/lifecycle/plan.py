@@ -1,0 +1,408 @@
+"""Plan a lifecycle policy over the warehouse's latest inventory: per repository the current
+policy against the proposed one, the images that would go, bytes and $/month freed, danger flags.
+
+Read-only: nothing here writes to AWS or the warehouse. The apply side (pipelines/actions) records
+`predicted_monthly_savings_usd` / `predicted_freed_bytes` from `RepositoryPlan`.
+
+Choices:
+- The evaluation instant defaults to the snapshot's `taken_at` (pull times were recorded then),
+  so a plan over the same snapshot gives the same figures whenever it runs.
+- Figures are what the proposed policy removes from the repository as it was inventoried, not net
+  of the current policy (`current_policy_would_remove` says how much of it the current policy
+  would remove anyway).
+- Skipped, with the reason shown: repositories carrying the exemption tag key (any value), those
+  matching settings.exempt_repositories (globs), and those whose inventory is incomplete (count
+  rules over a partial image list would remove the wrong images).
+- Repository globs (`--repositories`, `--exclude`) match the repository name, case-sensitively.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+from pipelines import sqlfiles
+from pipelines.errors import UserError
+from pipelines.lifecycle.danger import Danger
+from pipelines.lifecycle.policy import Policy, PolicyError, parse_policy, pretty_policy_text
+from pipelines.lifecycle.savings import Savings
+from pipelines.lifecycle.simulate import (
+    ACTIVATING,
+    ARCHIVE,
+    STANDARD,
+    Evaluation,
+    LifecycleImage,
+    SimulationResult,
+    evaluate_columns,
+    iso,
+    simulate,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipelines.settings import Settings
+
+_FETCH_ROWS = 50_000  # bounded batches: a million-image inventory is never all tuples at once
+_STORAGE_OF_STATUS = {"ACTIVE": STANDARD, "ARCHIVED": ARCHIVE, "ACTIVATING": ACTIVATING}
+
+
+@dataclass
+class RepositoryImages:
+    account_id: str
+    region: str
+    repository_name: str
+    policy_text: str | None
+    exempt: bool
+    complete: bool
+    images: list[LifecycleImage] = field(default_factory=list)
+
+
+@dataclass
+class Inventory:
+    snapshot_id: str
+    taken_at: datetime
+    manifests_read: bool
+    repositories: list[RepositoryImages]
+
+
+@dataclass
+class RepositoryPlan:
+    account_id: str
+    region: str
+    repository_name: str
+    current_policy_text: str | None
+    proposed_policy_text: str | None  # None: skipped
+    diff: str
+    expired: int
+    transitioned: int
+    freed_bytes: int
+    monthly_savings_usd: float
+    upper_bound: bool
+    dangers: list[Danger]
+    skipped_reason: str | None = None
+    current_policy_would_remove: int | None = None  # None: no (valid) current policy
+    notes: list[str] = field(default_factory=list)
+    # What images_to_go is made from, on demand (a million dicts cost more than the simulation).
+    images: list[LifecycleImage] = field(default_factory=list, repr=False)
+    evaluation: Evaluation | None = field(default=None, repr=False)
+
+    @property
+    def images_to_go(self) -> list[dict[str, Any]]:
+        """The images the proposed policy would expire or archive, oldest rule first."""
+        ev = self.evaluation
+        if ev is None:
+            return []
+        out = []
+        for i, action in enumerate(ev.actions):
+            if action is None:
+                continue
+            img = self.images[i]
+            out.append(
+                {
+                    "digest": img.digest,
+                    "tags": list(img.tags),
+                    "action": action,
+                    "rule_priority": ev.priorities[i],
+                    "via_subject": ev.via_subject.get(i),
+                    "size_bytes": img.size_bytes,
+                    "pushed_at": iso(img.pushed_at),
+                    "last_pulled_at": iso(img.last_pulled_at) if img.last_pulled_at else None,
+                }
+            )
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "region": self.region,
+            "repository_name": self.repository_name,
+            "skipped_reason": self.skipped_reason,
+            "current_policy_text": self.current_policy_text,
+            "proposed_policy_text": self.proposed_policy_text,
+            "diff": self.diff,
+            "images_to_go": self.images_to_go,
+            "expired": self.expired,
+            "transitioned": self.transitioned,
+            "freed_bytes": self.freed_bytes,
+            "monthly_savings_usd": round(self.monthly_savings_usd, 6),
+            "upper_bound": self.upper_bound,
+            "current_policy_would_remove": self.current_policy_would_remove,
+            "dangers": [d.to_json() for d in self.dangers],
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class Plan:
+    evaluated_at: datetime
+    snapshot_id: str
+    policy_text: str
+    repositories: list[RepositoryPlan]
+    savings: Savings
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        planned = [r for r in self.repositories if r.skipped_reason is None]
+        return {
+            "repositories_planned": len(planned),
+            "repositories_skipped": len(self.repositories) - len(planned),
+            "expired": sum(r.expired for r in planned),
+            "transitioned": sum(r.transitioned for r in planned),
+            "freed_bytes": self.savings.freed_bytes,
+            "monthly_savings_usd": round(self.savings.monthly_savings_usd, 6),
+            "upper_bound": self.savings.upper_bound,
+            "dangers": sum(len(r.dangers) for r in self.repositories),
+            "notes": self.savings.notes(),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "evaluated_at": iso(self.evaluated_at),
+            "snapshot_id": self.snapshot_id,
+            "repositories": [r.to_json() for r in self.repositories],
+            "totals": self.totals,
+        }
+
+
+def load_inventory(
+    con: duckdb.DuckDBPyConnection, exemption_tag: str, *, required: bool = True
+) -> Inventory | None:
+    """The latest snapshot's repositories with their images (None when there is no snapshot)."""
+    row = sqlfiles.run(con, "lifecycle/latest_snapshot").fetchone()
+    if row is None:
+        if required:
+            raise UserError(
+                "the warehouse holds no inventory snapshot; run `ecrcost inventory` "
+                "(or load the sample) first, or pass --images FILE.json"
+            )
+        return None
+    snapshot_id, taken_at, manifests_read = row
+    params = {"snapshot_id": snapshot_id}
+    repos: dict[tuple[str, str, str], RepositoryImages] = {}
+    for account, region, name, text, exempt, complete in sqlfiles.run(
+        con, "lifecycle/repositories", {**params, "exemption_tag": exemption_tag}
+    ).fetchall():
+        repos[(account, region, name)] = RepositoryImages(
+            account, region, name, text, bool(exempt), bool(complete)
+        )
+    layers = _load_layers(con, params) if manifests_read else {}
+    cursor = sqlfiles.run(con, "lifecycle/images", params)
+    while rows := cursor.fetchmany(_FETCH_ROWS):
+        for row in rows:
+            account, region, name, digest, tags, size, pushed, pulled = row[:8]
+            status, archived, activated, children, subject = row[8:]
+            key = (account, region, name)
+            repo = repos.get(key)
+            if repo is None:  # image rows without their repository row: keep them visible
+                repo = repos[key] = RepositoryImages(account, region, name, None, False, False)
+            known = layers.get(key, {}).pop(digest, None)
+            repo.images.append(
+                LifecycleImage(
+                    digest,
+                    tuple(tags),
+                    pushed.replace(tzinfo=UTC),
+                    pulled and pulled.replace(tzinfo=UTC),
+                    size,
+                    _STORAGE_OF_STATUS.get(status, ACTIVATING),
+                    archived and archived.replace(tzinfo=UTC),
+                    activated and activated.replace(tzinfo=UTC),
+                    # Manifests read: a manifest list legitimately has no layers; another image
+                    # without blob rows had its manifest unread (unknown: an upper bound).
+                    tuple(known) if known else (() if manifests_read and children else None),
+                    tuple(children),
+                    subject,
+                )
+            )
+    for repo in repos.values():
+        repo.images.sort(key=_digest_of)  # deterministic output whatever the scan order
+    return Inventory(snapshot_id, taken_at, bool(manifests_read), list(repos.values()))
+
+
+def _load_layers(
+    con: duckdb.DuckDBPyConnection, params: dict[str, Any]
+) -> dict[tuple[str, str, str], dict[str, list[tuple[str, int]]]]:
+    """Blobs per repository and image; one string per blob digest in a repository (shared
+    base layers are most of the rows)."""
+    out: dict[tuple[str, str, str], dict[str, list[tuple[str, int]]]] = {}
+    interned: dict[tuple[str, str, str], dict[str, str]] = {}
+    cursor = sqlfiles.run(con, "lifecycle/image_blobs", params)
+    while rows := cursor.fetchmany(_FETCH_ROWS):
+        for account, region, name, image, blob, size in rows:
+            key = (account, region, name)
+            per_repo = out.get(key)
+            if per_repo is None:
+                per_repo, interned[key] = out.setdefault(key, {}), {}
+            blob = interned[key].setdefault(blob, blob)
+            per_repo.setdefault(image, []).append((blob, size))
+    return out
+
+
+def _digest_of(image: LifecycleImage) -> str:
+    return image.digest
+
+
+def select_repositories(
+    repositories: list[RepositoryImages], include: list[str] | None, exclude: list[str] | None
+) -> list[RepositoryImages]:
+    """Repositories whose name matches one include glob (all when none) and no exclude glob."""
+    return [
+        r
+        for r in repositories
+        if (not include or any(fnmatchcase(r.repository_name, g) for g in include))
+        and not any(fnmatchcase(r.repository_name, g) for g in exclude or ())
+    ]
+
+
+def skip_reason(repo: RepositoryImages, settings: Settings) -> tuple[str, str] | None:
+    """(danger kind, reason) when the repository must not be planned, else None."""
+    if repo.exempt:
+        return "exempt_repository", f"carries the exemption tag {settings.exemption_tag}"
+    for glob in settings.exempt_repositories:
+        if fnmatchcase(repo.repository_name, glob):
+            return "exempt_repository", f"matches exempt_repositories entry {glob!r}"
+    if not repo.complete:
+        return (
+            "incomplete_inventory",
+            "its inventory is incomplete (a call failed); re-run the inventory first",
+        )
+    return None
+
+
+def plan_policy(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    policy_text: str,
+    include_globs: list[str] | None = None,
+    exclude_globs: list[str] | None = None,
+    at: datetime | None = None,
+) -> Plan:
+    """Plan `policy_text` for every selected repository of the latest inventory snapshot."""
+    policy = parse_policy(policy_text)
+    with _collector_paused():
+        inventory = load_inventory(con, settings.exemption_tag)
+        assert inventory is not None
+        at = at or inventory.taken_at
+        differ = _Differ(pretty_policy_text(policy_text))
+        total = Savings()
+        plans: list[RepositoryPlan] = []
+        for repo in select_repositories(inventory.repositories, include_globs, exclude_globs):
+            skip = skip_reason(repo, settings)
+            if skip is not None:
+                plans.append(_skipped(repo, *skip))
+                continue
+            result = simulate(
+                policy, repo.images, at, settings.prices, repo.region, settings.recent_pull_days
+            )
+            total.add(result.savings)
+            plans.append(_planned(repo, policy_text, result, at, differ))
+    return Plan(at, inventory.snapshot_id, policy_text, plans, total)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The loaded inventory is large, long-lived and free of cycles: letting the cyclic garbage
+    collector rescan it on every collection costs about a third of a big plan's time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _planned(
+    repo: RepositoryImages,
+    proposed_text: str,
+    result: SimulationResult,
+    at: datetime,
+    differ: _Differ,
+) -> RepositoryPlan:
+    return RepositoryPlan(
+        account_id=repo.account_id,
+        region=repo.region,
+        repository_name=repo.repository_name,
+        current_policy_text=repo.policy_text,
+        proposed_policy_text=proposed_text,
+        diff=differ.diff(repo.repository_name, repo.policy_text),
+        expired=result.expired,
+        transitioned=result.transitioned,
+        freed_bytes=result.savings.freed_bytes,
+        monthly_savings_usd=result.savings.monthly_savings_usd,
+        upper_bound=result.savings.upper_bound,
+        dangers=result.dangers,
+        current_policy_would_remove=differ.current_removes(repo.policy_text, repo.images, at),
+        notes=result.savings.notes(),
+        images=repo.images,
+        evaluation=result.evaluation,
+    )
+
+
+class _Differ:
+    """Diffs against the proposed policy and what the current policy removes, with the work per
+    distinct current policy done once (thousands of repositories share a handful of policies)."""
+
+    def __init__(self, proposed_pretty: str) -> None:
+        self.proposed = proposed_pretty.splitlines(keepends=True)
+        self._bodies: dict[str | None, list[str]] = {}
+        self._policies: dict[str, Policy | None] = {}
+
+    def diff(self, name: str, current: str | None) -> str:
+        if current not in self._bodies:
+            lines = difflib.unified_diff(_pretty_or_raw(current), self.proposed, "a", "b")
+            self._bodies[current] = list(lines)[2:]  # headers are per repository
+        body = self._bodies[current]
+        if not body:
+            return ""
+        label = "current" if current else "current: no policy"
+        return f"--- {name} ({label})\n+++ {name} (proposed)\n" + "".join(body)
+
+    def current_removes(
+        self, text: str | None, images: list[LifecycleImage], at: datetime
+    ) -> int | None:
+        if not text:
+            return None
+        if text not in self._policies:
+            try:
+                self._policies[text] = parse_policy(text)
+            except PolicyError:
+                self._policies[text] = None
+        current = self._policies[text]
+        if current is None:
+            return None
+        return sum(a is not None for a in evaluate_columns(current, images, at).actions)
+
+
+def _skipped(repo: RepositoryImages, kind: str, reason: str) -> RepositoryPlan:
+    return RepositoryPlan(
+        account_id=repo.account_id,
+        region=repo.region,
+        repository_name=repo.repository_name,
+        current_policy_text=repo.policy_text,
+        proposed_policy_text=None,
+        diff="",
+        expired=0,
+        transitioned=0,
+        freed_bytes=0,
+        monthly_savings_usd=0.0,
+        upper_bound=False,
+        dangers=[Danger(kind, f"not planned: {reason}")],
+        skipped_reason=reason,
+    )
+
+
+def _pretty_or_raw(text: str | None) -> list[str]:
+    if not text:
+        return []
+    try:
+        pretty = pretty_policy_text(text)
+    except ValueError:  # not JSON: show it as it is
+        pretty = text if text.endswith("\n") else text + "\n"
+    return pretty.splitlines(keepends=True)

@@ -1,0 +1,122 @@
+"""Bytes and dollars a simulation frees, following the bill's logic (ecr-lifecycle.md, issue 5.3).
+
+- Standard storage is billed per unique blob in a repository: a layer is freed only when no image
+  that stays in standard storage (in the same repository) still uses it. A blob is its
+  (digest, size) pair (content-addressed, so the same digest always has the same size).
+- When an image's layers are unknown (manifests not read), its `size_bytes` is used instead and
+  the figure is an UPPER BOUND (shared layers may stay). A manifest list's `size_bytes` is its
+  largest child's, and its children hold the layers: the list itself counts as 0 bytes.
+- Transition to archive moves an image out of standard storage (its unique layers are freed
+  there) and bills its `size_bytes` in archive (AWS does not say archive shares layers; this is
+  the conservative reading). At the default prices (archive = standard for the first 150 TB) a
+  transition saves nothing per month, or costs when layers were shared; it commits to the
+  90-day minimum and a restore fee per GB.
+- Expiring an archived image frees its `size_bytes` of archive storage.
+All prices come from the PriceTable (settings.prices); none is written here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+
+from pipelines.lifecycle.simulate import ACTIVATING, ARCHIVE, LifecycleImage
+from pipelines.prices import ARCHIVE_MINIMUM_DAYS, GIB, PriceTable
+
+DAYS_PER_MONTH = 365.25 / 12
+_size = itemgetter(1)
+
+
+@dataclass
+class Savings:
+    freed_bytes: int = 0  # standard storage freed (expire + transition)
+    archive_freed_bytes: int = 0  # archive storage freed (expiring archived images)
+    archived_bytes: int = 0  # newly billed in archive by transitions
+    standard_usd: float = 0.0  # $/month no longer paid for standard storage
+    archive_freed_usd: float = 0.0  # $/month no longer paid for archive storage
+    archive_added_usd: float = 0.0  # $/month newly paid for archive storage
+    archive_minimum_usd: float = 0.0  # the 90-day minimum the transitions commit to
+    restore_usd: float = 0.0  # one restore of everything transitioned
+    upper_bound: bool = False  # some layers unknown: real savings may be lower
+
+    @property
+    def monthly_savings_usd(self) -> float:
+        return self.standard_usd + self.archive_freed_usd - self.archive_added_usd
+
+    def add(self, other: Savings) -> None:
+        for name in self.__dataclass_fields__:
+            if name == "upper_bound":
+                self.upper_bound = self.upper_bound or other.upper_bound
+            else:
+                setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.upper_bound:
+            out.append(
+                "upper bound: some images' layers are unknown (manifests not read), so their "
+                "full size is counted though layers shared with kept images would stay"
+            )
+        if self.archived_bytes:
+            out.append(
+                f"transition to archive: {self.archived_bytes / GIB:.2f} GB leave standard storage "
+                f"(counted in the freed bytes) and add ${self.archive_added_usd:.2f}/month of "
+                f"archive storage; they commit to the {ARCHIVE_MINIMUM_DAYS}-day minimum "
+                f"(${self.archive_minimum_usd:.2f}) and restoring it all would cost "
+                f"${self.restore_usd:.2f}; archived images cannot be pulled"
+            )
+        return out
+
+
+def compute_savings(
+    images: Sequence[LifecycleImage],
+    actions: Sequence[str | None],
+    prices: PriceTable,
+    region: str | None,
+) -> Savings:
+    """What the actions (per image, same order) free in one repository, priced for `region`."""
+    out = Savings()
+    kept: list[tuple[tuple[str, int], ...]] = []
+    removed: list[tuple[tuple[str, int], ...]] = []
+    kept_unknown = removed_any = False
+    for img, action in zip(images, actions, strict=True):
+        storage_class, layers = img.storage_class, img.layers
+        if storage_class == ARCHIVE:
+            if action == "expire":
+                out.archive_freed_bytes += _image_bytes(img)
+        elif action is None or storage_class == ACTIVATING:
+            if layers is not None:
+                kept.append(layers)
+            elif not img.child_digests:
+                kept_unknown = True
+        else:
+            removed_any = True
+            if layers is not None:
+                removed.append(layers)
+            else:
+                out.freed_bytes += _image_bytes(img)
+                out.upper_bound = out.upper_bound or not img.child_digests
+            if action == "transition":
+                out.archived_bytes += _image_bytes(img)
+    # A blob is its (digest, size) pair: set algebra in C instead of a loop per layer.
+    freed = set().union(*removed).difference(*kept) if removed else set()
+    out.freed_bytes += sum(map(_size, freed))
+    if removed_any and kept_unknown:
+        out.upper_bound = True  # a kept image of unknown layers may share the freed ones
+    rp = prices.for_region(region)
+    out.standard_usd = out.freed_bytes / GIB * rp.storage_per_gb_month
+    out.archive_freed_usd = out.archive_freed_bytes / GIB * rp.archive_per_gb_month
+    out.archive_added_usd = out.archived_bytes / GIB * rp.archive_per_gb_month
+    out.archive_minimum_usd = out.archive_added_usd * ARCHIVE_MINIMUM_DAYS / DAYS_PER_MONTH
+    out.restore_usd = out.archived_bytes / GIB * rp.restore_per_gb
+    return out
+
+
+def _image_bytes(img: LifecycleImage) -> int:
+    """An image's own size: `size_bytes`, else its layers; 0 for a manifest list."""
+    if img.child_digests:
+        return 0
+    if img.size_bytes is not None:
+        return img.size_bytes
+    return sum(size for _, size in img.layers or ())

@@ -1,0 +1,294 @@
+"""Local, exact evaluation of a lifecycle policy over one repository's images at a stated instant.
+
+Follows ecr-lifecycle.md "Evaluation". How it is computed (and why it equals the spec's wording):
+an image's acting rule is the FIRST rule in priority order (within its storage class) whose
+selection matches it, because a lower-priority rule may not act on an image a higher-priority
+rule's selection matched; the image is acted on iff that rule's candidate computation, done over
+ALL images the rule selects, marks it. So each repository is sorted once, each rule selects once,
+and set differences hand every image to exactly one rule. tests/test_lifecycle_simulate.py checks
+this against a literal reference implementation.
+
+Choices where AWS does not say (tested):
+- Ties on equal push time: the image with the smaller digest counts as the newer one, so
+  `imageCountMoreThan` keeps it first (deterministic, independent of input order).
+- "Older than N days" is strict: an image exactly N days old at the evaluation instant stays.
+- Tag matching is case-sensitive, as ECR image tags are (`Latest` is not `latest`).
+- An image restored from archive counts from its last activation (push and, if not pulled since,
+  pull). An image still ACTIVATING is in transit: no rule acts on it.
+- Children of a manifest list present at the instant are protected for this evaluation, even when
+  the list itself goes now (AWS lets them go only once the list is gone: a later daily run).
+  Protected images still occupy their place (and keep slots) in every rule's selection.
+- Referrers (signatures, SBOMs) of an expired image are expired with it (AWS: within 24 hours),
+  recorded with the subject's rule priority and `via_subject`. Transitioning a subject to archive
+  does not move its referrers (AWS does not say it does).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
+
+from pipelines.lifecycle.policy import Policy, Rule
+
+if TYPE_CHECKING:
+    from pipelines.lifecycle.danger import Danger
+    from pipelines.lifecycle.savings import Savings
+    from pipelines.prices import PriceTable
+
+STANDARD, ARCHIVE, ACTIVATING = "standard", "archive", "activating"
+
+
+@dataclass(slots=True)
+class LifecycleImage:
+    """What the simulator needs to know about one image (all times timezone-aware UTC)."""
+
+    digest: str
+    tags: tuple[str, ...]
+    pushed_at: datetime
+    last_pulled_at: datetime | None = None
+    size_bytes: int | None = None
+    storage_class: str = STANDARD  # standard | archive | activating
+    archived_at: datetime | None = None
+    last_activated_at: datetime | None = None
+    layers: tuple[tuple[str, int], ...] | None = None  # (blob digest, size); None: unknown
+    child_digests: tuple[str, ...] = ()  # a manifest list's children
+    subject_digest: str | None = None  # a referrer's subject
+
+    @property
+    def effective_pushed_at(self) -> datetime:
+        return self.last_activated_at or self.pushed_at
+
+    @property
+    def effective_pulled_at(self) -> datetime:
+        """Last pull, or the (re)activation/push time when never pulled since then."""
+        pulled, start = self.last_pulled_at, self.effective_pushed_at
+        return pulled if pulled is not None and pulled >= start else start
+
+
+@dataclass(slots=True)
+class Outcome:
+    digest: str
+    action: str | None = None  # expire | transition | None
+    rule_priority: int | None = None
+    via_subject: str | None = None  # expired because this subject image goes
+    protected_by: str | None = None  # a manifest list that keeps this image (a rule marked it)
+
+
+@dataclass
+class Evaluation:
+    """Per input image (same order): the action and the rule acting; kept as columns because
+    one object per image is what a million-image simulation cannot afford."""
+
+    digests: list[str]
+    actions: list[str | None]
+    priorities: list[int | None]
+    via_subject: dict[int, str] = field(default_factory=dict)
+    protected_by: dict[int, str] = field(default_factory=dict)
+
+    def outcomes(self) -> list[Outcome]:
+        return [
+            Outcome(d, a, p, self.via_subject.get(i), self.protected_by.get(i))
+            for i, (d, a, p) in enumerate(
+                zip(self.digests, self.actions, self.priorities, strict=True)
+            )
+        ]
+
+
+@dataclass
+class SimulationResult:
+    evaluated_at: datetime
+    evaluation: Evaluation
+    savings: Savings
+    dangers: list[Danger] = field(default_factory=list)
+
+    @cached_property
+    def outcomes(self) -> list[Outcome]:  # in the order of the input images
+        return self.evaluation.outcomes()
+
+    @property
+    def expired(self) -> int:
+        return self.evaluation.actions.count("expire")
+
+    @property
+    def transitioned(self) -> int:
+        return self.evaluation.actions.count("transition")
+
+    def summary(self) -> dict:
+        return {
+            "expired": self.expired,
+            "transitioned": self.transitioned,
+            "freed_bytes": self.savings.freed_bytes,
+            "monthly_savings_usd": round(self.savings.monthly_savings_usd, 6),
+            "upper_bound": self.savings.upper_bound,
+            "notes": self.savings.notes(),
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "evaluated_at": iso(self.evaluated_at),
+            "images": [
+                {
+                    "digest": o.digest,
+                    "action": o.action,
+                    "rule_priority": o.rule_priority,
+                    **({"via_subject": o.via_subject} if o.via_subject else {}),
+                    **({"protected_by": o.protected_by} if o.protected_by else {}),
+                }
+                for o in self.outcomes
+            ],
+            "summary": self.summary(),
+            "dangers": [d.to_json() for d in self.dangers],
+        }
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def simulate(
+    policy: Policy,
+    images: Sequence[LifecycleImage],
+    at: datetime,
+    prices: PriceTable,
+    region: str | None,
+    recent_pull_days: int = 30,
+) -> SimulationResult:
+    """Evaluate `policy` over one repository's `images` at `at`; price what it frees in `region`."""
+    from pipelines.lifecycle.danger import danger_flags
+    from pipelines.lifecycle.savings import compute_savings
+
+    evaluation = evaluate_columns(policy, images, at)
+    return SimulationResult(
+        evaluated_at=at,
+        evaluation=evaluation,
+        savings=compute_savings(images, evaluation.actions, prices, region),
+        dangers=danger_flags(images, evaluation, at, recent_pull_days),
+    )
+
+
+def evaluate(policy: Policy, images: Sequence[LifecycleImage], at: datetime) -> list[Outcome]:
+    """Which rule acts on which image (one repository), per the module docstring."""
+    return evaluate_columns(policy, images, at).outcomes()
+
+
+def evaluate_columns(policy: Policy, images: Sequence[LifecycleImage], at: datetime) -> Evaluation:
+    """`evaluate`, as columns (the fast path `simulate` uses)."""
+    n = len(images)
+    digests = [img.digest for img in images]
+    actions: list[str | None] = [None] * n
+    priorities: list[int | None] = [None] * n
+    result = Evaluation(digests, actions, priorities)
+    if not n or not policy.rules:
+        return result
+    # Newest first; stable sorts give "smaller digest first" on equal times.
+    pushed = [img.last_activated_at or img.pushed_at for img in images]
+    order = sorted(range(n), key=digests.__getitem__) if len(set(pushed)) < n else range(n)
+    order = sorted(order, key=pushed.__getitem__, reverse=True)
+    tags = [img.tags for img in images]
+    classes = [img.storage_class for img in images]
+    lines: list[str] = []  # tags joined one per line, for the regex selectors (made on demand)
+    for storage_class in (STANDARD, ARCHIVE):
+        rules = [r for r in policy.rules if r.storage_class == storage_class]
+        if not rules:
+            continue
+        if classes.count(storage_class) == n:
+            members = order
+        else:
+            members = [i for i in order if classes[i] == storage_class]
+        unclaimed = set(members)
+        for rule in rules:
+            if not unclaimed:
+                break
+            if rule.tag_status == "any":
+                selected = members
+            elif rule.tag_status == "untagged":
+                selected = [i for i in members if not tags[i]]
+            elif len(rule.tag_patterns) == 1 and "*" not in rule.tag_patterns[0]:
+                only = rule.tag_patterns[0]
+                selected = [i for i in members if only in tags[i]]
+            else:
+                if not lines:
+                    lines = ["\n".join(t) for t in tags]
+                selected = _select_by_lines(rule, members, lines)
+            for i in unclaimed.intersection(_marked(rule, selected, images, at)):
+                actions[i] = rule.action
+                priorities[i] = rule.priority
+            unclaimed.difference_update(selected)
+    linked = [img for img in images if img.child_digests or img.subject_digest]
+    if linked:
+        _protect_children(linked, result)
+        _cascade_referrers(linked, result)
+    return result
+
+
+def _select_by_lines(rule: Rule, members: list[int], lines: list[str]) -> list[int]:
+    """Members whose tags (one per line) match every prefix/pattern of the rule."""
+    searches = [rx.search for rx in _line_regexes(rule)]
+    if len(searches) == 1:
+        search = searches[0]
+        return [i for i in members if search(lines[i])]
+    return [i for i in members if all(s(lines[i]) for s in searches)]
+
+
+@cache
+def _line_regexes(rule: Rule) -> tuple[re.Pattern[str], ...]:
+    """One multi-line regex per prefix/pattern: some line (tag) starts with / equals it."""
+    if rule.tag_prefixes:
+        return tuple(re.compile("^" + re.escape(p), re.M) for p in rule.tag_prefixes)
+    return tuple(
+        re.compile("^" + ".*".join(map(re.escape, p.split("*"))) + "$", re.M)
+        for p in rule.tag_patterns
+    )
+
+
+def _marked(
+    rule: Rule, selected: list[int], images: Sequence[LifecycleImage], at: datetime
+) -> list[int]:
+    """The rule's candidates among `selected` (newest first), computed over all of them."""
+    if rule.count_type == "imageCountMoreThan":
+        return selected[rule.count_number :]
+    cutoff = at - timedelta(days=rule.count_number)
+    if rule.count_type == "sinceImagePushed":
+        return [i for i in selected if images[i].effective_pushed_at < cutoff]
+    if rule.count_type == "sinceImagePulled":
+        return [i for i in selected if images[i].effective_pulled_at < cutoff]
+    return [  # sinceImageTransitioned
+        i for i in selected if images[i].archived_at is not None and images[i].archived_at < cutoff
+    ]
+
+
+def _protect_children(linked: list[LifecycleImage], ev: Evaluation) -> None:
+    parents: dict[str, str] = {}
+    for img in linked:
+        for child in img.child_digests:
+            parents.setdefault(child, img.digest)
+    if not parents:
+        return
+    for i, digest in enumerate(ev.digests):
+        if ev.actions[i] is not None and digest in parents:
+            ev.actions[i] = ev.priorities[i] = None
+            ev.protected_by[i] = parents[digest]
+
+
+def _cascade_referrers(linked: list[LifecycleImage], ev: Evaluation) -> None:
+    position = {d: i for i, d in enumerate(ev.digests)}
+    referrers: dict[str, list[int]] = {}
+    for img in linked:
+        if img.subject_digest:
+            referrers.setdefault(img.subject_digest, []).append(position[img.digest])
+    if not referrers:
+        return
+    # Subjects that go take their referrers (and a signature's own referrers) with them.
+    stack = [i for i, a in enumerate(ev.actions) if a == "expire"]
+    while stack:
+        subject = stack.pop()
+        for r in referrers.get(ev.digests[subject], ()):
+            if ev.actions[r] != "expire":
+                ev.actions[r], ev.priorities[r] = "expire", ev.priorities[subject]
+                ev.via_subject[r] = ev.digests[subject]
+                ev.protected_by.pop(r, None)
+                stack.append(r)
