@@ -13,8 +13,16 @@ ASSETS = [
     assets.ecr_inventory,
     assets.cur_ecr_lines,
     assets.ecr_cost_marts,
+    assets.ecr_findings,
+    assets.candidate_policy_plan,
+    assets.realized_savings,
+    assets.savings_report,
 ]
-CHECKS = [assets.cur_ecr_lines_match_source, assets.ecr_cost_marts_reconcile]
+CHECKS = [
+    assets.cur_ecr_lines_match_source,
+    assets.ecr_cost_marts_reconcile,
+    assets.savings_report_fresh,
+]
 
 defs = dg.Definitions(
     assets=ASSETS,

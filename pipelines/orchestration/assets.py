@@ -1,11 +1,15 @@
 """Assets: each a few lines that call the domain and describe what it did."""
 
+import warnings
+
 import dagster as dg
 
 from pipelines.orchestration.partitions import billing_periods
 from pipelines.orchestration.resources import EcrcostResource
 
 # DuckDB has one writer: a backfill of many months is one run that loops over its periods.
+# (backfill_policy is marked beta; the warning would print on every CLI run.)
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 policy_actions = dg.AssetSpec(
@@ -125,3 +129,88 @@ def ecr_cost_marts_reconcile(
             if round(attributed - billed, 2) != 0:
                 off[period] = (round(attributed, 2), round(billed, 2))
     return dg.AssetCheckResult(passed=not off, metadata={"mismatched": str(off) if off else "none"})
+
+
+@dg.asset(
+    group_name="inventory",
+    deps=[ecr_inventory],
+    description="What is worth cleaning in the latest snapshot, with bytes and $/month.",
+)
+def ecr_findings(ecrcost: EcrcostResource):
+    from pipelines.findings.findings import build_findings
+
+    with ecrcost.connection() as con:
+        found = build_findings(con, ecrcost.settings())
+    kinds: dict[str, int] = {}
+    for finding in found:
+        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+    return dg.MaterializeResult(metadata={"findings": len(found), "by_kind": str(kinds)})
+
+
+@dg.asset(
+    group_name="inventory",
+    deps=[ecr_inventory],
+    description="The playbook base policy planned over the latest snapshot (what it would save).",
+)
+def candidate_policy_plan(ecrcost: EcrcostResource):
+    from pipelines.reports.prepare import plan_candidate_policy
+
+    with ecrcost.connection() as con:
+        why_not = plan_candidate_policy(con, ecrcost.settings())
+    if why_not:
+        raise dg.Failure(why_not)
+
+
+@dg.asset(
+    group_name="savings",
+    partitions_def=billing_periods,
+    backfill_policy=SINGLE_RUN,
+    deps=[cur_ecr_lines, policy_actions],
+    description="Each logged action's predicted saving against what the bill shows.",
+)
+def realized_savings(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
+    from pipelines.savings.realized import realized_savings as judge
+
+    verdicts = {}
+    with ecrcost.connection() as con:
+        for period in context.partition_keys:
+            verdicts[period] = [v.verdict for v in judge(con, ecrcost.settings(), period)]
+    return dg.MaterializeResult(metadata={"verdicts": str(verdicts)})
+
+
+@dg.asset(
+    group_name="reports",
+    partitions_def=billing_periods,
+    backfill_policy=SINGLE_RUN,
+    deps=[ecr_cost_marts, realized_savings, ecr_findings, candidate_policy_plan],
+    description="The monthly savings report: HTML, Markdown and CSV under <home>/reports/.",
+)
+def savings_report(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
+    from pipelines.reports.render import render_report
+    from pipelines.reports.sections import shift
+
+    paths = {}
+    with ecrcost.connection() as con:
+        for period in context.partition_keys:
+            files = render_report(con, ecrcost.settings(), period, shift(period, -1))
+            paths[period] = str(files.html)
+    return dg.MaterializeResult(metadata={"html": str(paths)})
+
+
+@dg.asset_check(asset=savings_report, description="The report is newer than its period's bill.")
+def savings_report_fresh(
+    context: dg.AssetCheckExecutionContext, ecrcost: EcrcostResource
+) -> dg.AssetCheckResult:
+    from pipelines import sqlfiles
+
+    periods = context.op_execution_context.partition_keys
+    settings = ecrcost.settings()
+    with ecrcost.connection() as con:
+        loads = dict(sqlfiles.run(con, "checks/billing_loaded_at", {"periods": periods}).fetchall())
+    stale = []
+    for period in periods:
+        html = settings.home / "reports" / period / f"ecr-report-{period}.html"
+        loaded_at = loads.get(period)
+        if not html.exists() or (loaded_at and html.stat().st_mtime < loaded_at.timestamp()):
+            stale.append(period)
+    return dg.AssetCheckResult(passed=not stale, metadata={"stale": str(stale) or "none"})

@@ -9,9 +9,9 @@ from pipelines.orchestration.resources import EcrcostResource
 
 monthly_job = dg.define_asset_job(
     "monthly_ecr_costs",
-    selection=dg.AssetSelection.groups("billing", "marts", "savings", "reports"),
+    selection=dg.AssetSelection.all(),
     partitions_def=billing_periods,
-    description="Load a billing period and rebuild everything derived from it.",
+    description="Refresh the inventory, load a billing period, rebuild everything derived from it.",
 )
 
 monthly_schedule = dg.build_schedule_from_partitioned_job(
