@@ -1,0 +1,64 @@
+"""The FinOps playbook's analysis on billed figures: top N by cost, the median and every
+repository above it, the ranking by size, and the biggest movers against the prior period."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pipelines.attribution.marts import (
+    ensure_marts,
+    period_has_data,
+    prior_period,
+    query_one,
+    query_rows,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipelines.settings import Settings
+
+
+@dataclass
+class Analysis:
+    period: str
+    top_n: int
+    repository_count: int
+    median_cost: float | None
+    top: list[dict[str, Any]] = field(default_factory=list)
+    above_median: list[dict[str, Any]] = field(default_factory=list)
+    by_size: list[dict[str, Any]] = field(default_factory=list)
+    prior_period: str | None = None  # None: nothing loaded for the prior period
+    movers: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def analyse(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    top: int = 10,
+    *,
+    tags_from_inventory: bool = False,
+) -> Analysis:
+    """The playbook's questions for `period` (marts of it and the prior period built if due)."""
+    ensure_marts(con, settings, period, tags_from_inventory=tags_from_inventory)
+    median, count = query_one(con, "marts/analysis_median", {"period": period})
+    result = Analysis(period=period, top_n=top, repository_count=int(count), median_cost=median)
+    result.top = query_rows(con, "marts/costs_by_repository", {"period": period})[:top]
+    if median is not None:
+        result.above_median = query_rows(
+            con, "marts/analysis_above_median", {"period": period, "median": median}
+        )
+    result.by_size = query_rows(con, "marts/analysis_by_size", {"period": period, "top": top})
+    prior = prior_period(period)
+    if period_has_data(con, prior):
+        ensure_marts(con, settings, prior, tags_from_inventory=tags_from_inventory)
+        result.prior_period = prior
+        result.movers = query_rows(
+            con, "marts/analysis_movers", {"period": period, "prior": prior, "top": top}
+        )
+    return result

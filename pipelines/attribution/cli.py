@@ -1,0 +1,312 @@
+"""`ecrcost costs`: billed ECR spend per repository, account, region or tag, and the playbook's
+analysis. Heavy imports happen inside the handler."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+from pipelines.cli import home_option
+
+HELP = """\
+What each repository (or account, region, tag value) cost in a billing period, from the bill.
+The marts for the period are built when missing or older than the period's billing load.
+
+cost is everything billed to the row (net): gross usage plus its own credits, discounts, tax.
+Spend without a resource id (tax, credits, ...) is the unattributed line; rows + unattributed =
+the period's ECR total. For --by tag:KEY, 'untagged' is repository spend without the key, and
+unattributed is spend with neither a repository nor the key.
+
+--analysis answers the playbook instead: top N by cost, the median and every repository above
+it, the top N by size (average GB stored as billed) and the N biggest movers against the prior
+period.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "costs",
+        help="billed ECR spend per repository, account, region or tag",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--period", required=True, help="billing period, YYYY-MM")
+    parser.add_argument(
+        "--by",
+        default="repository",
+        help="repository (default), account, region or tag:KEY (KEY folded like the bill's keys)",
+    )
+    parser.add_argument("--top", type=int, help="show only the N costliest rows (analysis: 10)")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument(
+        "--tags-from-inventory",
+        action="store_true",
+        help="apply today's repository tags (latest inventory snapshot) to the period; "
+        "they win over the bill's tags, and each tag row says which source its cost used",
+    )
+    parser.add_argument(
+        "--redistribute",
+        action="store_true",
+        help="with --by tag:KEY: also show untagged spend spread over the values in proportion "
+        "to their gross usage (apart from the direct figures)",
+    )
+    parser.add_argument("--analysis", action="store_true", help="the playbook's analysis")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the period's marts")
+    home_option(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, settings) -> int:
+    import duckdb
+
+    from pipelines.attribution.analysis import analyse
+    from pipelines.attribution.marts import check_period
+    from pipelines.attribution.views import costs_view
+    from pipelines.errors import EcrcostError, UserError
+    from pipelines.warehouse import connect
+
+    check_period(args.period)
+    if not settings.warehouse_path.exists():
+        raise UserError(
+            f"{settings.warehouse_path}: no warehouse; load a bill first or pass --home"
+        )
+    try:
+        con = connect(settings.warehouse_path)
+    except duckdb.Error as exc:  # e.g. another process holds the write lock
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise EcrcostError(
+            f"{settings.warehouse_path}: cannot open the warehouse: {first}"
+        ) from None
+    try:
+        if args.analysis:
+            if args.top is not None and args.top < 1:
+                raise UserError(f"--top {args.top}: expected a positive number of rows")
+            if args.rebuild:
+                from pipelines.attribution.marts import ensure_marts
+
+                ensure_marts(
+                    con,
+                    settings,
+                    args.period,
+                    tags_from_inventory=args.tags_from_inventory,
+                    force=True,
+                )
+            result = analyse(
+                con,
+                settings,
+                args.period,
+                args.top or 10,
+                tags_from_inventory=args.tags_from_inventory,
+            ).to_dict()
+            sys.stdout.write(_render_analysis(result, args.format))
+        else:
+            view = costs_view(
+                con,
+                settings,
+                args.period,
+                args.by,
+                args.top,
+                tags_from_inventory=args.tags_from_inventory,
+                rebuild=args.rebuild,
+            )
+            sys.stdout.write(_render_costs(view, args.format, args.redistribute))
+    finally:
+        con.close()
+    return 0
+
+
+# Columns of the table output per view: (field, header, kind).
+_MONEY, _SHARE, _NUM, _TEXT, _FLAG = "money", "share", "num", "text", "flag"
+_REPO_COLUMNS = [
+    ("repository_name", "repository", _TEXT),
+    ("account_id", "account", _TEXT),
+    ("region", "region", _TEXT),
+    ("cost", "cost", _MONEY),
+    ("gross_cost", "gross", _MONEY),
+    ("adjustments", "adjustments", _MONEY),
+    ("share", "share", _SHARE),
+    ("avg_gb_stored", "avg GB", _NUM),
+    ("exists_in_inventory", "exists", _FLAG),
+    ("expected_monthly_cost", "expected", _MONEY),
+    ("bill_minus_expected", "bill-expected", _MONEY),
+    ("estimated", "estimated", _FLAG),
+]
+_SCOPE_COLUMNS = [
+    ("key", "key", _TEXT),
+    ("cost", "cost", _MONEY),
+    ("gross_cost", "gross", _MONEY),
+    ("adjustments", "adjustments", _MONEY),
+    ("share", "share", _SHARE),
+    ("repository_count", "repositories", _NUM),
+    ("estimated", "estimated", _FLAG),
+]
+_TAG_COLUMNS = [
+    ("key", "value", _TEXT),
+    ("cost", "cost", _MONEY),
+    ("gross_cost", "gross", _MONEY),
+    ("adjustments", "adjustments", _MONEY),
+    ("share", "share", _SHARE),
+    ("repository_count", "repositories", _NUM),
+    ("bill_tag_cost", "from bill tags", _MONEY),
+    ("inventory_tag_cost", "from inventory tags", _MONEY),
+    ("estimated_cost", "estimated", _MONEY),
+]
+_REDISTRIBUTED = [
+    ("redistributed_cost", "redistributed", _MONEY),
+    ("redistributed_share", "redist. share", _SHARE),
+]
+_ADJUSTMENTS = ("credits", "discounts", "tax", "other_adjustments")
+
+
+def _render_costs(view: dict[str, Any], fmt: str, redistribute: bool) -> str:
+    rows = view["rows"]
+    if not redistribute:
+        drop = {"redistributed_cost", "redistributed_share"}
+        rows = [{k: v for k, v in r.items() if k not in drop} for r in rows]
+    if fmt == "json":
+        return json.dumps({**view, "rows": rows}, default=str, indent=2) + "\n"
+    if fmt == "csv":
+        return _csv(rows)
+    if view["by"] == "repository":
+        columns = _REPO_COLUMNS
+    elif view["by"] in ("account", "region"):
+        columns = _SCOPE_COLUMNS
+    else:
+        columns = _TAG_COLUMNS + (_REDISTRIBUTED if redistribute else [])
+    for r in rows:
+        r["adjustments"] = sum(r.get(k) or 0.0 for k in _ADJUSTMENTS)
+    if view["unattributed_cost"]:
+        # The explicit unattributed line: spend the bill gives no repository (or tag) for.
+        label = columns[0][0]
+        rows = [*rows, {label: "(unattributed)", "cost": view["unattributed_cost"]}]
+    lines = [_headline(view)]
+    lines.append(_table(rows, columns) if rows else "(no ECR spend in this period)")
+    return "\n".join(lines) + "\n"
+
+
+def _headline(view: dict[str, Any]) -> str:
+    parts = [
+        f"period {view['period']}",
+        f"total {_money(view['total_cost'])}",
+        f"unattributed {_money(view['unattributed_cost'])}",
+    ]
+    by_class = ", ".join(
+        f"{k} {_money(v)}" for k, v in view["unattributed_by_charge_class"].items()
+    )
+    if by_class and not view["by"].startswith("tag:"):
+        parts[-1] += f" ({by_class})"
+    text = " | ".join(parts)
+    notes = []
+    if view["by"].startswith("tag:"):
+        cov = view.get("coverage")
+        notes.append(
+            f"tag key '{view['tag_key']}': coverage {_share(cov)} of gross usage, "
+            f"untagged {_money(view['untagged_cost'])}; tags from {view['tags_source']}"
+        )
+        folded = [f"{f['raw_key']} ({f['source']})" for f in view["folded_keys"]]
+        if folded:
+            notes.append(f"raw keys folded into '{view['tag_key']}': " + ", ".join(folded))
+    if view["estimated"]:
+        notes.append(
+            "estimated: the bill has no resource ids; storage spend split over the inventory's "
+            "repositories by billed bytes"
+        )
+    return "\n".join([text, *notes])
+
+
+def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
+    cells = [[h for _, h, _ in columns]]
+    for r in rows:
+        cells.append([_cell(r.get(f), kind) for f, _, kind in columns])
+    widths = [max(len(c[i]) for c in cells) for i in range(len(columns))]
+    right = [kind != _TEXT for _, _, kind in columns]
+    out = []
+    for n, row in enumerate(cells):
+        out.append(
+            "  ".join(
+                c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right, strict=True)
+            )
+        )
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in out)
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None:
+        return "-"
+    if kind == _MONEY:
+        return _money(value)
+    if kind == _SHARE:
+        return _share(value)
+    if kind == _FLAG:
+        return "yes" if value else "no"
+    if kind == _NUM and isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _money(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _render_analysis(result: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(result, default=str, indent=2) + "\n"
+    sections = [
+        ("top", result["top"]),
+        ("above_median", result["above_median"]),
+        ("by_size", result["by_size"]),
+        ("movers", result["movers"]),
+    ]
+    if fmt == "csv":
+        return _csv([{"section": name, **row} for name, rows in sections for row in rows])
+    n = result["top_n"]
+    prior = result["prior_period"]
+    titles = {
+        "top": f"Top {n} repositories by cost",
+        "above_median": f"Every repository above the median ({_money(result['median_cost'])}, "
+        f"{result['repository_count']} repositories billed)",
+        "by_size": f"Top {n} by size (average GB stored as billed)",
+        "movers": f"Biggest movers against {prior}" if prior else "Biggest movers: no prior period",
+    }
+    columns = {
+        "top": [("key", "repository", _TEXT), ("cost", "cost", _MONEY), ("share", "share", _SHARE)],
+        "above_median": [("key", "repository", _TEXT), ("cost", "cost", _MONEY)],
+        "by_size": [
+            ("key", "repository", _TEXT),
+            ("avg_gb_stored", "avg GB", _NUM),
+            ("billed_bytes", "inventory bytes", _NUM),
+            ("cost", "cost", _MONEY),
+        ],
+        "movers": [
+            ("key", "repository", _TEXT),
+            ("prior_cost", "prior", _MONEY),
+            ("cost", "cost", _MONEY),
+            ("change", "change", _MONEY),
+            ("status", "status", _TEXT),
+        ],
+    }
+    out = [f"period {result['period']}"]
+    for name, rows in sections:
+        out += ["", titles[name], _table(rows, columns[name]) if rows else "(none)"]
+    return "\n".join(out) + "\n"

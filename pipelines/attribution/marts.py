@@ -1,0 +1,239 @@
+"""Attribution marts per billing period: repository costs, tag chargeback and coverage, the
+unattributed line and the tag key folding audit, rebuilt as a whole period in one transaction.
+
+All money is the bill's unblended cost summed as DOUBLE (FOCUS: BilledCost); gross usage and
+adjustments (credits, discounts, tax) are kept in separate columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pipelines import sqlfiles
+from pipelines.attribution.folding import KeyFolder, folder_from_settings
+from pipelines.errors import UserError
+from pipelines.warehouse import transaction
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipelines.settings import Settings
+
+# Bump when the marts' logic changes, so stored periods rebuild on their next use.
+MART_VERSION = 3
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MART_TABLES = (
+    "mart_builds",
+    "repository_costs",
+    "tag_chargeback",
+    "tag_coverage",
+    "unattributed_costs",
+    "tag_key_folding",
+)
+
+
+@dataclass(frozen=True)
+class MartSummary:
+    period: str
+    line_count: int
+    total_cost: float  # the period's cur_ecr_lines total
+    attributed_cost: float  # repository_costs.net_cost summed
+    unattributed_cost: float
+    repositories: int
+    estimated: bool  # no resource ids: storage split by the inventory's billed bytes
+    tags_source: str  # bill | bill+inventory
+    snapshot_id: str | None
+    seconds: float
+
+
+def check_period(period: str) -> str:
+    if not isinstance(period, str) or not PERIOD_RE.match(period):
+        raise UserError(f"--period {period!r}: expected a billing period as YYYY-MM, e.g. 2026-01")
+    return period
+
+
+def settings_key(settings: Settings) -> str:
+    """A fingerprint of the settings the marts depend on: change them and marts rebuild."""
+    doc = {
+        "version": MART_VERSION,
+        "tag_keys": list(settings.tag_keys),
+        "aliases": sorted(settings.tag_aliases.items()),
+        "case": settings.tag_case_sensitive,
+        "prices": repr(settings.prices),
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def latest_snapshot_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = query_one(con, "marts/latest_snapshot")
+    return row[0] if row else None
+
+
+def build_marts(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    *,
+    tags_from_inventory: bool = False,
+) -> MartSummary:
+    """Rebuild every attribution mart of `period` from cur_ecr_lines (and the latest inventory
+    snapshot), all or nothing. `tags_from_inventory`: today's repository tags win over the
+    bill's for repositories in the snapshot (tags are not retroactive in the bill)."""
+    check_period(period)
+    started = time.perf_counter()
+    folder = folder_from_settings(settings)
+    snapshot_id = latest_snapshot_id(con)
+    use_inventory = bool(tags_from_inventory and snapshot_id)
+    tags_source = "bill+inventory" if use_inventory else "bill"
+    params: dict[str, Any] = {"period": period, "snapshot_id": snapshot_id}
+
+    with transaction(con):
+        sqlfiles.run(con, "marts/attr_lines", {"period": period})
+        lines, with_ids = query_one(con, "marts/attr_lines_counts")
+        # Only a period whose bill has no resource id at all is split by inventory bytes.
+        estimate = lines > 0 and with_ids == 0
+        sqlfiles.run(con, "marts/attr_inventory", {"snapshot_id": snapshot_id, **_prices(settings)})
+        sqlfiles.run(con, "marts/attr_alloc", {"estimate": estimate})
+        _fill_key_map(con, folder, snapshot_id if use_inventory else None)
+        sqlfiles.run(
+            con,
+            "marts/attr_line_tags",
+            {"snapshot_id": snapshot_id, "use_inventory": use_inventory},
+        )
+        report_keys = [folder.canonical(k) for k in settings.tag_keys]
+        sqlfiles.run(con, "marts/attr_tag_rows", {"report_keys": report_keys})
+        for table in MART_TABLES:
+            sqlfiles.run(con, f"marts/delete_{table}", {"period": period})
+        sqlfiles.run(con, "marts/insert_repository_costs", params)
+        sqlfiles.run(con, "marts/insert_unattributed_costs", {"period": period})
+        tag_params = {"period": period, "tags_source": tags_source}
+        sqlfiles.run(con, "marts/insert_tag_chargeback", tag_params)
+        sqlfiles.run(con, "marts/insert_tag_coverage", tag_params)
+        sqlfiles.run(
+            con, "marts/insert_tag_key_folding", {**params, "use_inventory": use_inventory}
+        )
+        sqlfiles.run(
+            con,
+            "marts/insert_mart_build",
+            {
+                **params,
+                "tags_source": tags_source,
+                "estimated": estimate,
+                "settings_key": settings_key(settings),
+            },
+        )
+        summary = query_one(con, "marts/build_summary", {"period": period})
+
+    line_count, total, attributed, unattributed, repositories = summary
+    return MartSummary(
+        period=period,
+        line_count=int(line_count),
+        total_cost=float(total),
+        attributed_cost=float(attributed),
+        unattributed_cost=float(unattributed),
+        repositories=int(repositories),
+        estimated=estimate,
+        tags_source=tags_source,
+        snapshot_id=snapshot_id,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def reconcile(con: duckdb.DuckDBPyConnection, period: str) -> tuple[float, float]:
+    """(attributed + unattributed from the marts, the period's total in cur_ecr_lines).
+
+    The blocking check passes when `round(a, 2) == round(b, 2)`."""
+    check_period(period)
+    marts, lines = query_one(con, "marts/reconcile", {"period": period})
+    return float(marts), float(lines)
+
+
+def ensure_marts(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    *,
+    tags_from_inventory: bool = False,
+    force: bool = False,
+) -> MartSummary | None:
+    """Build the period's marts when missing or stale (a newer billing load, another snapshot,
+    another tag source or changed settings). Returns the summary when it built, else None."""
+    check_period(period)
+    built, loaded, snap, source, key, current_loaded = query_one(
+        con, "marts/build_state", {"period": period}
+    )
+    want_source = "bill+inventory" if tags_from_inventory and latest_snapshot_id(con) else "bill"
+    fresh = (
+        built
+        and loaded == current_loaded
+        and snap == latest_snapshot_id(con)
+        and source == want_source
+        and key == settings_key(settings)
+    )
+    if fresh and not force:
+        return None
+    return build_marts(con, settings, period, tags_from_inventory=tags_from_inventory)
+
+
+def query_one(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None
+) -> Any:
+    """The single row of a query, fetched whole (DuckDB 2 refuses work while a result is open)."""
+    rows = sqlfiles.run(con, name, params).fetchall()
+    return rows[0] if rows else None
+
+
+def _prices(settings: Settings) -> dict[str, Any]:
+    regions = sorted(settings.prices.regions)
+    return {
+        "price_regions": regions,
+        "storage_prices": [settings.prices.storage(r) for r in regions],
+        "archive_prices": [settings.prices.archive(r) for r in regions],
+        "default_storage_price": settings.prices.default.storage_per_gb_month,
+        "default_archive_price": settings.prices.default.archive_per_gb_month,
+    }
+
+
+def _fill_key_map(
+    con: duckdb.DuckDBPyConnection, folder: KeyFolder, inventory_snapshot: str | None
+) -> None:
+    raw = [tuple(r) for r in sqlfiles.run(con, "marts/bill_raw_keys").fetchall()]
+    if inventory_snapshot is not None:
+        rows = sqlfiles.run(con, "marts/inventory_raw_keys", {"snapshot_id": inventory_snapshot})
+        raw += [("inventory", r[0]) for r in rows.fetchall()]
+    folded = folder.fold_all(raw)
+    sqlfiles.run(
+        con,
+        "marts/attr_key_map",
+        {
+            "sources": [f.source for f in folded],
+            "raw_keys": [f.raw_key for f in folded],
+            "canonical_keys": [f.canonical_key for f in folded],
+            "rules": [f.rule for f in folded],
+        },
+    )
+
+
+def query_rows(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Rows of `sql/<name>.sql` as dicts keyed by column name."""
+    cur = sqlfiles.run(con, name, params)
+    columns = [d[0] for d in cur.description]
+    return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+
+
+def period_has_data(con: duckdb.DuckDBPyConnection, period: str) -> bool:
+    """True when the period was loaded (even with no ECR spend) or has ECR lines."""
+    lines = query_one(con, "marts/period_lines", {"period": period})[0]
+    return lines > 0 or query_one(con, "marts/billing_load_exists", {"period": period})[0] > 0
+
+
+def prior_period(period: str) -> str:
+    year, month = map(int, check_period(period).split("-"))
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"

@@ -1,0 +1,1 @@
+SELECT count(*) FROM billing_loads WHERE billing_period = $period

@@ -1,0 +1,1 @@
+DELETE FROM mart_builds WHERE billing_period = $period

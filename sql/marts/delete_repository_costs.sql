@@ -1,0 +1,1 @@
+DELETE FROM repository_costs WHERE billing_period = $period

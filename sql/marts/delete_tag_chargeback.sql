@@ -1,0 +1,1 @@
+DELETE FROM tag_chargeback WHERE billing_period = $period

@@ -1,0 +1,1 @@
+DELETE FROM tag_coverage WHERE billing_period = $period

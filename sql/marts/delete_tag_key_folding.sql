@@ -1,0 +1,1 @@
+DELETE FROM tag_key_folding WHERE billing_period = $period

@@ -1,0 +1,1 @@
+DELETE FROM unattributed_costs WHERE billing_period = $period

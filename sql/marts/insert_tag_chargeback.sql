@@ -1,0 +1,56 @@
+INSERT INTO tag_chargeback
+WITH valued AS (
+    -- Rows with neither the key nor a repository are the key's unattributed spend.
+    SELECT *, coalesce(tag_value, 'untagged') AS value
+    FROM attr_tag_rows
+    WHERE tag_value IS NOT NULL OR repository_name IS NOT NULL
+),
+per_value AS (
+    SELECT tag_key, value,
+        coalesce(sum(cost) FILTER (WHERE charge_class = 'usage'), 0) AS gross_cost,
+        coalesce(sum(cost) FILTER (WHERE charge_class = 'credit'), 0) AS credits,
+        coalesce(sum(cost) FILTER (WHERE charge_class = 'discount'), 0) AS discounts,
+        coalesce(sum(cost) FILTER (WHERE charge_class = 'tax'), 0) AS tax,
+        coalesce(sum(cost) FILTER (WHERE charge_class = 'other_adjustment'), 0)
+            AS other_adjustments,
+        sum(cost) AS net_cost,
+        -- A bill-tagged line split by bytes says nothing about which repositories carry the
+        -- tag: only repositories known to carry it (billed, or tagged in the inventory) count.
+        count(DISTINCT [account_id, region, repository_name]) FILTER (
+            WHERE repository_name IS NOT NULL AND (NOT estimated OR tag_source = 'inventory'))
+            AS repository_count,
+        coalesce(sum(cost) FILTER (WHERE tag_source = 'bill'), 0) AS bill_tag_cost,
+        coalesce(sum(cost) FILTER (WHERE tag_source = 'inventory'), 0) AS inventory_tag_cost,
+        -- A bill tag's cost is exact even when split; inventory tags on split pieces are not.
+        coalesce(sum(cost) FILTER (WHERE estimated AND tag_source = 'inventory'), 0)
+            AS estimated_cost
+    FROM valued
+    GROUP BY tag_key, value
+),
+keyed AS (
+    SELECT *,
+        sum(CASE WHEN value = 'untagged' THEN net_cost ELSE 0 END)
+            OVER (PARTITION BY tag_key) AS untagged_net,
+        sum(CASE WHEN value = 'untagged' THEN 0 ELSE gross_cost END)
+            OVER (PARTITION BY tag_key) AS tagged_gross,
+        sum(net_cost) OVER (PARTITION BY tag_key) AS key_net
+    FROM per_value
+),
+redistributed AS (
+    -- Untagged spend spread over the values in proportion to their gross usage.
+    SELECT *,
+        CASE
+            WHEN tagged_gross = 0 THEN net_cost
+            WHEN value = 'untagged' THEN 0
+            ELSE net_cost + untagged_net * gross_cost / tagged_gross
+        END AS redistributed_cost
+    FROM keyed
+)
+SELECT $period, tag_key, value, gross_cost, credits, discounts, tax, other_adjustments,
+    net_cost,
+    gross_cost / nullif((
+        SELECT sum(cost) FILTER (WHERE charge_class = 'usage') FROM attr_alloc), 0),
+    repository_count, bill_tag_cost, inventory_tag_cost, estimated_cost,
+    redistributed_cost, redistributed_cost / nullif(key_net, 0),
+    $tags_source
+FROM redistributed

@@ -1,0 +1,1 @@
+SELECT tag_key FROM tag_coverage WHERE billing_period = $period ORDER BY tag_key
