@@ -28,9 +28,11 @@ format: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 bench: $(STAMP)
+	$(BIN)/python bench/sample.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/inventory.py
 	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/attribution.py
 
 # Deliberate upgrade of the pinned versions (needs `uv` on PATH).
 lock:

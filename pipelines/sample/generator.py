@@ -1,0 +1,69 @@
+"""Generate the sample organisation into a folder, all or nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.errors import UserError
+from pipelines.prices import PriceTable
+from pipelines.sample import billing, inventory, layouts, model
+from pipelines.sample.summary import SampleSummary
+from pipelines.sqlfiles import load_sql
+
+MARKER = Path("truth") / "period_totals.csv"  # a folder holding it is a previous sample
+MAX_MONTHS = 36
+
+
+def last_closed_month(today: datetime | None = None) -> str:
+    today = today or datetime.now(UTC)
+    year, month = divmod(today.year * 12 + today.month - 2, 12)
+    return f"{year:04d}-{month + 1:02d}"
+
+
+def generate(out: Path, seed: int = 7, months: int = 12, end: str | None = None) -> SampleSummary:
+    end = end or last_closed_month()
+    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", end):
+        raise UserError(f"--end {end!r}: expected a month as YYYY-MM, e.g. 2026-10")
+    if not 1 <= months <= MAX_MONTHS:
+        raise UserError(f"--months {months}: expected 1 to {MAX_MONTHS}")
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise UserError(
+            f"{out}: exists and is not an earlier sample; choose an empty or new folder for --out"
+        )
+    prices = PriceTable()  # list prices: the sample's bill is priced like AWS's, not the user's
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        org = model.build_org(seed, model.periods_for(end, months))
+        con = billing.build_lines(org, prices)
+        paths = layouts.write_all(con, org, tmp)
+        snap = inventory.snapshot(org)
+        paths.append(snap.write(tmp / "inventory" / "snapshot.json.gz"))
+        records = inventory.actions(org, prices)
+        paths.append(inventory.write_actions(records, tmp / "inventory" / "actions.json"))
+        paths += inventory.write_truth(con, org, prices, tmp / "truth", records)
+        rel = con.sql(load_sql("sample/truth_period_totals"))
+        totals = {row[0]: row[rel.columns.index("total_ecr_cost")] for row in rel.fetchall()}
+        con.close()
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return SampleSummary(
+        out=out,
+        seed=seed,
+        periods=[p.label for p in org.periods],
+        accounts=sorted({r.account_id for r in org.repos}),
+        regions=sorted({r.region for r in org.repos}),
+        repositories=len(org.repos),
+        repositories_at_end=len(snap.repositories),
+        images_at_end=sum(len(r.images) for r in snap.repositories),
+        paths=sorted(p.relative_to(tmp) for p in paths),
+        ecr_cost_by_period=totals,
+    )

@@ -1,0 +1,217 @@
+"""The sample's inventory snapshot, action log and the machine-readable truth files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.inventory.model import Blob, Image, Repository, Snapshot
+from pipelines.prices import GIB, PriceTable
+from pipelines.sample import model
+from pipelines.sample.model import HOUR, Org, SimRepo
+from pipelines.sqlfiles import load_sql
+
+ACTION_TRUTH_COLUMNS = [
+    "action_id",
+    "action",
+    "account_id",
+    "region",
+    "repository",
+    "acted_at",
+    "effective_at",
+    "bytes_before",
+    "bytes_after",
+    "daily_storage_cost_before",
+    "daily_storage_cost_after",
+    "monthly_saving",
+]
+ACTOR = f"arn:aws:sts::{model.PAYER}:assumed-role/finops-automation/ecrcost"
+
+
+def snapshot(org: Org) -> Snapshot:
+    """The organisation as `ecrcost inventory --read-manifests` would see it at `taken_at`:
+    deleted repositories are gone, expired images are gone, today's tags."""
+    repos = []
+    for r in org.repos:
+        if r.deleted_at is not None:
+            continue
+        repos.append(
+            Repository(
+                account_id=r.account_id,
+                region=r.region,
+                name=r.name,
+                arn=r.arn,
+                uri=f"{r.account_id}.dkr.ecr.{r.region}.amazonaws.com/{r.name}",
+                created_at=r.created_at,
+                tags=dict(sorted(r.tags.items())),
+                lifecycle_policy=model.POLICY_TEXT if r.policy_applied_at else None,
+                image_tag_mutability="MUTABLE",
+                images=[_image(im) for im in r.images if im.removed_at is None],
+            )
+        )
+    return Snapshot(taken_at=org.taken_at, source="sample", manifests_read=True, repositories=repos)
+
+
+def _image(im: model.SimImage) -> Image:
+    return Image(
+        digest=im.digest,
+        tags=list(im.tags),
+        size_bytes=im.size_bytes,
+        pushed_at=im.pushed_at,
+        last_pulled_at=im.last_pulled_at,
+        manifest_media_type=im.manifest_media_type,
+        artifact_media_type=im.artifact_media_type,
+        subject_digest=im.subject_digest,
+        status="ARCHIVED" if im.archived_at else "ACTIVE",
+        archived_at=im.archived_at,
+        blobs=[Blob(b.digest, b.size_bytes, b.kind, b.media_type) for b in im.blobs],
+        child_digests=list(im.child_digests),
+    )
+
+
+def actions(org: Org, prices: PriceTable) -> list[dict[str, Any]]:
+    """Action records with exactly the columns of table policy_actions."""
+    out = []
+    for r in sorted(org.repos, key=lambda r: r.policy_applied_at or r.deleted_at or org.end):
+        if r.policy_applied_at and r.first_expiry_at:
+            before, after = _bytes_around(org, r, r.policy_applied_at, r.first_expiry_at)
+            out.append(
+                _action(
+                    org,
+                    r,
+                    "policy_applied",
+                    r.policy_applied_at,
+                    model.POLICY_TEXT,
+                    before - after,
+                    prices,
+                    "playbook base policy: untagged > 1, latest 1, v* 9, 20 overall",
+                )
+            )
+        elif r.deleted_at and r is _recorded_deletion(org):
+            before, _ = _bytes_around(org, r, r.deleted_at, r.deleted_at)
+            out.append(
+                _action(
+                    org,
+                    r,
+                    "repository_deleted",
+                    r.deleted_at,
+                    None,
+                    before,
+                    prices,
+                    "repository retired by its team (DeleteRepository force=true)",
+                )
+            )
+    return out
+
+
+def _recorded_deletion(org: Org) -> SimRepo:
+    return min((r for r in org.repos if r.deleted_at), key=lambda r: r.deleted_at)
+
+
+def _action(org, r: SimRepo, action, at, policy, freed, prices, detail) -> dict[str, Any]:
+    action_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ecrcost-sample:{org.seed}:{action}:{r.arn}"))
+    return {
+        "action_id": action_id,
+        "action": action,
+        "status": "done",
+        "acted_at": _iso(at),
+        "actor": ACTOR,
+        "account_id": r.account_id,
+        "region": r.region,
+        "repository_name": r.name,
+        "backup_id": f"backup-{action_id[:8]}",
+        "old_policy": None,
+        "new_policy": policy,
+        "predicted_monthly_savings_usd": round(freed / GIB * prices.storage(r.region), 6),
+        "predicted_freed_bytes": freed,
+        "detail": detail,
+    }
+
+
+def _bytes_around(org: Org, r: SimRepo, before_at: datetime, after_at: datetime) -> tuple[int, int]:
+    """Standard bytes billed in the hour before `before_at` and in the hour after `after_at`."""
+    h_before = max(0, int((before_at - org.start) / HOUR) - 1)
+    h_after = min(org.total_hours - 1, int((after_at - org.start) / HOUR) + 1)
+    return model.bytes_at(r, h_before)[0], model.bytes_at(r, h_after)[0]
+
+
+def write_truth(
+    con: duckdb.DuckDBPyConnection,
+    org: Org,
+    prices: PriceTable,
+    root: Path,
+    records: list[dict[str, Any]],
+) -> list[Path]:
+    paths = [
+        _csv(root / "period_totals.csv", con.sql(load_sql("sample/truth_period_totals"))),
+        _csv(root / "repository_costs.csv", con.sql(load_sql("sample/truth_repository_costs"))),
+        _csv(root / "tags.csv", con.sql(load_sql("sample/truth_tags"))),
+    ]
+    rows = []
+    by_arn = {r.arn: r for r in org.repos}
+    for rec in records:
+        r = by_arn[
+            f"arn:aws:ecr:{rec['region']}:{rec['account_id']}:repository/{rec['repository_name']}"
+        ]
+        at = datetime.fromisoformat(rec["acted_at"].replace("Z", "+00:00"))
+        done = r.first_expiry_at or at
+        before, after = _bytes_around(org, r, at, done)
+        hours = next(p.hours for p in org.periods if p.start <= at < p.end)
+        price = prices.storage(r.region)
+        rows.append(
+            {
+                "action_id": rec["action_id"],
+                "action": rec["action"],
+                "account_id": r.account_id,
+                "region": r.region,
+                "repository": r.name,
+                "acted_at": rec["acted_at"],
+                "effective_at": _iso(done),
+                "bytes_before": before,
+                "bytes_after": after,
+                "daily_storage_cost_before": before / GIB / hours * 24 * price,
+                "daily_storage_cost_after": after / GIB / hours * 24 * price,
+                "monthly_saving": (before - after) / GIB * price,
+            }
+        )
+    paths.append(_rows_csv(root / "actions.csv", rows, ACTION_TRUTH_COLUMNS))
+    return paths
+
+
+def write_actions(records: list[dict[str, Any]], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _csv(path: Path, rel: duckdb.DuckDBPyRelation) -> Path:
+    rows = [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+    return _rows_csv(path, rows, rel.columns)
+
+
+def _rows_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns or list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+    return path
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
