@@ -65,9 +65,11 @@ def cur_ecr_lines(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
         )
     with ecrcost.connection() as con:
         result = ingest(con, settings.cur_location, settings.cur_format, context.partition_keys)
-    for period in result.periods:
-        for note in period.warnings:
-            context.log.warning(f"{period.period}: {note}")
+    for load in result.periods:
+        if not load.complete:
+            context.log.warning(f"{load.period}: incomplete (AWS was still writing the month)")
+        for note in load.notes:
+            context.log.warning(f"{load.period}: {note}")
     return dg.MaterializeResult(
         metadata={
             "periods": [p.period for p in result.periods],

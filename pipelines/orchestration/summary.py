@@ -35,5 +35,21 @@ def demo_summary(con, settings, sample_dir: Path) -> list[str]:
     lines += [
         f"  ${cost:>9,.2f}  {name}  ({account} {region})" for account, region, name, cost in top
     ]
+    actions, realized, predicted, realized_usd, candidate_usd, candidate_repos = sqlfiles.run(
+        con, "demo/savings_summary", {"period": last[0]}
+    ).fetchall()[0]
+    if actions:
+        lines.append(
+            f"past actions judged against the bill: {realized} of {actions} realized; "
+            f"predicted ${predicted or 0:,.2f}/month, realized ${realized_usd or 0:,.2f}/month"
+        )
+    if candidate_usd is not None:
+        lines.append(
+            f"the playbook base policy would save ${candidate_usd:,.2f}/month "
+            f"in {candidate_repos} repositories (ecrcost policy plan)"
+        )
     lines.append(f"warehouse: {settings.warehouse_path}  (open it with any DuckDB client)")
+    report = settings.home / "reports" / last[0] / f"ecr-report-{last[0]}.html"
+    if report.exists():
+        lines.append(f"report: {report}")
     return lines
