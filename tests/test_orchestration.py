@@ -45,8 +45,13 @@ def test_schedule_on_day_three_targets_the_month_that_just_closed():
 
 
 def _evaluate(sensor, cursor, resource):
+    from pipelines.definitions import defs
+
     with dg.build_sensor_context(
-        cursor=cursor, resources={"ecrcost": resource}, instance=dg.DagsterInstance.ephemeral()
+        cursor=cursor,
+        resources={"ecrcost": resource},
+        instance=dg.DagsterInstance.ephemeral(),
+        definitions=defs,
     ) as context:
         data = sensor.evaluate_tick(context)
         return data.run_requests, data.cursor

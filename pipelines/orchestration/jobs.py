@@ -10,7 +10,6 @@ from pipelines.orchestration.resources import EcrcostResource
 monthly_job = dg.define_asset_job(
     "monthly_ecr_costs",
     selection=dg.AssetSelection.all(),
-    partitions_def=billing_periods,
     description="Refresh the inventory, load a billing period, rebuild everything derived from it.",
 )
 
