@@ -1,0 +1,232 @@
+"""Benchmark of `ecrcost ingest` against its floor (DuckDB CTAS) and pandas. Not a test.
+
+    .venv/bin/python bench/ingest.py --rows 2000000 [--out bench/out]
+
+Generates one month of legacy CUR Parquet and one of CUR 2.0 (N line items, ~2% ECR, 60+
+columns, several tag columns, a few files with real-size row groups), then measures, each in a
+child process so ru_maxrss is that measurement's peak memory:
+  (a) ingest in process, and the whole `ecrcost ingest` command (start-up time shown apart)
+  (b) the floor: one CREATE TABLE AS SELECT of the needed columns of the ECR rows
+  (c) pandas (pyarrow engine, columns=...) reading the needed columns and filtering to ECR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = 4
+PANDAS_CAP = 10 * 1024**3
+NEEDED = [
+    "bill_billing_period_start_date",
+    "line_item_usage_start_date",
+    "line_item_usage_end_date",
+    "bill_payer_account_id",
+    "line_item_usage_account_id",
+    "product_region",
+    "line_item_product_code",
+    "line_item_resource_id",
+    "line_item_usage_type",
+    "line_item_operation",
+    "line_item_line_item_type",
+    "line_item_usage_amount",
+    "pricing_unit",
+    "line_item_unblended_cost",
+    "line_item_net_unblended_cost",
+]
+TAGS = ["team", "env", "cost_center", "owner", "app", "name"]
+
+
+def _base_select(rows: int, part: int) -> str:
+    per = rows // FILES
+    filler = ",\n".join(
+        f"'product-attr-{i}-' || (i % {7 + i}) AS product_attr_{i}" for i in range(34)
+    )
+    return f"""
+    SELECT
+        md5(i::VARCHAR) AS identity_line_item_id,
+        '2024-03-01T00:00:00Z/2024-04-01T00:00:00Z' AS identity_time_interval,
+        'Anniversary' AS bill_bill_type,
+        '111122223333' AS bill_payer_account_id,
+        TIMESTAMP '2024-03-01' AS bill_billing_period_start_date,
+        TIMESTAMP '2024-04-01' AS bill_billing_period_end_date,
+        lpad(((i % 40) + 100000000000)::VARCHAR, 12, '0') AS line_item_usage_account_id,
+        CASE WHEN i % 97 = 0 THEN 'Tax' ELSE 'Usage' END AS line_item_line_item_type,
+        TIMESTAMP '2024-03-01' + to_hours(i % 744) AS line_item_usage_start_date,
+        TIMESTAMP '2024-03-01' + to_hours(i % 744 + 1) AS line_item_usage_end_date,
+        CASE WHEN i % 50 = 0 THEN 'AmazonECR' WHEN i % 3 = 0 THEN 'AmazonS3'
+             ELSE 'AmazonEC2' END AS line_item_product_code,
+        CASE WHEN i % 50 = 0 THEN 'USE1-TimedStorage-ByteHrs' ELSE 'BoxUsage:m5.large'
+             END AS line_item_usage_type,
+        'RunInstances' AS line_item_operation,
+        'us-east-1a' AS line_item_availability_zone,
+        CASE WHEN i % 50 = 0
+             THEN 'arn:aws:ecr:us-east-1:111122223333:repository/team-' || (i % 300)
+             ELSE 'i-' || md5((i % 5000)::VARCHAR) END AS line_item_resource_id,
+        (i % 1000) / 100.0 AS line_item_usage_amount,
+        'USD' AS line_item_currency_code,
+        '0.0960000000' AS line_item_unblended_rate,
+        (i % 1000) / 1000.0 AS line_item_unblended_cost,
+        '0.0960000000' AS line_item_blended_rate,
+        (i % 1000) / 1000.0 AS line_item_blended_cost,
+        (i % 1000) / 1100.0 AS line_item_net_unblended_cost,
+        'USD 0.096 per On Demand Linux m5.large Instance Hour' AS line_item_line_item_description,
+        'us-east-1' AS product_region,
+        'Hrs' AS pricing_unit,
+        {filler},
+        {", ".join(f"CASE WHEN i % {3 + k} = 0 THEN 'v' || (i % 9) ELSE '' END AS resource_tags_user_{t}" for k, t in enumerate(TAGS))}
+    FROM range({part * per}, {(part + 1) * per}) AS r(i)
+    """
+
+
+def generate(out: Path, rows: int) -> tuple[Path, Path]:
+    import duckdb
+
+    legacy = out / "legacy" / "rep" / "rep" / "year=2024" / "month=3"
+    cur2 = out / "cur2" / "exp" / "data" / "BILLING_PERIOD=2024-03"
+    marker = out / f"rows-{rows}"
+    if marker.exists():
+        return out / "legacy", out / "cur2" / "exp"
+    legacy.mkdir(parents=True, exist_ok=True)
+    cur2.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
+    tag_map = "MAP {" + ", ".join(f"'user_{t}': resource_tags_user_{t}" for t in TAGS) + "}"
+    for part in range(FILES):
+        sel = _base_select(rows, part)
+        con.execute(
+            f"COPY ({sel}) TO '{legacy}/rep-{part + 1:05d}.snappy.parquet'"
+            " (FORMAT parquet, ROW_GROUP_SIZE 1000000)"
+        )
+        cols = ", ".join(f"resource_tags_user_{t}" for t in TAGS)
+        con.execute(
+            f"COPY (SELECT * EXCLUDE ({cols}), {tag_map} AS resource_tags FROM ({sel}))"
+            f" TO '{cur2}/exp-{part + 1:05d}.snappy.parquet'"
+            " (FORMAT parquet, ROW_GROUP_SIZE 1000000)"
+        )
+    marker.touch()
+    return out / "legacy", out / "cur2" / "exp"
+
+
+CHILD = {
+    "ingest": """
+from pipelines.billing import ingest
+from pipelines.warehouse import connect
+con = connect(home / 'warehouse.duckdb')
+t = time.perf_counter(); r = ingest(con, loc); elapsed = time.perf_counter() - t
+detail = [r.periods[0].ecr_rows, round(r.periods[0].ecr_cost, 2)]
+""",
+    "floor": """
+import duckdb
+con = duckdb.connect(str(home / 'floor.duckdb'))
+files = [str(p) for p in sorted(Path(loc).rglob('*.parquet'))]
+cols = ', '.join(needed)
+t = time.perf_counter()
+con.execute(f"CREATE OR REPLACE TABLE floor AS SELECT {cols} FROM read_parquet($f, union_by_name=true) WHERE line_item_product_code IN ('AmazonECR', 'AmazonECRPublic')", {'f': files})
+elapsed = time.perf_counter() - t
+detail = con.execute('SELECT count(*), round(sum(line_item_unblended_cost), 2) FROM floor').fetchone()
+""",
+    "pandas": """
+import pandas as pd
+# a cap so a pandas blow-up fails this measurement instead of the shared machine
+resource.setrlimit(resource.RLIMIT_AS, (PANDAS_CAP, PANDAS_CAP))
+files = sorted(Path(loc).rglob('*.parquet'))
+t = time.perf_counter()
+frames = []
+for f in files:
+    df = pd.read_parquet(f, engine='pyarrow', columns=needed)
+    frames.append(df[df['line_item_product_code'].isin(['AmazonECR', 'AmazonECRPublic'])])
+ecr = pd.concat(frames)
+elapsed = time.perf_counter() - t
+detail = [len(ecr), round(float(ecr['line_item_unblended_cost'].sum()), 2)]
+""",
+}
+
+
+def measure(kind: str, loc: Path, home: Path, needed: list[str], repeat: int) -> dict:
+    code = (
+        "import json, resource, sys, time\nfrom pathlib import Path\n"
+        f"loc, home, needed = {str(loc)!r}, Path({str(home)!r}), {needed!r}\n"
+        f"PANDAS_CAP = {PANDAS_CAP}\n"
+        "home.mkdir(parents=True, exist_ok=True)\n"
+        + CHILD[kind]
+        + "print(json.dumps({'seconds': elapsed, 'peak_mb':"
+        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'detail': list(detail)}))\n"
+    )
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+        if out.returncode:
+            last = (out.stderr.strip().splitlines() or ["?"])[-1]
+            return {"seconds": float("nan"), "peak_mb": float("nan"), "detail": [last[:80]]}
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return min(runs, key=lambda r: r["seconds"])  # best of `repeat`: the machine is shared
+
+
+def wall(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=20_000_000)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs per measurement")
+    args = parser.parse_args()
+    out = args.out / str(args.rows)
+    t = time.perf_counter()
+    # Generate in a child: ru_maxrss carries over fork+exec, so the parent must stay small.
+    gen = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import ingest; "
+    gen += f"ingest.generate(__import__('pathlib').Path({str(out)!r}), {args.rows})"
+    subprocess.run([sys.executable, "-c", gen], cwd=ROOT, check=True)
+    legacy, cur2 = out / "legacy", out / "cur2" / "exp"
+    print(f"generated {args.rows:,} rows x2 formats in {time.perf_counter() - t:.1f}s ({out})")
+    ecrcost = str(Path(sys.executable).parent / "ecrcost")
+    startup = min(wall([ecrcost, "--help"]) for _ in range(3))
+    print(f"`ecrcost --help` start-up: {startup:.3f}s")
+    # Tags are needed columns too: the floor reads them as the ingest does.
+    legacy_needed = NEEDED + [f"resource_tags_user_{t}" for t in TAGS]
+    cur2_needed = [*NEEDED, "resource_tags"]
+    for name, loc, needed in (
+        ("legacy parquet", legacy, legacy_needed),
+        ("cur2", cur2, cur2_needed),
+    ):
+        home = out / f"home-{name.replace(' ', '-')}"
+        a = measure("ingest", loc, home, needed, args.repeat)
+        cmd = min(
+            wall([ecrcost, "ingest", "--cur", str(loc), "--home", str(home)])
+            for _ in range(args.repeat)
+        )
+        b = measure("floor", loc, home, needed, args.repeat)
+        c = measure("pandas", loc, home, needed, args.repeat)
+        print(f"\n[{name}] {args.rows:,} line items")
+        print(
+            f"  (a) ingest in process   {a['seconds']:7.2f}s  peak {a['peak_mb']:7.0f} MB"
+            f"  rows/cost {a['detail']}"
+        )
+        print(f"  (a) `ecrcost ingest`    {cmd:7.2f}s  (of which start-up ~{startup:.2f}s)")
+        print(
+            f"  (b) DuckDB CTAS floor   {b['seconds']:7.2f}s  peak {b['peak_mb']:7.0f} MB"
+            f"  rows/cost {b['detail']}"
+        )
+        print(
+            f"  (c) pandas              {c['seconds']:7.2f}s  peak {c['peak_mb']:7.0f} MB"
+            f"  rows/cost {c['detail']}"
+        )
+        print(
+            f"  a/b = {a['seconds'] / b['seconds']:.2f} (target <= 1.5)   "
+            f"c/a = {c['seconds'] / a['seconds']:.2f} (target >= 5)   "
+            f"peak(a) {a['peak_mb']:.0f} MB (target <= 2048)"
+        )
+
+
+if __name__ == "__main__":
+    main()

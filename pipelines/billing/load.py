@@ -1,0 +1,257 @@
+"""`ingest`: read a billing location, keep the ECR rows, replace whole periods in the warehouse."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipelines import sqlfiles
+from pipelines.billing import readers
+from pipelines.billing.layout import PeriodFiles, discover
+from pipelines.billing.location import Location, open_location
+from pipelines.errors import UserError
+from pipelines.progress import Progress
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@dataclass
+class PeriodLoad:
+    period: str
+    source_format: str
+    files: list[str]
+    ecr_rows: int
+    ecr_cost: float  # sum of ECR unblended cost (FOCUS BilledCost) in the source files
+    complete: bool
+    fingerprint: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestResult:
+    location: str
+    periods: list[PeriodLoad]
+
+    def period(self, period: str) -> PeriodLoad:
+        return next(p for p in self.periods if p.period == period)
+
+
+def _check_args(fmt: str, periods: list[str] | None) -> None:
+    import re
+
+    if fmt not in readers.FORMAT_CHOICES:
+        choices = "|".join(readers.FORMAT_CHOICES)
+        raise UserError(f"--format {fmt}: unknown billing format; use {choices}")
+    for p in periods or []:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", p):
+            raise UserError(f"--period {p}: not a billing period; use YYYY-MM")
+
+
+def _wanted(groups: list[PeriodFiles], periods: list[str] | None, url: str) -> list[PeriodFiles]:
+    if not periods or groups[0].layout == "loose":
+        return groups
+    known = {g.period for g in groups}
+    missing = [p for p in periods if p not in known]
+    if missing:
+        raise UserError(
+            f"{url}: no billing files for {missing[0]}; found {', '.join(sorted(known))}"
+        )
+    return [g for g in groups if g.period in periods]
+
+
+def _inspect(con, loc: Location, groups, fmt: str, workdir: Path) -> dict[int, list]:
+    """Fetch (S3) and read the columns of every file; one format across the location."""
+    infos: dict[int, list[readers.FileInfo]] = {}
+    total = sum(len(g.files) for g in groups)
+    with Progress("billing files", total) as progress:
+        for i, g in enumerate(groups):
+            infos[i] = []
+            for e in g.files:
+                path = str(loc.local_path(e.key, workdir))
+                info = readers.read_columns(con, loc.display(e.key), path)
+                readers.detect(info, g.layout, fmt)
+                readers.check_required(info)
+                infos[i].append(info)
+                progress.advance()
+    found = {(info.fmt, info.display) for lst in infos.values() for info in lst}
+    formats = sorted({f for f, _ in found})
+    if len(formats) > 1:
+        examples = "; ".join(
+            f"{f}: {next(d for ff, d in sorted(found) if ff == f)}" for f in formats
+        )
+        raise UserError(f"{loc.url}: mixes billing formats ({examples}); point --cur at one")
+    return infos
+
+
+def _drift(infos: list[readers.FileInfo]) -> list[str]:
+    """Columns some files of a period have and others lack (read as NULL there)."""
+    if len(infos) < 2:
+        return []
+    sets = [set(i.by_name()) for i in infos]
+    partial = sorted(set.union(*sets) - set.intersection(*sets))
+    if not partial:
+        return []
+    shown = ", ".join(partial[:5]) + (" ..." if len(partial) > 5 else "")
+    return [
+        f"schema drift: {len(partial)} column(s) missing from some files, read as NULL: {shown}"
+    ]
+
+
+def _run(con, sql: str, params: dict, what: str) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    try:
+        return con.execute(sql, params)
+    except duckdb.ConstraintException as exc:
+        msg = readers.first_line(exc)
+        raise UserError(f"{what}: ECR line items that cannot load ({msg})") from None
+    except duckdb.Error as exc:
+        msg = readers.first_line(exc)
+        raise UserError(f"{what}: cannot read billing data: {msg}") from None
+
+
+@dataclass
+class _Planned:
+    load: PeriodLoad
+    folder_period: str | None  # None: loose files, the period is taken from the data
+    files: list[readers.FileInfo]
+    where: str
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    location: str,
+    fmt: str = "auto",
+    periods: list[str] | None = None,
+) -> IngestResult:
+    """Load the ECR lines of `location` (folder, file or s3://bucket/prefix) into cur_ecr_lines.
+
+    Each period is replaced as a whole: its rows and billing_loads row are deleted and the new
+    ones inserted in one transaction. Every file's columns are checked before it starts, and
+    any read error inside rolls it back: on bad input the warehouse is left as it was.
+    """
+    from pipelines.warehouse import transaction
+
+    _check_args(fmt, periods)
+    loc = open_location(location)
+    groups = _wanted(discover(loc), periods, loc.url)
+    con.execute("SET TimeZone = 'UTC'")
+    with tempfile.TemporaryDirectory(prefix="ecrcost-billing-") as tmp:
+        infos = _inspect(con, loc, groups, fmt, Path(tmp))
+        plan = _plan(con, loc, groups, infos, periods)
+        try:
+            with transaction(con):
+                for item in plan:
+                    _replace(con, loc.url, item)
+        finally:
+            sqlfiles.run(con, "billing/drop_scan")
+    return IngestResult(loc.url, [item.load for item in plan])
+
+
+def _plan(con, loc: Location, groups, infos, periods) -> list[_Planned]:
+    """One entry per period to replace, with the files to read for it."""
+    plan: dict[str, _Planned] = {}
+    for i, g in enumerate(groups):
+        files = infos[i]
+        fmt = files[0].fmt if files else "cur2"
+        if g.period:
+            found = {g.period: files}
+            where = loc.display(g.root)
+        else:
+            found = _loose_periods(con, fmt, files, loc.url)
+            where = loc.url
+        for period, part in found.items():
+            pf = PeriodFiles(
+                g.layout,
+                g.root,
+                period,
+                list(g.files),
+                g.manifest,
+                g.manifest_bytes,
+                g.status,
+                g.complete,
+                g.status_bytes,
+            )
+            notes = [*g.notes, *_drift(part)]
+            load = PeriodLoad(
+                period, fmt, [f.display for f in part], 0, 0.0, g.complete, pf.fingerprint(), notes
+            )
+            plan[period] = _Planned(load, g.period, part, where)
+    out = sorted(plan.values(), key=lambda p: p.load.period)
+    if periods:
+        out = [p for p in out if p.load.period in periods]
+        if not out:
+            raise UserError(f"{loc.url}: no billing data for {', '.join(periods)}")
+    return out
+
+
+def _loose_periods(con, fmt: str, files, url: str) -> dict[str, list[readers.FileInfo]]:
+    by_path = {f.path: f for f in files}
+    rows = []
+    for kind in sorted({f.kind for f in files}):
+        part = [f for f in files if f.kind == kind]
+        params = {"files": [f.path for f in part]}
+        rows += _run(con, readers.periods_sql(fmt, part), params, url).fetchall()
+    found: dict[str, list[readers.FileInfo]] = {}
+    for path, period in sorted(rows, key=lambda r: (r[1] or "", r[0])):
+        info = by_path[path]
+        if period is None:
+            raise UserError(f"{info.display}: line items without a billing period")
+        found.setdefault(period, []).append(info)
+    return found
+
+
+def _replace(con, location: str, item: _Planned) -> None:
+    load = item.load
+    p = {"period": load.period}
+    sqlfiles.run(con, "billing/delete_period_lines", p)
+    sqlfiles.run(con, "billing/delete_period_load", p)
+    for kind in sorted({f.kind for f in item.files}):
+        part = [f for f in item.files if f.kind == kind]
+        macro, params = readers.scan_macro(load.source_format, part)
+        _run(con, macro, {}, item.where)
+        params = {**params, **p, "folder_period": item.folder_period}
+        _run(con, sqlfiles.load_sql("billing/insert_period_lines"), params, item.where)
+    load.ecr_rows, load.ecr_cost = sqlfiles.run(con, "billing/period_totals", p).fetchone()
+    sqlfiles.run(
+        con,
+        "billing/insert_billing_load",
+        {
+            **p,
+            "source_format": load.source_format,
+            "location": location,
+            "files": load.files,
+            "fingerprint": load.fingerprint,
+            "ecr_rows": load.ecr_rows,
+            "source_ecr_cost": load.ecr_cost,
+            "complete": load.complete,
+            "notes": "; ".join(load.notes) or None,
+        },
+    )
+
+
+def location_fingerprints(location: str, fmt: str = "auto") -> dict[str, str]:
+    """Per period, a fingerprint of the current files + manifest (+ status): listing only.
+
+    Loose files (no period folders) are the exception: their periods come from the data.
+    """
+    _check_args(fmt, None)
+    loc = open_location(location)
+    groups = discover(loc)
+    if groups[0].layout != "loose":
+        return {g.period: g.fingerprint() for g in groups if g.period}
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    with tempfile.TemporaryDirectory(prefix="ecrcost-billing-") as tmp:
+        infos = _inspect(con, loc, groups, fmt, Path(tmp))[0]
+        found = _loose_periods(con, infos[0].fmt, infos, loc.url)
+    con.close()
+    g = groups[0]
+    return {
+        period: PeriodFiles(g.layout, g.root, period, g.files).fingerprint() for period in found
+    }

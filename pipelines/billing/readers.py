@@ -1,0 +1,334 @@
+"""Readers per format: which file columns feed each canonical column, and the staging read.
+
+The scan of the files is the one SQL text built here rather than kept in `sql/`: its column
+list depends on the columns each month's files actually have (tags, optional cost columns).
+It is a table macro, `billing_scan(...)`, that sql/billing/insert_period_lines.sql reads from:
+only identifiers taken from the files' own schema are written into it (quoted); file lists,
+period, tag keys and product codes are bound as parameters when the insert runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pipelines import sqlfiles
+from pipelines.errors import UserError
+
+if TYPE_CHECKING:
+    import duckdb
+
+FORMATS = ("cur-legacy-parquet", "cur-legacy-csv", "cur2", "focus")
+FORMAT_CHOICES = ("auto", "cur-legacy", "cur2", "focus")
+ECR_PRODUCTS = ["AmazonECR", "AmazonECRPublic"]
+# FOCUS ServiceName of the same two products, in the same order.
+ECR_SERVICE_NAMES = [
+    "Amazon EC2 Container Registry (ECR)",
+    "Amazon Elastic Container Registry Public",
+]
+
+# canonical column -> candidate source columns (Parquet-style names), first present wins;
+# "region" coalesces every present candidate because exports leave it '' on some lines.
+_CUR = {
+    "billing_period_start": ["bill_billing_period_start_date"],
+    "usage_start": ["line_item_usage_start_date"],
+    "usage_end": ["line_item_usage_end_date"],
+    "payer_account_id": ["bill_payer_account_id"],
+    "usage_account_id": ["line_item_usage_account_id"],
+    "region": ["product_region_code", "product_region"],
+    "product_code": ["line_item_product_code"],
+    "resource_id": ["line_item_resource_id"],
+    "usage_type": ["line_item_usage_type"],
+    "operation": ["line_item_operation"],
+    "line_item_type": ["line_item_line_item_type"],
+    "usage_amount": ["line_item_usage_amount"],
+    "unit": ["pricing_unit"],
+    "unblended_cost": ["line_item_unblended_cost"],
+    "net_cost": ["line_item_net_unblended_cost"],
+}
+_FOCUS = {
+    "billing_period_start": ["BillingPeriodStart"],
+    "usage_start": ["ChargePeriodStart"],
+    "usage_end": ["ChargePeriodEnd"],
+    "payer_account_id": ["BillingAccountId"],
+    "usage_account_id": ["SubAccountId"],
+    "region": ["RegionId"],
+    "resource_id": ["ResourceId"],
+    "usage_type": ["x_UsageType", "SkuMeter"],  # FOCUS 1.0 | 1.2
+    "operation": ["x_Operation"],
+    "line_item_type": ["ChargeCategory"],
+    "usage_amount": ["ConsumedQuantity"],
+    "unit": ["ConsumedUnit"],
+    "unblended_cost": ["BilledCost"],
+    "net_cost": ["EffectiveCost"],
+}
+_REQUIRED = {
+    "cur": [
+        "line_item_product_code",
+        "line_item_usage_start_date",
+        "line_item_usage_type",
+        "line_item_unblended_cost",
+    ],
+    "focus": ["ChargePeriodStart", "BilledCost"],
+}
+_TS = {"billing_period_start", "usage_start", "usage_end"}
+_NUM = {"usage_amount", "unblended_cost", "net_cost"}
+
+
+def parquet_name(header: str) -> str:
+    """AWS's rule from CSV header to Parquet column: `lineItem/UsageType` -> line_item_usage_type."""
+    name = re.sub(r"(?<!^)([A-Z])", r"_\1", header).lower()
+    return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]", "_", name)).strip("_")
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class FileInfo:
+    display: str  # the file as the user knows it (local path or s3:// URI)
+    path: str  # local path DuckDB reads
+    kind: str  # parquet | csv
+    columns: dict[str, str]  # raw column name -> DuckDB type
+    fmt: str = ""
+
+    def by_name(self) -> dict[str, str]:
+        """Parquet-style name -> raw column name (legacy CSV headers translated)."""
+        if self.fmt == "cur-legacy-csv":
+            return {parquet_name(c): c for c in self.columns}
+        return {c: c for c in self.columns}
+
+
+def read_columns(con: duckdb.DuckDBPyConnection, display: str, path: str) -> FileInfo:
+    """Column names (and Parquet types) of one file, reading its footer or header only."""
+    import duckdb
+
+    if path.lower().endswith(".parquet"):
+        try:
+            rows = sqlfiles.run(con, "billing/describe_parquet", {"file": path}).fetchall()
+        except duckdb.Error as exc:
+            raise UserError(f"{display}: not a readable Parquet file ({first_line(exc)})") from None
+        return FileInfo(display, path, "parquet", {r[0]: r[1] for r in rows})
+    try:
+        opener = gzip.open if path.lower().endswith(".gz") else open
+        with opener(path, "rb") as fh:
+            first = fh.readline(1 << 20).decode("utf-8-sig")
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise UserError(f"{display}: not a readable CSV file ({exc})") from None
+    header = next(csv.reader(io.StringIO(first)), [])
+    return FileInfo(display, path, "csv", {h: "VARCHAR" for h in header if h})
+
+
+def detect(info: FileInfo, layout: str, forced: str) -> str:
+    """The format of one file from its columns and the layout it sits in."""
+    cols = set(info.columns)
+    if forced == "focus" or (forced == "auto" and "BilledCost" in cols):
+        fmt = "focus"
+    elif info.kind == "csv" and any("/" in c for c in cols) and forced in ("auto", "cur-legacy"):
+        fmt = "cur-legacy-csv"
+    elif forced == "cur2" or (
+        forced == "auto"
+        and "line_item_product_code" in cols
+        and (layout == "export" or cols & {"resource_tags", "product"} or info.kind == "csv")
+    ):
+        fmt = "cur2"
+    elif forced == "cur-legacy" or "line_item_product_code" in cols:
+        fmt = "cur-legacy-parquet" if info.kind == "parquet" else "cur-legacy-csv"
+    else:
+        raise UserError(
+            f"{info.display}: not billing data (no line_item_product_code, lineItem/ProductCode"
+            " or BilledCost column)"
+        )
+    expected = {
+        "legacy-parquet": {"cur-legacy-parquet"},
+        "legacy-csv": {"cur-legacy-csv"},
+        "export": {"cur2", "focus"},
+    }.get(layout)
+    if forced == "auto" and expected and fmt not in expected:
+        raise UserError(f"{info.display}: has {fmt} columns but sits in a {layout} folder layout")
+    info.fmt = fmt
+    return fmt
+
+
+def check_required(info: FileInfo) -> None:
+    names = info.by_name()
+    family = "focus" if info.fmt == "focus" else "cur"
+    for col in _REQUIRED[family]:
+        if col not in names:
+            shown = col
+            if info.fmt == "cur-legacy-csv":
+                shown = f"{col} (CSV header like lineItem/...)"
+            raise UserError(f"{info.display}: required column {shown} is missing ({info.fmt})")
+    if family == "focus" and not ({"x_ServiceCode", "ServiceName"} & set(names)):
+        raise UserError(f"{info.display}: required column ServiceName is missing (focus)")
+
+
+def _ts(expr: str, src: str = "VARCHAR") -> str:
+    """A UTC TIMESTAMP: real Parquet has naive TIMESTAMP(_MILLIS) = UTC, CSV ISO text with Z."""
+    if src == "TIMESTAMP":
+        return expr
+    if src.startswith("TIMESTAMP WITH"):
+        return f"timezone('UTC', {expr})"
+    if src.startswith("TIMESTAMP"):
+        return f"CAST({expr} AS TIMESTAMP)"
+    return f"timezone('UTC', CAST({expr} AS TIMESTAMPTZ))"
+
+
+def _typed(field: str, expr: str, src: str) -> str:
+    """Cast only what is not already the target type (a cast on the filter column is costly)."""
+    if field in _TS:
+        return _ts(expr, src)
+    target = "DOUBLE" if field in _NUM else "VARCHAR"
+    return expr if src == target else f"CAST({expr} AS {target})"
+
+
+_NO_TAGS = "CAST(NULL AS STRUCT(key VARCHAR, value VARCHAR)[])"
+
+
+def _tags_expr(fmt: str, union: dict[str, str], types: dict[str, str]) -> tuple[str, list[str]]:
+    """A row's tags as a list of (key, value) entries, and the tag keys to bind.
+
+    A list, not a MAP: building a MAP per row is DuckDB's costly step, so the insert builds it
+    once from the entries that are left after dropping NULL and '' values.
+    """
+    if fmt in ("cur2", "focus"):
+        col = "resource_tags" if fmt == "cur2" else "Tags"
+        if col not in union:
+            return _NO_TAGS, []
+        raw = quote(union[col])
+        if types[union[col]] == "MAP(VARCHAR, VARCHAR)":
+            return f"map_entries({raw})", []
+        if types[union[col]].startswith("MAP"):
+            return f"map_entries(CAST({raw} AS MAP(VARCHAR, VARCHAR)))", []
+        # CSV exports write the map as JSON text.
+        return f"map_entries(CAST(CAST({raw} AS JSON) AS MAP(VARCHAR, VARCHAR)))", []
+    if fmt == "cur-legacy-csv":
+        cols = sorted(c for c in union.values() if c.startswith("resourceTags/"))
+        keys = [c.partition("/")[2] for c in cols]
+    else:
+        cols = sorted(c for c in union.values() if c.startswith("resource_tags_"))
+        keys = [c[len("resource_tags_") :] for c in cols]
+    if not cols:
+        return _NO_TAGS, []
+    entries = ", ".join(
+        f"struct_pack(key := p_tag_keys[{i}],"
+        f" value := {quote(c) if types[c] == 'VARCHAR' else f'CAST({quote(c)} AS VARCHAR)'})"
+        for i, c in enumerate(cols, start=1)
+    )
+    return f"[{entries}]", keys
+
+
+SCAN_COLUMNS = (
+    "usage_start",
+    "usage_end",
+    "payer_account_id",
+    "usage_account_id",
+    "region",
+    "product_code",
+    "resource_id",
+    "usage_type",
+    "operation",
+    "line_item_type",
+    "usage_amount",
+    "unit",
+    "unblended_cost",
+    "net_cost",
+)
+
+
+def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
+    """`billing_scan(...)`: the ECR rows of `files` (one format and kind) in canonical columns.
+
+    Returns the CREATE MACRO text and the parameters `sql/billing/insert_period_lines.sql`
+    passes to it. Reading happens only when that insert runs, inside the load's transaction.
+    """
+    union: dict[str, str] = {}
+    types: dict[str, str] = {}
+    for f in files:
+        for name, raw in f.by_name().items():
+            union.setdefault(name, raw)
+            # a column typed differently across files is read as their common type: cast it
+            seen = types.setdefault(raw, f.columns[raw])
+            if seen != f.columns[raw]:
+                types[raw] = "MIXED"
+    mapping = _FOCUS if fmt == "focus" else _CUR
+    exprs: dict[str, str] = {}
+    for field_name, candidates in mapping.items():
+        present = [quote(union[c]) for c in candidates if c in union]
+        if not present:
+            exprs[field_name] = "NULL"
+        elif field_name == "region":
+            exprs[field_name] = (
+                "coalesce(" + ", ".join(f"nullif(CAST({p} AS VARCHAR), '')" for p in present) + ")"
+            )
+        else:
+            first = next(union[c] for c in candidates if c in union)
+            exprs[field_name] = _typed(field_name, present[0], types[first])
+    if fmt == "focus":
+        code = quote(union["x_ServiceCode"]) if "x_ServiceCode" in union else "NULL"
+        name = quote(union["ServiceName"]) if "ServiceName" in union else "NULL"
+        exprs["product_code"] = (
+            f"coalesce(nullif(CAST({code} AS VARCHAR), ''),"
+            f" p_products[list_position(p_service_names, CAST({name} AS VARCHAR))])"
+        )
+    tags, tag_keys = _tags_expr(fmt, union, types)
+    period = exprs["billing_period_start"]
+    if period == "NULL":
+        period = exprs["usage_start"]
+    columns = [
+        (f"coalesce(p_period, strftime({period}, '%Y-%m'))", "billing_period"),
+        *((exprs[k], k) for k in SCAN_COLUMNS),
+        (tags, "tag_entries"),
+        ("filename", "source_file"),
+        ("p_source_format", "source_format"),
+    ]
+    select = ",\n    ".join(f"{expr} AS {name}" for expr, name in columns)
+    # The ECR filter sits on the scan itself so DuckDB filters before building any column.
+    sql = (
+        "CREATE OR REPLACE TEMP MACRO billing_scan("
+        "p_files, p_period, p_products, p_service_names, p_tag_keys, p_source_format)"
+        f" AS TABLE SELECT\n    {select}\n"
+        f"FROM {_reader(files[0].kind, fmt)}\n"
+        f"WHERE list_contains(p_products, {exprs['product_code']})"
+    )
+    params = {
+        "files": [f.path for f in files],
+        "products": ECR_PRODUCTS,
+        "service_names": ECR_SERVICE_NAMES,
+        "tag_keys": tag_keys,
+        "source_format": fmt,
+    }
+    return sql, params
+
+
+def periods_sql(fmt: str, files: list[FileInfo]) -> str:
+    """Loose files: every (file, period) present, ECR or not, so empty months are reported."""
+    union = {n: r for f in files for n, r in f.by_name().items()}
+    mapping = _FOCUS if fmt == "focus" else _CUR
+    col = next((union[c] for c in mapping["billing_period_start"] if c in union), None)
+    col = col or union[mapping["usage_start"][0]]
+    return (
+        f"SELECT DISTINCT filename, strftime({_ts(quote(col))}, '%Y-%m') AS period"
+        f" FROM {_reader(files[0].kind, fmt, macro=False)}"
+    )
+
+
+def _reader(kind: str, fmt: str, macro: bool = True) -> str:
+    files = "p_files" if macro else "$files"
+    if kind == "parquet":
+        return f"read_parquet({files}, union_by_name = true, filename = true)"
+    # Everything as text: only the needed columns are cast, rates stay untouched strings.
+    nullstr = "['NULL', '']" if fmt == "focus" else "['']"
+    return (
+        f"read_csv({files}, union_by_name = true, filename = true, all_varchar = true,"
+        f" header = true, delim = ',', quote = '\"', escape = '\"', nullstr = {nullstr})"
+    )
+
+
+def first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:300]

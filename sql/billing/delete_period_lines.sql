@@ -1,0 +1,1 @@
+DELETE FROM cur_ecr_lines WHERE billing_period = $period

@@ -1,0 +1,1 @@
+DELETE FROM billing_loads WHERE billing_period = $period

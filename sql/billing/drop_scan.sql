@@ -1,0 +1,1 @@
+DROP MACRO TABLE IF EXISTS billing_scan

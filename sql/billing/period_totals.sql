@@ -1,0 +1,4 @@
+-- A period's ECR rows and dollars as loaded (unblended cost is copied as read from the files).
+SELECT count(*) AS ecr_rows, coalesce(sum(unblended_cost), 0) AS ecr_cost
+FROM cur_ecr_lines
+WHERE billing_period = $period
