@@ -36,12 +36,15 @@ def test_definitions_load_with_every_asset_and_check():
 
 
 def test_schedule_on_day_three_targets_the_month_that_just_closed():
+    from pipelines.definitions import defs
+
+    schedule = defs.resolve_schedule_def(monthly_schedule.name)
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
     )
-    requests = list(monthly_schedule.evaluate_tick(context).run_requests)
+    requests = list(schedule.evaluate_tick(context).run_requests)
     assert [r.partition_key for r in requests] == ["2026-10"]
-    assert monthly_schedule.cron_schedule == "0 6 3 * *"
+    assert schedule.cron_schedule == "0 6 3 * *"
 
 
 def _evaluate(sensor, cursor, resource):
