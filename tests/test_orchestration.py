@@ -123,3 +123,21 @@ def test_demo_runs_end_to_end_and_prints_where_the_outputs_are(tmp_path, capsys)
     assert "billing periods loaded:" in printed
     assert str(home / "warehouse.duckdb") in printed
     assert Path(home / "warehouse.duckdb").exists()
+
+
+def test_workspace_loads_as_dagster_dev_would(tmp_path):
+    """`dagster dev -w workspace.yaml` loads this same code location."""
+    import subprocess
+    import sys
+
+    dagster = Path(sys.executable).with_name("dagster")
+    done = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Validation successful for code location ecrcost" in done.stderr + done.stdout
