@@ -141,3 +141,27 @@ def test_workspace_loads_as_dagster_dev_would(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Validation successful for code location ecrcost" in done.stderr + done.stdout
+
+
+def test_inventory_cli_loads_the_sample_snapshot(org, tmp_path, capsys):
+    """An analyst without AWS access works from the snapshot file an engineer produced."""
+    from pipelines.cli import main
+    from pipelines.inventory.model import Snapshot
+
+    out, summary = org
+    snapshot_file = out / "inventory" / "snapshot.json.gz"
+    home = tmp_path / "home"
+    assert (
+        main(["inventory", "--from-snapshot", str(snapshot_file), "--csv", "--home", str(home)])
+        == 0
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "Repositories,Size,Expected Cost"
+    snapshot = Snapshot.read(snapshot_file)
+    assert len(lines) - 1 == len(snapshot.repositories) == summary.repositories_at_end
+    con = warehouse.connect(home / "warehouse.duckdb", read_only=True)
+    try:
+        stored = con.execute("SELECT count(*) FROM ecr_images").fetchall()[0][0]
+    finally:
+        con.close()
+    assert stored == sum(len(r.images) for r in snapshot.repositories)

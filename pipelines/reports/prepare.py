@@ -39,10 +39,23 @@ def prepare_report(
             if period_has_data(con, p):
                 ensure_marts(con, settings, p)
     realized_savings(con, settings, period)
-    note = plan_candidate_policy(con, settings)
-    if note:
-        notes.append(note)
+    for note in (plan_candidate_policy(con, settings), build_latest_findings(con, settings)):
+        if note:
+            notes.append(note)
     return notes
+
+
+def build_latest_findings(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | None:
+    """Findings of the latest snapshot, built once per snapshot. Returns why not, or None."""
+    from pipelines.findings.findings import build_findings
+
+    snap = sqlfiles.run(con, "reports/latest_snapshot").fetchall()
+    if not snap:
+        return "no inventory snapshot: findings not built"
+    built = sqlfiles.run(con, "reports/findings_summary", {"snapshot_id": snap[0][0]}).fetchall()
+    if not built:
+        build_findings(con, settings, snap[0][0])
+    return None
 
 
 def plan_candidate_policy(
