@@ -21,7 +21,9 @@ _ACTIONS_MODULES = ("pipelines.actions", "pipelines.actions.cli")
 def register(subparsers: argparse._SubParsersAction) -> None:
     from pipelines.cli import home_option
 
-    policy = subparsers.add_parser("policy", help="lifecycle policies: validate, simulate, plan")
+    policy = subparsers.add_parser(
+        "policy", help="lifecycle policies: validate, simulate, plan, apply, restore, export"
+    )
     sub = policy.add_subparsers(dest="policy_command", metavar="SUBCOMMAND", required=True)
 
     validate = sub.add_parser("validate", help="check a policy as PutLifecyclePolicy would")
