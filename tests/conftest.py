@@ -36,3 +36,14 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"real-format billing files not found at {SHARED_DATA} (set ECRCOST_SHARED)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sample_org(tmp_path_factory):
+    """A small sample organisation (2 months) shared by the end-to-end tests: read it, copy
+    what you change."""
+    from pipelines.sample import generate
+
+    out = tmp_path_factory.mktemp("sample-org")
+    summary = generate(out, seed=11, months=2, end="2026-09")
+    return out, summary

@@ -121,13 +121,8 @@ def test_adjustments_are_reported_apart(built, sample, request):
         assert by_class.get("other_adjustment", 0.0) == 0.0
 
 
-def test_team_chargeback_matches_the_truth(built, sample, request):
+def test_team_chargeback_matches_the_truth(built, sample):
     con, _ = built
-    if request.node.callspec.params["built"] == "cur-legacy-csv":
-        # Billing ingestion (not attribution): its CSV reader merges the `resourceTags/user:team`
-        # and `resourceTags/user:Team` columns (DuckDB column names are case-insensitive), so
-        # the values of one of them are lost before cur_ecr_lines.
-        request.applymarker(pytest.mark.xfail(reason="billing CSV reader loses user:Team values"))
     cost = {
         (t["billing_period"], t["account_id"], t["region"], t["repository_name"]): float(
             t["total_cost"]

@@ -187,6 +187,71 @@ def test_legacy_csv_manifest_listing_a_missing_file(con, tmp_path, shared_data):
         ingest(con, str(tmp_path / "cur"))
 
 
+def _write_csv(path, header: list[str], rows: list[list[str]]) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def test_legacy_csv_keeps_tag_keys_that_differ_only_by_case(con, tmp_path):
+    # `user:team` and `user:Team` are two keys of the bill (two CSV columns): DuckDB matches
+    # column names regardless of case, which must not merge, rename or drop either of them.
+    folder = tmp_path / "cur" / "rep" / "20231101-20231201" / "a1"
+    base = ["lineItem/ProductCode", "lineItem/UsageStartDate", "lineItem/UsageType"]
+    line = ["AmazonECR", "2023-11-03T00:00:00Z", "USE1-TimedStorage-ByteHrs"]
+    _write_csv(
+        folder / "rep-1.csv",
+        [*base, "resourceTags/user:team", "lineItem/UnblendedCost", "resourceTags/user:Team"],
+        [
+            [*line, "red", "1.0", ""],  # team only
+            [*line, "", "2.0", "Blue"],  # Team only
+            [*line, "green", "3.0", "Green"],  # both on the same row
+            [*line, "", "4.0", ""],  # neither
+            ["AmazonS3", *line[1:], "s3", "5.0", "S3"],  # not ECR
+        ],
+    )
+    # a second file of the month whose header differs: only `user:Team`, in another position
+    _write_csv(
+        folder / "rep-2.csv",
+        ["resourceTags/user:Team", *base, "lineItem/UnblendedCost"],
+        [["Teal", *line, "6.0"], ["", *line, "7.0"]],
+    )
+    p = ingest(con, str(tmp_path / "cur")).period("2023-11")
+    assert (p.source_format, p.ecr_rows, round(p.ecr_cost, 6)) == ("cur-legacy-csv", 6, 23.0)
+    rows = con.execute(
+        "SELECT unblended_cost, tags FROM cur_ecr_lines ORDER BY unblended_cost"
+    ).fetchall()
+    assert rows == [
+        (1.0, {"user:team": "red"}),
+        (2.0, {"user:Team": "Blue"}),
+        (3.0, {"user:team": "green", "user:Team": "Green"}),
+        (4.0, {}),
+        (6.0, {"user:Team": "Teal"}),
+        (7.0, {}),
+    ]
+
+
+def test_focus_csv_tags_keep_keys_that_differ_only_by_case(con, tmp_path):
+    # CUR 2.0 / FOCUS CSV carry the map as JSON text in one column: its keys keep their case.
+    _write_csv(
+        tmp_path / "focus" / "data" / "BILLING_PERIOD=2024-02" / "focus-00001.csv",
+        ["ChargePeriodStart", "x_ServiceCode", "BilledCost", "Tags"],
+        [
+            ["2024-02-05T00:00:00Z", "AmazonECR", "1.5", '{"team": "ml", "Team": "ML"}'],
+            ["2024-02-05T00:00:00Z", "AmazonECR", "0.5", '{"Team": "ops"}'],
+        ],
+    )
+    ingest(con, str(tmp_path / "focus"))
+    rows = con.execute(
+        "SELECT unblended_cost, tags FROM cur_ecr_lines ORDER BY unblended_cost"
+    ).fetchall()
+    assert rows == [(0.5, {"Team": "ops"}), (1.5, {"team": "ml", "Team": "ML"})]
+
+
 # ---- CUR 2.0 and FOCUS ------------------------------------------------------------------
 
 

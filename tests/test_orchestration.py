@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,13 +17,9 @@ from pipelines.orchestration.resources import EcrcostResource
 from pipelines.orchestration.runner import materialize_periods
 
 
-@pytest.fixture(scope="module")
-def org(tmp_path_factory):
-    from pipelines.sample import generate
-
-    out = tmp_path_factory.mktemp("org")
-    summary = generate(out, seed=11, months=2, end="2026-09")
-    return out, summary
+@pytest.fixture
+def org(sample_org):
+    return sample_org
 
 
 def test_definitions_load_with_every_asset_and_check():
@@ -62,7 +59,8 @@ def _evaluate(sensor, cursor, resource):
 
 def test_sensor_fires_on_a_changed_manifest_and_stays_quiet_otherwise(org, tmp_path):
     out, summary = org
-    location = out / "cur-legacy-csv"
+    location = tmp_path / "cur-legacy-csv"
+    shutil.copytree(out / "cur-legacy-csv", location)
     resource = EcrcostResource(home=str(tmp_path / "home"), cur_location=str(location))
 
     first, cursor = _evaluate(billing_files_changed, None, resource)
@@ -141,27 +139,3 @@ def test_workspace_loads_as_dagster_dev_would(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Validation successful for code location ecrcost" in done.stderr + done.stdout
-
-
-def test_inventory_cli_loads_the_sample_snapshot(org, tmp_path, capsys):
-    """An analyst without AWS access works from the snapshot file an engineer produced."""
-    from pipelines.cli import main
-    from pipelines.inventory.model import Snapshot
-
-    out, summary = org
-    snapshot_file = out / "inventory" / "snapshot.json.gz"
-    home = tmp_path / "home"
-    assert (
-        main(["inventory", "--from-snapshot", str(snapshot_file), "--csv", "--home", str(home)])
-        == 0
-    )
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "Repositories,Size,Expected Cost"
-    snapshot = Snapshot.read(snapshot_file)
-    assert len(lines) - 1 == len(snapshot.repositories) == summary.repositories_at_end
-    con = warehouse.connect(home / "warehouse.duckdb", read_only=True)
-    try:
-        stored = con.execute("SELECT count(*) FROM ecr_images").fetchall()[0][0]
-    finally:
-        con.close()
-    assert stored == sum(len(r.images) for r in snapshot.repositories)

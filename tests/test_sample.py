@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.billing import ingest
 from pipelines.cli import main
 from pipelines.inventory.model import Snapshot
 from pipelines.sample import generate
@@ -19,6 +20,7 @@ from pipelines.sample.generator import last_closed_month
 from pipelines.sample.layouts import parquet_name
 from pipelines.sample.model import SimImage, build_org, evaluate_policy, periods_for
 from pipelines.sqlfiles import SQL_DIR
+from pipelines.warehouse import connect
 
 END = "2026-10"
 MONTHS = 3
@@ -186,6 +188,36 @@ def test_every_layout_carries_the_truths_ecr_total_to_the_cent(sample, truth):
         assert parts == pytest.approx(t["total_ecr_cost"], abs=1e-9)
         assert t["credit"] < 0 < t["tax"] and t["discount"] < 0 < t["usage_cost"]
         assert t["non_ecr_cost"] > 10 * t["total_ecr_cost"]  # readers must filter
+
+
+LAYOUTS = ("cur-legacy-parquet", "cur-legacy-csv", "cur2", "focus")
+
+
+def test_every_layout_ingests_to_the_same_sums_per_account_region_and_line_type(
+    sample, tmp_path
+):
+    # FOCUS has no discount category: the EdpDiscount line arrives as ChargeCategory Adjustment.
+    as_focus = {"EdpDiscount": "Adjustment"}
+    sums: dict[str, dict[tuple, float]] = {}
+    for layout in LAYOUTS:
+        con = connect(tmp_path / layout / "warehouse.duckdb")
+        ingest(con, str(sample / layout))
+        rows = con.execute(
+            "SELECT billing_period, usage_account_id, region, line_item_type,"
+            " sum(unblended_cost) FROM cur_ecr_lines GROUP BY ALL"
+        ).fetchall()
+        con.close()
+        sums[layout] = {(p, a, r, as_focus.get(t, t)): c for p, a, r, t, c in rows}
+    reference = sums["cur-legacy-parquet"]
+    assert {k[0] for k in reference} == set(PERIODS)
+    assert {k[3] for k in reference} == {"Usage", "Adjustment", "Credit", "Tax"}
+    assert {k[2] for k in reference if k[3] == "Usage"} == {"us-east-1", "eu-west-1", "us-west-2"}
+    # tax and credit lines have no product region in any layout (docs/billing-layouts.md)
+    assert {k[2] for k in reference if k[3] in ("Tax", "Credit")} == {None}
+    for layout, got in sums.items():
+        assert set(got) == set(reference), layout
+        for key, cost in reference.items():
+            assert abs(got[key] - cost) < 0.005, (layout, key, got[key], cost)
 
 
 def test_net_unblended_cost_sums_to_the_unblended_total(sample):
