@@ -193,9 +193,7 @@ def test_every_layout_carries_the_truths_ecr_total_to_the_cent(sample, truth):
 LAYOUTS = ("cur-legacy-parquet", "cur-legacy-csv", "cur2", "focus")
 
 
-def test_every_layout_ingests_to_the_same_sums_per_account_region_and_line_type(
-    sample, tmp_path
-):
+def test_every_layout_ingests_to_the_same_sums_per_account_region_and_line_type(sample, tmp_path):
     # FOCUS has no discount category: the EdpDiscount line arrives as ChargeCategory Adjustment.
     as_focus = {"EdpDiscount": "Adjustment"}
     sums: dict[str, dict[tuple, float]] = {}

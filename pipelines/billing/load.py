@@ -193,7 +193,7 @@ def _loose_periods(con, fmt: str, files, url: str) -> dict[str, list[readers.Fil
     rows = []
     for kind in sorted({f.kind for f in files}):
         part = [f for f in files if f.kind == kind]
-        params = {"files": [f.path for f in part]}
+        params = readers.file_params(part)
         rows += _run(con, readers.periods_sql(fmt, part), params, url).fetchall()
     found: dict[str, list[readers.FileInfo]] = {}
     for path, period in sorted(rows, key=lambda r: (r[1] or "", r[0])):

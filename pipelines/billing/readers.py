@@ -4,7 +4,13 @@ The scan of the files is the one SQL text built here rather than kept in `sql/`:
 list depends on the columns each month's files actually have (tags, optional cost columns).
 It is a table macro, `billing_scan(...)`, that sql/billing/insert_period_lines.sql reads from:
 only identifiers taken from the files' own schema are written into it (quoted); file lists,
-period, tag keys and product codes are bound as parameters when the insert runs.
+CSV column names, period, tag keys and product codes are bound as parameters when the insert runs.
+
+CSV files are read under column names this module gives them (`read_csv(..., names = ...)`),
+never under DuckDB's: DuckDB matches names regardless of case, so a header it sees twice
+(`resourceTags/user:team` and `resourceTags/user:Team`, two tag keys of the bill) would be
+renamed within a file and merged across files by `union_by_name`. Files with the same header
+are read together; groups with different headers are combined by these unique names.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import csv
 import gzip
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pipelines import sqlfiles
@@ -96,11 +102,18 @@ class FileInfo:
     kind: str  # parquet | csv
     columns: dict[str, str]  # raw column name -> DuckDB type
     fmt: str = ""
+    header: list[str] = field(default_factory=list)  # CSV: every header cell, in file order
 
     def by_name(self) -> dict[str, str]:
-        """Parquet-style name -> raw column name (legacy CSV headers translated)."""
+        """Parquet-style name -> raw column name (legacy CSV headers translated).
+
+        Legacy CSV tag headers keep their own text: AWS's rule would fold `user:team` and
+        `user:Team` into one name, and they are two keys of the bill.
+        """
         if self.fmt == "cur-legacy-csv":
-            return {parquet_name(c): c for c in self.columns}
+            return {
+                c if c.startswith("resourceTags/") else parquet_name(c): c for c in self.columns
+            }
         return {c: c for c in self.columns}
 
 
@@ -121,7 +134,67 @@ def read_columns(con: duckdb.DuckDBPyConnection, display: str, path: str) -> Fil
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise UserError(f"{display}: not a readable CSV file ({exc})") from None
     header = next(csv.reader(io.StringIO(first)), [])
-    return FileInfo(display, path, "csv", {h: "VARCHAR" for h in header if h})
+    repeated = next((h for i, h in enumerate(header) if h and h in header[:i]), None)
+    if repeated is not None:
+        raise UserError(f"{display}: CSV header has column {repeated} twice; fix the file header")
+    return FileInfo(display, path, "csv", {h: "VARCHAR" for h in header if h}, header=header)
+
+
+def _header_key(raw: str, position: int) -> str:
+    return raw or f"\0{position}"  # empty headers are never read, but each needs a name
+
+
+def csv_names(files: list[FileInfo]) -> dict[str, str]:
+    """Raw CSV header -> the name it is read under: unique even ignoring case.
+
+    A header keeps its own text unless another header of these files already took it in
+    DuckDB's case-insensitive sense; then it gets a `~N` suffix. `filename` stays free for the
+    file-name column the reader adds.
+    """
+    taken = {"filename"}
+    out: dict[str, str] = {}
+    for f in files:
+        for i, raw in enumerate(f.header):
+            key = _header_key(raw, i)
+            if key in out:
+                continue
+            base = raw or f"column{i}"
+            name, n = base, 0
+            while name.lower() in taken:
+                n += 1
+                name = f"{base}~{n}"
+            taken.add(name.lower())
+            out[key] = name
+    return out
+
+
+def file_params(files: list[FileInfo]) -> dict[str, list]:
+    """`$files` (and `$names`) of the reader. Parquet: a flat list of files, read by name
+    (AWS's Parquet names are lower-case: they never differ by case only). CSV: one list of
+    files per distinct header, and per such group the column names to read them under."""
+    if files[0].kind == "parquet":
+        return {"files": [f.path for f in files]}
+    read = csv_names(files)
+    groups = _csv_groups(files)
+    return {
+        "files": list(groups.values()),
+        "names": [[read[_header_key(h, i)] for i, h in enumerate(hs)] for hs in groups],
+    }
+
+
+def _csv_groups(files: list[FileInfo]) -> dict[tuple[str, ...], list[str]]:
+    """CSV files by identical header, in first-seen order: one read_csv per group."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for f in files:
+        groups.setdefault(tuple(f.header), []).append(f.path)
+    return groups
+
+
+def _read_names(files: list[FileInfo]) -> dict[str, str]:
+    """Raw column name -> the name the scan reads it under (CSV: see csv_names)."""
+    if files[0].kind == "parquet":
+        return {c: c for f in files for c in f.columns}
+    return csv_names(files)
 
 
 def detect(info: FileInfo, layout: str, forced: str) -> str:
@@ -187,10 +260,16 @@ def _typed(field: str, expr: str, src: str) -> str:
     return expr if src == target else f"CAST({expr} AS {target})"
 
 
+def _text(expr: str, src: str) -> str:
+    return expr if src == "VARCHAR" else f"CAST({expr} AS VARCHAR)"
+
+
 _NO_TAGS = "CAST(NULL AS STRUCT(key VARCHAR, value VARCHAR)[])"
 
 
-def _tags_expr(fmt: str, union: dict[str, str], types: dict[str, str]) -> tuple[str, list[str]]:
+def _tags_expr(
+    fmt: str, union: dict[str, str], types: dict[str, str], read: dict[str, str]
+) -> tuple[str, list[str]]:
     """A row's tags as a list of (key, value) entries, and the tag keys to bind.
 
     A list, not a MAP: building a MAP per row is DuckDB's costly step, so the insert builds it
@@ -200,7 +279,7 @@ def _tags_expr(fmt: str, union: dict[str, str], types: dict[str, str]) -> tuple[
         col = "resource_tags" if fmt == "cur2" else "Tags"
         if col not in union:
             return _NO_TAGS, []
-        raw = quote(union[col])
+        raw = quote(read[union[col]])
         if types[union[col]] == "MAP(VARCHAR, VARCHAR)":
             return f"map_entries({raw})", []
         if types[union[col]].startswith("MAP"):
@@ -216,8 +295,7 @@ def _tags_expr(fmt: str, union: dict[str, str], types: dict[str, str]) -> tuple[
     if not cols:
         return _NO_TAGS, []
     entries = ", ".join(
-        f"struct_pack(key := p_tag_keys[{i}],"
-        f" value := {quote(c) if types[c] == 'VARCHAR' else f'CAST({quote(c)} AS VARCHAR)'})"
+        f"struct_pack(key := p_tag_keys[{i}], value := {_text(quote(read[c]), types[c])})"
         for i, c in enumerate(cols, start=1)
     )
     return f"[{entries}]", keys
@@ -256,10 +334,11 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
             seen = types.setdefault(raw, f.columns[raw])
             if seen != f.columns[raw]:
                 types[raw] = "MIXED"
+    read = _read_names(files)
     mapping = _FOCUS if fmt == "focus" else _CUR
     exprs: dict[str, str] = {}
     for field_name, candidates in mapping.items():
-        present = [quote(union[c]) for c in candidates if c in union]
+        present = [quote(read[union[c]]) for c in candidates if c in union]
         if not present:
             exprs[field_name] = "NULL"
         elif field_name == "region":
@@ -270,13 +349,13 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
             first = next(union[c] for c in candidates if c in union)
             exprs[field_name] = _typed(field_name, present[0], types[first])
     if fmt == "focus":
-        code = quote(union["x_ServiceCode"]) if "x_ServiceCode" in union else "NULL"
-        name = quote(union["ServiceName"]) if "ServiceName" in union else "NULL"
+        code = quote(read[union["x_ServiceCode"]]) if "x_ServiceCode" in union else "NULL"
+        name = quote(read[union["ServiceName"]]) if "ServiceName" in union else "NULL"
         exprs["product_code"] = (
             f"coalesce(nullif(CAST({code} AS VARCHAR), ''),"
             f" p_products[list_position(p_service_names, CAST({name} AS VARCHAR))])"
         )
-    tags, tag_keys = _tags_expr(fmt, union, types)
+    tags, tag_keys = _tags_expr(fmt, union, types, read)
     period = exprs["billing_period_start"]
     if period == "NULL":
         period = exprs["usage_start"]
@@ -291,13 +370,14 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
     # The ECR filter sits on the scan itself so DuckDB filters before building any column.
     sql = (
         "CREATE OR REPLACE TEMP MACRO billing_scan("
-        "p_files, p_period, p_products, p_service_names, p_tag_keys, p_source_format)"
+        "p_files, p_names, p_period, p_products, p_service_names, p_tag_keys, p_source_format)"
         f" AS TABLE SELECT\n    {select}\n"
-        f"FROM {_reader(files[0].kind, fmt)}\n"
+        f"FROM {_reader(files, fmt)}\n"
         f"WHERE list_contains(p_products, {exprs['product_code']})"
     )
     params = {
-        "files": [f.path for f in files],
+        "names": [],
+        **file_params(files),
         "products": ECR_PRODUCTS,
         "service_names": ECR_SERVICE_NAMES,
         "tag_keys": tag_keys,
@@ -311,23 +391,30 @@ def periods_sql(fmt: str, files: list[FileInfo]) -> str:
     union = {n: r for f in files for n, r in f.by_name().items()}
     mapping = _FOCUS if fmt == "focus" else _CUR
     col = next((union[c] for c in mapping["billing_period_start"] if c in union), None)
-    col = col or union[mapping["usage_start"][0]]
+    col = _read_names(files)[col or union[mapping["usage_start"][0]]]
     return (
         f"SELECT DISTINCT filename, strftime({_ts(quote(col))}, '%Y-%m') AS period"
-        f" FROM {_reader(files[0].kind, fmt, macro=False)}"
+        f" FROM {_reader(files, fmt, macro=False)}"
     )
 
 
-def _reader(kind: str, fmt: str, macro: bool = True) -> str:
-    files = "p_files" if macro else "$files"
-    if kind == "parquet":
-        return f"read_parquet({files}, union_by_name = true, filename = true)"
+def _reader(files: list[FileInfo], fmt: str, macro: bool = True) -> str:
+    """The FROM source over `file_params(files)`: `p_files`/`p_names` in the macro, else
+    `$files`/`$names`."""
+    paths, names = ("p_files", "p_names") if macro else ("$files", "$names")
+    if files[0].kind == "parquet":
+        return f"read_parquet({paths}, union_by_name = true, filename = true)"
     # Everything as text: only the needed columns are cast, rates stay untouched strings.
+    # Our own column names (never union_by_name, which matches names regardless of case).
     nullstr = "['NULL', '']" if fmt == "focus" else "['']"
-    return (
-        f"read_csv({files}, union_by_name = true, filename = true, all_varchar = true,"
+    reads = [
+        f"read_csv({paths}[{i}], names = {names}[{i}], filename = true, all_varchar = true,"
         f" header = true, delim = ',', quote = '\"', escape = '\"', nullstr = {nullstr})"
-    )
+        for i in range(1, len(_csv_groups(files)) + 1)
+    ]
+    if len(reads) == 1:
+        return reads[0]
+    return "(" + "\nUNION ALL BY NAME\n".join(f"SELECT * FROM {r}" for r in reads) + ")"
 
 
 def first_line(exc: Exception) -> str:

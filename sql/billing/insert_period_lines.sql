@@ -1,8 +1,10 @@
 -- Canonical ECR lines of one period, read from the files in one pass by the `billing_scan`
--- table macro (pipelines/billing/readers.py builds it from the files' columns; $folder_period
--- is NULL for loose files, whose period comes from the data). Region: the bill's product
--- region, else the ARN's, else the usage-type prefix (no prefix = us-east-1). Archive usage is matched by pattern
--- because AWS has not published its usage-type names; unknown usage stays visible as "other".
+-- table macro (pipelines/billing/readers.py builds it from the files' columns; $files and $names
+-- come from readers.file_params; $folder_period is NULL for loose files, whose period comes
+-- from the data). Region: the bill's product region, else the ARN's, else the usage-type prefix
+-- (a usage type without a prefix = us-east-1); a line with none of them (tax, credits) has no
+-- region, whether its file writes '' (Parquet) or NULL (CSV, FOCUS). Archive usage is matched by
+-- pattern because AWS has not published its usage-type names; unknown usage stays "other".
 INSERT INTO cur_ecr_lines
 WITH prefixes(prefix, region) AS (
     VALUES
@@ -25,7 +27,7 @@ lines AS (
         s.*,
         nullif(trim(s.resource_id), '') AS arn,
         split_part(s.usage_type, '-', 1) AS usage_prefix
-    FROM billing_scan($files, $folder_period, $products, $service_names, $tag_keys, $source_format) AS s
+    FROM billing_scan($files, $names, $folder_period, $products, $service_names, $tag_keys, $source_format) AS s
     WHERE s.billing_period = $period
 )
 SELECT
@@ -41,7 +43,10 @@ SELECT
                 THEN nullif(split_part(l.arn, ':', 4), '')
         END,
         p.region,
-        CASE WHEN NOT regexp_matches(l.usage_prefix, '^[A-Z]{2,4}[0-9]*$') THEN 'us-east-1' END
+        CASE
+            WHEN l.usage_prefix <> '' AND NOT regexp_matches(l.usage_prefix, '^[A-Z]{2,4}[0-9]*$')
+                THEN 'us-east-1'
+        END
     ),
     l.product_code,
     l.arn,
