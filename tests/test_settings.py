@@ -1,0 +1,69 @@
+"""Settings: defaults < ecrcost.toml < ECRCOST_* < flags; the README's example parses."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipelines.errors import UserError
+from pipelines.settings import load_settings
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _readme_toml(tmp_path) -> Path:
+    block = re.search(r"```toml\n(.*?)```", README.read_text(), re.S).group(1)
+    path = tmp_path / "ecrcost.toml"
+    path.write_text(block)
+    return path
+
+
+def test_readme_example_parses(tmp_path):
+    s = load_settings(config_file=_readme_toml(tmp_path), env={})
+    assert s.home == Path("/var/lib/ecrcost")
+    assert s.regions == ("all",)
+    assert s.accounts == ("111111111111", "222222222222")
+    assert s.tag_aliases == {"owner_team": "team"}
+    assert s.prices.storage("eu-north-1") == 0.10
+    assert s.data_lag_days == 2
+
+
+def test_precedence_file_then_environment_then_flags(tmp_path):
+    path = tmp_path / "ecrcost.toml"
+    path.write_text('home = "/from/file"\ncur_format = "cur2"\nstale_days = 30\n')
+    env = {"ECRCOST_CUR_FORMAT": "focus", "ECRCOST_STALE_DAYS": "45"}
+    s = load_settings({"stale_days": 60, "home": None}, env=env, config_file=path)
+    assert (s.home, s.cur_format, s.stale_days) == (Path("/from/file"), "focus", 60)
+    assert s.warehouse_path == Path("/from/file/warehouse.duckdb")
+
+
+def test_region_price_override_keeps_the_other_defaults(tmp_path):
+    path = tmp_path / "ecrcost.toml"
+    path.write_text(
+        "[prices]\narchive_per_gb_month = 0.07\n"
+        '[prices.regions."eu-west-1"]\nstorage_per_gb_month = 0.2\n'
+    )
+    prices = load_settings(config_file=path, env={}).prices
+    assert (prices.storage("eu-west-1"), prices.archive("eu-west-1")) == (0.2, 0.07)
+    assert (prices.storage("us-east-1"), prices.archive("us-east-1")) == (0.10, 0.07)
+    assert prices.monthly_storage_cost(3 * 1024**3, "eu-west-1") == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("colour = 1\n", "unknown setting(s) colour"),
+        ("stale_days = 'soon'\n", "setting 'stale_days' is invalid"),
+        ("[prices]\nstorage = 0.1\n", "unknown price key(s) ['storage']"),
+        ("home = \n", "cannot read settings"),
+    ],
+)
+def test_bad_settings_file_is_one_line_naming_it(tmp_path, text, message):
+    path = tmp_path / "ecrcost.toml"
+    path.write_text(text)
+    with pytest.raises(UserError) as err:
+        load_settings(config_file=path, env={})
+    assert str(path) in str(err.value) and message in str(err.value)
+    assert "\n" not in str(err.value)
