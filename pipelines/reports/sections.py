@@ -104,7 +104,8 @@ def unavailable(key: str, title: str, why: str) -> Section:
 
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list:
-    cur = sqlfiles.run(con, f"reports/{name}", params)
+    """Rows of `sql/reports/<name>.sql` (or of `sql/<group>/<name>.sql` when qualified)."""
+    cur = sqlfiles.run(con, name if "/" in name else f"reports/{name}", params)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
@@ -391,13 +392,18 @@ def movers(ctx: Context) -> Section:
             "Biggest changes in repository cost",
             [
                 *_REPO_COLUMNS,
-                Column("compare_cost", ctx.compare, "money"),
+                Column("prior_cost", ctx.compare, "money"),
                 Column("cost", ctx.period, "money"),
                 Column("change", "change", "signed_money"),
                 Column("change_ratio", "change %", "signed_pct"),
                 Column("status", "status"),
             ],
-            rows(ctx.con, "movers", {"period": ctx.period, "compare": ctx.compare, "top": TOP}),
+            # the same statement as `ecrcost costs --analysis`
+            rows(
+                ctx.con,
+                "marts/analysis_movers",
+                {"period": ctx.period, "prior": ctx.compare, "top": TOP},
+            ),
         )
     )
     return s
