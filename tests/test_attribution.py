@@ -240,6 +240,63 @@ def test_rebuild_replaces_the_period_and_leaves_others(con, settings):
     ]
 
 
+MART_ROWS = {
+    "repository_costs": "SELECT * FROM repository_costs",
+    "tag_chargeback": "SELECT * FROM tag_chargeback",
+    "tag_coverage": "SELECT * FROM tag_coverage",
+    "unattributed_costs": "SELECT * FROM unattributed_costs",
+    "tag_key_folding": "SELECT * FROM tag_key_folding",
+    "mart_builds": "SELECT * EXCLUDE (built_at) FROM mart_builds",
+}
+
+
+def _marts(con) -> dict[str, list[tuple]]:
+    def clean(row: tuple) -> tuple:
+        return tuple(round(v, 9) if isinstance(v, float) else v for v in row)
+
+    return {t: sorted(map(clean, rows(con, sql)), key=repr) for t, sql in MART_ROWS.items()}
+
+
+def test_marts_without_line_groups_equal_marts_with_them(con, settings):
+    from pipelines.billing.groups import replace_line_groups
+
+    add_lines(
+        con,
+        [
+            *hourly("web/api", 100.0, 24, tags={"user_team": "web"}),
+            *hourly("batch", 40.0, 24, tags={"user_team": "data", "user_env": "prod"}),
+            *hourly("batch", 40.0, 6, tags={"user_team": "data"}),  # its tags changed
+            line(repo="a", billing_period="2026-02", usage_amount=10.0, unblended_cost=1.0),
+            line(repo="a", billing_period="2026-02", usage_amount=10.0, unblended_cost=1.0),
+            line(repo="web/api", line_item_type="EdpDiscount", unblended_cost=-0.5),
+            line(repo="batch", line_item_type="Credit", unblended_cost=-1.0),
+            line(usage_category="other", line_item_type="Tax", unblended_cost=2.0),
+            line(usage_account_id=None, payer_account_id="999", unblended_cost=0.3),
+        ],
+    )
+    periods = ["2026-01", "2026-02"]
+    assert rows(con, "SELECT count(*) FROM cur_ecr_line_groups") == [(0,)]  # never written
+    for period in periods:
+        build_marts(con, settings, period)
+    without = _marts(con)
+    # build_marts wrote the period's groups first, as ingestion would have.
+    assert rows(
+        con,
+        "SELECT billing_period, sum(line_count), round(sum(cost), 9)"
+        " FROM cur_ecr_line_groups GROUP BY 1 ORDER BY 1",
+    ) == rows(
+        con,
+        "SELECT billing_period, count(*), round(sum(unblended_cost), 9)"
+        " FROM cur_ecr_lines GROUP BY 1 ORDER BY 1",
+    )
+    con.execute("DELETE FROM mart_builds")
+    for period in periods:
+        replace_line_groups(con, period)  # what ingestion writes
+        build_marts(con, settings, period)
+    assert _marts(con) == without
+    assert without["repository_costs"] and without["tag_chargeback"]
+
+
 def test_a_failed_build_leaves_the_previous_marts(con, settings, monkeypatch):
     add_lines(con, hourly("a", 10.0, 4))
     build_marts(con, settings, "2026-01")

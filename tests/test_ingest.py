@@ -360,6 +360,52 @@ def test_restated_month_replaces_and_fingerprint_follows(con, tmp_path):
     ).fetchone() == (1, 7.05)
 
 
+GROUP_SUMS = (
+    "SELECT billing_period, sum(line_count), round(sum(cost), 6), round(sum(usage_amount), 6)"
+    " FROM cur_ecr_line_groups GROUP BY 1 ORDER BY 1"
+)
+LINE_SUMS = (
+    "SELECT billing_period, count(*), round(sum(unblended_cost), 6),"
+    " round(coalesce(sum(usage_amount), 0), 6) FROM cur_ecr_lines GROUP BY 1 ORDER BY 1"
+)
+
+
+def test_line_groups_follow_each_load_and_roll_back_with_it(con, tmp_path, monkeypatch):
+    from pipelines import sqlfiles
+
+    write_cur2(tmp_path, "2024-01")
+    write_cur2(tmp_path, "2024-02", scale=2.0)
+    loc = str(tmp_path / "cur2")
+    ingest(con, loc)
+    first = con.execute(GROUP_SUMS).fetchall()
+    assert [r[0] for r in first] == ["2024-01", "2024-02"]
+    assert first == con.execute(LINE_SUMS).fetchall()
+    time.sleep(0.01)
+    write_cur2(tmp_path, "2024-01", scale=3.0)  # AWS restates January
+    ingest(con, loc, periods=["2024-01"])
+    restated = con.execute(GROUP_SUMS).fetchall()
+    assert restated == con.execute(LINE_SUMS).fetchall()
+    assert restated[0][2] == round(3 * first[0][2], 6) and restated[1] == first[1]
+
+    # A load failing after the period's lines and groups were replaced rolls back all three.
+    before = (state(con), con.execute("SELECT * FROM cur_ecr_line_groups ORDER BY ALL").fetchall())
+    time.sleep(0.01)
+    write_cur2(tmp_path, "2024-01", scale=5.0)
+    real_run = sqlfiles.run
+
+    def failing(c, name, params=None):
+        if name == "billing/insert_billing_load":
+            raise RuntimeError("disk full")
+        return real_run(c, name, params)
+
+    monkeypatch.setattr(sqlfiles, "run", failing)
+    with pytest.raises(RuntimeError):
+        ingest(con, loc)
+    monkeypatch.undo()
+    after = (state(con), con.execute("SELECT * FROM cur_ecr_line_groups ORDER BY ALL").fetchall())
+    assert after == before
+
+
 def test_padded_and_unpadded_months_and_tag_drift(con, tmp_path, shared_data):
     import duckdb
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines import sqlfiles
 from pipelines.attribution.folding import KeyFolder, folder_from_settings
+from pipelines.billing.groups import ensure_line_groups
 from pipelines.errors import UserError
 from pipelines.warehouse import transaction
 
@@ -81,9 +82,10 @@ def build_marts(
     *,
     tags_from_inventory: bool = False,
 ) -> MartSummary:
-    """Rebuild every attribution mart of `period` from cur_ecr_lines (and the latest inventory
-    snapshot), all or nothing. `tags_from_inventory`: today's repository tags win over the
-    bill's for repositories in the snapshot (tags are not retroactive in the bill)."""
+    """Rebuild every attribution mart of `period` from cur_ecr_line_groups (written first from
+    cur_ecr_lines when missing or stale) and the latest inventory snapshot, all or nothing.
+    `tags_from_inventory`: today's repository tags win over the bill's for repositories in the
+    snapshot (tags are not retroactive in the bill)."""
     check_period(period)
     started = time.perf_counter()
     folder = folder_from_settings(settings)
@@ -93,6 +95,8 @@ def build_marts(
     params: dict[str, Any] = {"period": period, "snapshot_id": snapshot_id}
 
     with transaction(con):
+        # Ingestion writes the groups; older warehouses and direct inserts get them here.
+        ensure_line_groups(con, period)
         sqlfiles.run(con, "marts/attr_lines", {"period": period})
         lines, with_ids = query_one(con, "marts/attr_lines_counts")
         # Only a period whose bill has no resource id at all is split by inventory bytes.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipelines import sqlfiles
 from pipelines.billing import readers
+from pipelines.billing.groups import replace_line_groups
 from pipelines.billing.layout import PeriodFiles, discover
 from pipelines.billing.location import Location, open_location
 from pipelines.errors import UserError
@@ -129,9 +130,10 @@ def ingest(
 ) -> IngestResult:
     """Load the ECR lines of `location` (folder, file or s3://bucket/prefix) into cur_ecr_lines.
 
-    Each period is replaced as a whole: its rows and billing_loads row are deleted and the new
-    ones inserted in one transaction. Every file's columns are checked before it starts, and
-    any read error inside rolls it back: on bad input the warehouse is left as it was.
+    Each period is replaced as a whole: its rows, cur_ecr_line_groups rows and billing_loads row
+    are deleted and the new ones inserted in one transaction (the groups are read back from the
+    period's new rows). Every file's columns are checked before it starts, and any read error
+    inside rolls it back: on bad input the warehouse is left as it was.
     """
     from pipelines.warehouse import transaction
 
@@ -215,6 +217,8 @@ def _replace(con, location: str, item: _Planned) -> None:
         _run(con, macro, {}, item.where)
         params = {**params, **p, "folder_period": item.folder_period}
         _run(con, sqlfiles.load_sql("billing/insert_period_lines"), params, item.where)
+    # The marts' grain, read back from the rows just inserted (never from the files again).
+    replace_line_groups(con, load.period)
     load.ecr_rows, load.ecr_cost = sqlfiles.run(con, "billing/period_totals", p).fetchone()
     sqlfiles.run(
         con,

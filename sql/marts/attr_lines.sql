@@ -1,32 +1,8 @@
--- The period's lines collapsed per repository, usage category, charge class and tag set:
--- hourly rows become a few per repository, so every later step reads a small table.
--- Tag sets are grouped by their hash (3x faster than grouping by the MAP itself); two different
--- tag sets of one repository, category and charge class colliding on 64 bits is negligible.
+-- The period's lines as grouped at ingestion (cur_ecr_line_groups, see
+-- sql/billing/insert_period_line_groups.sql): a few rows per repository, so every later step
+-- reads a small table.
 CREATE OR REPLACE TEMP TABLE attr_lines AS
-SELECT
-    coalesce(usage_account_id, any_value(payer_account_id), '') AS account_id,
-    coalesce(region, '') AS region,
-    -- repository_name is parsed from resource_id: one value per group.
-    CASE WHEN resource_id IS NOT NULL THEN coalesce(any_value(repository_name), resource_id) END
-        AS repository_name,
-    usage_category,
-    -- Gross usage vs adjustments; FOCUS ChargeCategory values land here as they are.
-    CASE
-        WHEN line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
-            THEN 'usage'
-        WHEN line_item_type IN ('Credit', 'Refund') THEN 'credit'
-        WHEN line_item_type = 'Tax' THEN 'tax'
-        WHEN line_item_type ILIKE '%Discount' OR line_item_type = 'SavingsPlanNegation'
-            THEN 'discount'
-        ELSE 'other_adjustment'
-    END AS charge_class,
-    source_format,
-    coalesce(any_value(tags), MAP {}::MAP(VARCHAR, VARCHAR)) AS tags,
-    sum(unblended_cost) AS cost,
-    coalesce(sum(usage_amount), 0) AS usage_amount,
-    count(*) AS line_count
-FROM cur_ecr_lines
+SELECT account_id, region, repository_name, usage_category, charge_class, source_format, tags,
+    cost, usage_amount, line_count
+FROM cur_ecr_line_groups
 WHERE billing_period = $period
-GROUP BY
-    resource_id, usage_account_id, region, usage_category, line_item_type, source_format,
-    hash(tags)

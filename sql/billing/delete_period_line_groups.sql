@@ -1,0 +1,1 @@
+DELETE FROM cur_ecr_line_groups WHERE billing_period = $period
