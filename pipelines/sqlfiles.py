@@ -49,6 +49,13 @@ def run(con: Any, name: str, params: dict[str, Any] | None = None) -> Any:
     return con.execute(load_sql(name), params or {})
 
 
+def records(con: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Rows of `sql/<name>.sql` as dicts keyed by column name (fetched whole)."""
+    cursor = run(con, name, params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def names(folder: str) -> list[str]:
     """The statement names in `sql/<folder>/`, sorted (schema files carry an order prefix)."""
     return sorted(f"{folder}/{p.stem}" for p in (SQL_DIR / folder).glob("*.sql"))

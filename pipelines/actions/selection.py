@@ -61,11 +61,9 @@ def exempt_reason(settings: Any, repository_name: str, tagged: bool) -> str | No
 
 
 def latest_repositories(con: Any, settings: Any) -> list[Repo]:
-    cur = sqlfiles.run(
+    rows = sqlfiles.records(
         con, "actions/latest_repositories", {"exemption_tag": settings.exemption_tag}
     )
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
     if not rows:
         raise UserError(
             f"{settings.warehouse_path}: no inventory snapshot with repositories; "

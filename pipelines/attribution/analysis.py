@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pipelines import sqlfiles
 from pipelines.attribution.marts import (
     ensure_marts,
     period_has_data,
     prior_period,
     query_one,
-    query_rows,
 )
 
 if TYPE_CHECKING:
@@ -48,17 +48,17 @@ def analyse(
     ensure_marts(con, settings, period, tags_from_inventory=tags_from_inventory)
     median, count = query_one(con, "marts/analysis_median", {"period": period})
     result = Analysis(period=period, top_n=top, repository_count=int(count), median_cost=median)
-    result.top = query_rows(con, "marts/costs_by_repository", {"period": period})[:top]
+    result.top = sqlfiles.records(con, "marts/costs_by_repository", {"period": period})[:top]
     if median is not None:
-        result.above_median = query_rows(
+        result.above_median = sqlfiles.records(
             con, "marts/analysis_above_median", {"period": period, "median": median}
         )
-    result.by_size = query_rows(con, "marts/analysis_by_size", {"period": period, "top": top})
+    result.by_size = sqlfiles.records(con, "marts/analysis_by_size", {"period": period, "top": top})
     prior = prior_period(period)
     if period_has_data(con, prior):
         ensure_marts(con, settings, prior, tags_from_inventory=tags_from_inventory)
         result.prior_period = prior
-        result.movers = query_rows(
+        result.movers = sqlfiles.records(
             con, "marts/analysis_movers", {"period": period, "prior": prior, "top": top}
         )
     return result

@@ -223,15 +223,6 @@ def _fill_key_map(
     )
 
 
-def query_rows(
-    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """Rows of `sql/<name>.sql` as dicts keyed by column name."""
-    cur = sqlfiles.run(con, name, params)
-    columns = [d[0] for d in cur.description]
-    return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
-
-
 def period_has_data(con: duckdb.DuckDBPyConnection, period: str) -> bool:
     """True when the period was loaded (even with no ECR spend) or has ECR lines."""
     lines = query_one(con, "marts/period_lines", {"period": period})[0]

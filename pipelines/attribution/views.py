@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pipelines import sqlfiles
 from pipelines.attribution.folding import folder_from_settings
 from pipelines.attribution.marts import (
     check_period,
     ensure_marts,
     period_has_data,
     query_one,
-    query_rows,
 )
 from pipelines.errors import UserError
 
@@ -60,7 +60,7 @@ def costs_view(
     )
     adjustments = {
         r["charge_class"]: r["cost"]
-        for r in query_rows(con, "marts/unattributed_by_class", {"period": period})
+        for r in sqlfiles.records(con, "marts/unattributed_by_class", {"period": period})
     }
     view: dict[str, Any] = {
         "period": period,
@@ -74,17 +74,18 @@ def costs_view(
         "line_count": lines,
     }
     if scope == "repository":
-        rows = query_rows(con, "marts/costs_by_repository", {"period": period})
+        rows = sqlfiles.records(con, "marts/costs_by_repository", {"period": period})
     elif scope in ("account", "region"):
-        rows = query_rows(con, "marts/costs_by_scope", {"period": period, "by": scope})
+        rows = sqlfiles.records(con, "marts/costs_by_scope", {"period": period, "by": scope})
     else:
         folder = folder_from_settings(settings)
         known = [
-            r["tag_key"] for r in query_rows(con, "marts/tag_keys_in_period", {"period": period})
+            r["tag_key"]
+            for r in sqlfiles.records(con, "marts/tag_keys_in_period", {"period": period})
         ]
         # The period's name for the key (`cost-center` finds `cost_center`).
         key = next((k for k in known if folder.same_key(k, raw_key)), folder.canonical(raw_key))
-        rows = query_rows(con, "marts/costs_by_tag", {"period": period, "tag_key": key})
+        rows = sqlfiles.records(con, "marts/costs_by_tag", {"period": period, "tag_key": key})
         coverage = query_one(con, "marts/tag_coverage_for_key", {"period": period, "tag_key": key})
         if coverage is None and lines:
             raise UserError(
@@ -97,7 +98,7 @@ def costs_view(
         view["unattributed_cost"] = coverage[0] if coverage else unattributed
         view["untagged_cost"] = coverage[1] if coverage else 0.0
         view["coverage"] = coverage[2] if coverage else None
-        view["folded_keys"] = query_rows(
+        view["folded_keys"] = sqlfiles.records(
             con, "marts/folding_for_key", {"period": period, "tag_key": key}
         )
     view["rows"] = rows[:top] if top else rows

@@ -121,7 +121,7 @@ def build_findings(
         raise UserError(f"--top must be at least 1, not {top}")
     snap = _snapshot(con, snapshot_id)
     params = {"snapshot_id": snap.snapshot_id, "exemption_tag": settings.exemption_tag}
-    repos = _rows(con, "findings/repositories", params)
+    repos = sqlfiles.records(con, "findings/repositories", params)
     sizes = _repository_sizes(con, settings, snap.snapshot_id)
     prices = settings.prices
     found: list[Finding] = []
@@ -142,7 +142,7 @@ def build_findings(
 def load_findings(con: duckdb.DuckDBPyConnection, snapshot_id: str | None = None) -> list[Finding]:
     """Stored findings of a snapshot (the latest one with findings by default), as built."""
     out = []
-    for r in _rows(con, "findings/select_findings", {"snapshot_id": snapshot_id}):
+    for r in sqlfiles.records(con, "findings/select_findings", {"snapshot_id": snapshot_id}):
         out.append(
             Finding(
                 kind=r["kind"],
@@ -167,12 +167,6 @@ def load_findings(con: duckdb.DuckDBPyConnection, snapshot_id: str | None = None
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _rows(con: Any, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    cursor = sqlfiles.run(con, name, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _snapshot(con: Any, snapshot_id: str | None) -> _Snapshot:
@@ -291,7 +285,7 @@ def _idle_policy(
 
     storage_class = {"ACTIVE": STANDARD, "ARCHIVED": ARCHIVE}
     images: dict[tuple, list[LifecycleImage]] = {}
-    for r in _rows(con, "findings/policy_images", {"snapshot_id": snap.snapshot_id}):
+    for r in sqlfiles.records(con, "findings/policy_images", {"snapshot_id": snap.snapshot_id}):
         images.setdefault(_key(r), []).append(
             LifecycleImage(
                 digest=r["image_digest"],
@@ -307,7 +301,9 @@ def _idle_policy(
         )
     growth = {
         _key(g): (list(g["periods"]), [float(x) for x in g["avg_gb"]])
-        for g in _rows(con, "findings/storage_growth", {"period": f"{snap.taken_at:%Y-%m}"})
+        for g in sqlfiles.records(
+            con, "findings/storage_growth", {"period": f"{snap.taken_at:%Y-%m}"}
+        )
     }
     recent = snap.taken_at - timedelta(days=settings.recent_pull_days)
     out = []
@@ -350,7 +346,7 @@ def _idle_policy(
 
 def _untagged(con: Any, snap: _Snapshot, prices: PriceTable) -> list[Finding]:
     out = []
-    for r in _rows(con, "findings/untagged_images", {"snapshot_id": snap.snapshot_id}):
+    for r in sqlfiles.records(con, "findings/untagged_images", {"snapshot_id": snap.snapshot_id}):
         standard, archived = int(r["standard_bytes"]), int(r["archived_bytes"])
         count, total = int(r["image_count"]), int(r["untagged_total"])
         kept = total - count
@@ -446,7 +442,9 @@ def _largest_repositories(sizes: dict[tuple, _Size], top: int) -> list[Finding]:
 
 def _largest_images(con: Any, snap: _Snapshot, prices: PriceTable, top: int) -> list[Finding]:
     out = []
-    rows = _rows(con, "findings/largest_images", {"snapshot_id": snap.snapshot_id, "top": top})
+    rows = sqlfiles.records(
+        con, "findings/largest_images", {"snapshot_id": snap.snapshot_id, "top": top}
+    )
     for r in rows:
         size, archived = int(r["bytes"]), r["image_status"] != "ACTIVE"
         tags = ", ".join(r["image_tags"]) or "untagged"
@@ -484,7 +482,9 @@ def _largest_layers(con: Any, snap: _Snapshot, prices: PriceTable, top: int) -> 
     if not snap.manifests_read:
         return []  # layers are only known from manifests (ecrcost inventory --manifests)
     out = []
-    rows = _rows(con, "findings/largest_layers", {"snapshot_id": snap.snapshot_id, "top": top})
+    rows = sqlfiles.records(
+        con, "findings/largest_layers", {"snapshot_id": snap.snapshot_id, "top": top}
+    )
     for r in rows:
         copies = r["copies"]
         cost = sum(_priced(prices, c["region"], c["size_bytes"], c["archived"]) for c in copies)
@@ -519,7 +519,7 @@ def _largest_layers(con: Any, snap: _Snapshot, prices: PriceTable, top: int) -> 
 
 def _duplicates(con: Any, snap: _Snapshot, prices: PriceTable) -> list[Finding]:
     out = []
-    for r in _rows(con, "findings/duplicate_images", {"snapshot_id": snap.snapshot_id}):
+    for r in sqlfiles.records(con, "findings/duplicate_images", {"snapshot_id": snap.snapshot_id}):
         _original, *extra = r["copies"]
         size = sum(int(c["bytes"]) for c in extra)
         cost = sum(_priced(prices, c["region"], c["bytes"], c["archived"]) for c in extra)

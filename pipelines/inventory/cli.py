@@ -90,12 +90,12 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
         sizes = billed_sizes(con, settings, snapshot_id)
         details = None
         if args.detailed:
-            cur = sqlfiles.run(con, "inventory/repository_details", {"snapshot_id": snapshot_id})
-            names = [d[0] for d in cur.description]
-            details = {}
-            for row in cur.fetchall():
-                d = dict(zip(names, row, strict=True))
-                details[(d["account_id"], d["region"], d["repository_name"])] = d
+            details = {
+                (d["account_id"], d["region"], d["repository_name"]): d
+                for d in sqlfiles.records(
+                    con, "inventory/repository_details", {"snapshot_id": snapshot_id}
+                )
+            }
     finally:
         con.close()
 

@@ -189,12 +189,9 @@ def billed_sizes(
     con: duckdb.DuckDBPyConnection, settings: Settings, snapshot_id: str | None = None
 ) -> list[RepositorySize]:
     """Billed bytes and expected monthly cost per repository (latest snapshot by default)."""
-    cursor = sqlfiles.run(con, "inventory/billed_sizes", {"snapshot_id": snapshot_id})
-    names = [d[0] for d in cursor.description]
     prices = settings.prices
     out = []
-    for row in cursor.fetchall():
-        r = dict(zip(names, row, strict=True))
+    for r in sqlfiles.records(con, "inventory/billed_sizes", {"snapshot_id": snapshot_id}):
         cost = prices.monthly_storage_cost(r["billed_bytes"], r["region"])
         cost += r["archived_bytes"] / GIB * prices.archive(r["region"])
         out.append(

@@ -105,9 +105,7 @@ def unavailable(key: str, title: str, why: str) -> Section:
 
 def rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list:
     """Rows of `sql/reports/<name>.sql` (or of `sql/<group>/<name>.sql` when qualified)."""
-    cur = sqlfiles.run(con, name if "/" in name else f"reports/{name}", params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return sqlfiles.records(con, name if "/" in name else f"reports/{name}", params)
 
 
 def shift(period: str, months: int) -> str:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipelines import sqlfiles
 from pipelines.errors import UserError
@@ -137,7 +137,9 @@ def realized_savings(
     horizon: date | None = None
     if rows:
         horizon = min(end - timedelta(days=1), rows[0][1] - timedelta(days=settings.data_lag_days))
-    actions = _rows(con, "savings/actions", {"from": _as_dt(_span_start(start)), "to": _as_dt(end)})
+    actions = sqlfiles.records(
+        con, "savings/actions", {"from": _as_dt(_span_start(start)), "to": _as_dt(end)}
+    )
     windows = [_window(a, days, horizon) for a in actions]
     sums = _window_sums(con, actions, windows)
     verdicts = [
@@ -156,12 +158,6 @@ def total(verdicts: list[ActionVerdict]) -> SavingsTotal:
         predicted_monthly_savings_usd=sum(v.predicted_monthly_savings_usd or 0.0 for v in judged),
         realized_monthly_savings_usd=sum(v.realized_monthly_savings_usd or 0.0 for v in judged),
     )
-
-
-def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict]:
-    cur = sqlfiles.run(con, name, params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -231,7 +227,7 @@ def _window_sums(
         "from": _as_dt(min(w.before_start for _, w in pairs)),
         "to": _as_dt(max(w.after_end for _, w in pairs) + timedelta(days=1)),
     }
-    return {r["action_id"]: r for r in _rows(con, "savings/window_costs", params)}
+    return {r["action_id"]: r for r in sqlfiles.records(con, "savings/window_costs", params)}
 
 
 def _money(value: float, places: int = 2) -> str:
