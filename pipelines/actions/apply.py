@@ -283,7 +283,5 @@ def apply_policy(
     )
     result = RunResult(backup.backup_id, resumed, outcomes)
     if not result.failed:
-        backup.manifest["complete"] = True
-        backup.manifest["completed_at"] = log.now_utc().isoformat()
-        backup.save_manifest()
+        backup.mark_complete(log.now_utc())
     return result

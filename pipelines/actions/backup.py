@@ -146,6 +146,12 @@ class BackupSet:
     def save_manifest(self) -> None:
         durable_write(self.root / MANIFEST_NAME, _dumps(self.manifest), overwrite=True)
 
+    def mark_complete(self, at: datetime) -> None:
+        """Every repository of the run succeeded: a later run need not resume this one."""
+        self.manifest["complete"] = True
+        self.manifest["completed_at"] = at.isoformat()
+        self.save_manifest()
+
     def entry_path(self, account_id: str, region: str, repository_name: str) -> Path:
         return self.root / ENTRIES_DIR / entry_file_name(account_id, region, repository_name)
 

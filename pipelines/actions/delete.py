@@ -210,7 +210,5 @@ def delete_repositories(
         row.acted_at = log.now_utc()
         log.record(con, row)
     if not result.failed:
-        backup.manifest["complete"] = True
-        backup.manifest["completed_at"] = log.now_utc().isoformat()
-        backup.save_manifest()
+        backup.mark_complete(log.now_utc())
     return result

@@ -77,7 +77,5 @@ def restore_backup(
     )
     result = RunResult(undo.backup_id, False, outcomes)
     if not result.failed:
-        undo.manifest["complete"] = True
-        undo.manifest["completed_at"] = log.now_utc().isoformat()
-        undo.save_manifest()
+        undo.mark_complete(log.now_utc())
     return result
