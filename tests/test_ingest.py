@@ -18,7 +18,7 @@ from fixtures_billing import (
 )
 
 from pipelines import cli
-from pipelines.billing import ingest, location_fingerprints
+from pipelines.billing import check_against_source, ingest, location_fingerprints, source_totals
 from pipelines.errors import UserError
 from pipelines.warehouse import connect
 
@@ -651,3 +651,29 @@ def test_bad_value_inside_the_load_rolls_back(con, tmp_path, shared_data, field,
         ingest(con, str(tmp_path / "cur"))
     assert state(con) == before
     assert before[1][0][5] == 4  # ecr_rows of the earlier, good load are still there
+
+
+@pytest.mark.parametrize("layout", ["cur-legacy-csv", "focus"])
+def test_check_against_source_reads_the_files_again(con, sample_org, layout):
+    """The reconciliation check's source side comes from the files, not from what was loaded."""
+    out, summary = sample_org
+    location = str(out / layout)
+    ingest(con, location)
+    periods = sorted(summary.periods)
+    totals = source_totals(location, periods=periods)
+    assert {p: round(c, 2) for p, (_, c) in totals.items()} == {
+        p: round(summary.ecr_cost_by_period[p], 2) for p in periods
+    }
+    assert check_against_source(con, location, "auto", periods) == {}
+
+    # A warehouse that drifted from the bill (here: one line lost) is caught, per period.
+    con.execute(
+        "DELETE FROM cur_ecr_lines WHERE rowid = "
+        "(SELECT min(rowid) FROM cur_ecr_lines WHERE billing_period = $p AND unblended_cost > 0)",
+        {"p": periods[-1]},
+    )
+    off = check_against_source(con, location, "auto", periods)
+    assert list(off) == [periods[-1]]
+    (held_rows, held_cost), (source_rows, source_cost) = off[periods[-1]]
+    assert (held_rows, source_rows) == (totals[periods[-1]][0] - 1, totals[periods[-1]][0])
+    assert held_cost < source_cost

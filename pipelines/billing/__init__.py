@@ -3,6 +3,8 @@
 Public API (heavy imports happen on first use, so `ecrcost --help` stays fast):
     ingest(con, location, fmt="auto", periods=None) -> IngestResult
     location_fingerprints(location, fmt="auto") -> dict[period, fingerprint]
+    source_totals(location, fmt="auto", periods=None) -> dict[period, (rows, cost)]
+    check_against_source(con, location, fmt, periods) -> {period: (warehouse, source)} that differ
 """
 
 from __future__ import annotations
@@ -10,9 +12,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipelines.billing.load import IngestResult, PeriodLoad, ingest, location_fingerprints
+    from pipelines.billing.load import (
+        IngestResult,
+        PeriodLoad,
+        check_against_source,
+        ingest,
+        location_fingerprints,
+        source_totals,
+    )
 
-__all__ = ["IngestResult", "PeriodLoad", "ingest", "location_fingerprints"]
+__all__ = [
+    "IngestResult",
+    "PeriodLoad",
+    "check_against_source",
+    "ingest",
+    "location_fingerprints",
+    "source_totals",
+]
 
 
 def __getattr__(name: str) -> Any:

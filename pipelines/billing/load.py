@@ -206,16 +206,24 @@ def _loose_periods(con, fmt: str, files, url: str) -> dict[str, list[readers.Fil
     return found
 
 
+def _scan_params(con, load: PeriodLoad, item: _Planned, files: list[readers.FileInfo]) -> dict:
+    """Create the `billing_scan` macro for `files` (one kind) and return its parameters."""
+    macro, params = readers.scan_macro(load.source_format, files)
+    _run(con, macro, {}, item.where)
+    return {**params, "period": load.period, "folder_period": item.folder_period}
+
+
+def _kinds(files: list[readers.FileInfo]) -> list[list[readers.FileInfo]]:
+    return [[f for f in files if f.kind == k] for k in sorted({f.kind for f in files})]
+
+
 def _replace(con, location: str, item: _Planned) -> None:
     load = item.load
     p = {"period": load.period}
     sqlfiles.run(con, "billing/delete_period_lines", p)
     sqlfiles.run(con, "billing/delete_period_load", p)
-    for kind in sorted({f.kind for f in item.files}):
-        part = [f for f in item.files if f.kind == kind]
-        macro, params = readers.scan_macro(load.source_format, part)
-        _run(con, macro, {}, item.where)
-        params = {**params, **p, "folder_period": item.folder_period}
+    for part in _kinds(item.files):
+        params = _scan_params(con, load, item, part)
         _run(con, sqlfiles.load_sql("billing/insert_period_lines"), params, item.where)
     # The marts' grain, read back from the rows just inserted (never from the files again).
     replace_line_groups(con, load.period)
@@ -235,6 +243,53 @@ def _replace(con, location: str, item: _Planned) -> None:
             "notes": "; ".join(load.notes) or None,
         },
     )
+
+
+def source_totals(
+    location: str, fmt: str = "auto", periods: list[str] | None = None
+) -> dict[str, tuple[int, float]]:
+    """Per period, the ECR rows and dollars of its current source files, read again from the
+    location without the warehouse: the reconciliation check's independent side."""
+    import duckdb
+
+    _check_args(fmt, periods)
+    loc = open_location(location)
+    groups = _wanted(discover(loc), periods, loc.url)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    totals: dict[str, tuple[int, float]] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="ecrcost-billing-") as tmp:
+            infos = _inspect(con, loc, groups, fmt, Path(tmp))
+            for item in _plan(con, loc, groups, infos, periods):
+                rows, cost = 0, 0.0
+                for part in _kinds(item.files):
+                    params = _scan_params(con, item.load, item, part)
+                    sql = sqlfiles.load_sql("billing/scan_totals")
+                    n, c = _run(con, sql, params, item.where).fetchall()[0]
+                    rows, cost = rows + n, cost + c
+                totals[item.load.period] = (rows, cost)
+    finally:
+        con.close()
+    return totals
+
+
+def check_against_source(
+    con: duckdb.DuckDBPyConnection, location: str, fmt: str, periods: list[str]
+) -> dict[str, tuple[tuple[int, float], tuple[int, float]]]:
+    """Periods whose warehouse rows or dollars (to the cent) differ from the source files:
+    {period: ((warehouse rows, cost), (source rows, cost))}; empty when all agree."""
+    source = source_totals(location, fmt, periods)
+    held = {
+        r["billing_period"]: (r["ecr_rows"], r["ecr_cost"])
+        for r in sqlfiles.records(con, "checks/warehouse_period_totals", {"periods": periods})
+    }
+    off = {}
+    for period in periods:
+        mine, theirs = held.get(period, (0, 0.0)), source.get(period, (0, 0.0))
+        if mine[0] != theirs[0] or round(mine[1] - theirs[1], 2) != 0:
+            off[period] = (mine, theirs)
+    return off
 
 
 def location_fingerprints(location: str, fmt: str = "auto") -> dict[str, str]:

@@ -79,19 +79,23 @@ def cur_ecr_lines(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
     )
 
 
-@dg.asset_check(asset=cur_ecr_lines, blocking=True, description="Warehouse = source, to the cent.")
+@dg.asset_check(
+    asset=cur_ecr_lines,
+    blocking=True,
+    description="Warehouse = the source files read again, rows and dollars to the cent.",
+)
 def cur_ecr_lines_match_source(
     context: dg.AssetCheckExecutionContext, ecrcost: EcrcostResource
 ) -> dg.AssetCheckResult:
-    from pipelines import sqlfiles
+    from pipelines.billing import check_against_source
 
+    settings = ecrcost.settings()
     periods = context.op_execution_context.partition_keys
     with ecrcost.connection() as con:
-        rows = sqlfiles.run(con, "checks/cur_lines_vs_source", {"periods": periods}).fetchall()
-    mismatched = {p: (w, s) for p, w, s in rows if s is None or round(w - s, 2) != 0}
+        off = check_against_source(con, settings.cur_location, settings.cur_format, periods)
     return dg.AssetCheckResult(
-        passed=not mismatched,
-        metadata={"periods": periods, "mismatched": str(mismatched) if mismatched else "none"},
+        passed=not off,
+        metadata={"periods": periods, "mismatched": str(off) if off else "none"},
     )
 
 
