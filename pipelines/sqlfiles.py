@@ -59,3 +59,17 @@ def records(con: Any, name: str, params: dict[str, Any] | None = None) -> list[d
 def names(folder: str) -> list[str]:
     """The statement names in `sql/<folder>/`, sorted (schema files carry an order prefix)."""
     return sorted(f"{folder}/{p.stem}" for p in (SQL_DIR / folder).glob("*.sql"))
+
+
+def insert_staged(con: Any, name: str, staged: Any, params: dict[str, Any] | None = None) -> None:
+    """The one bulk-insert path: `staged` (an Arrow table, or a dict of equal-length column
+    lists) is registered as the relation `staged` while `sql/<name>.sql` runs; that file reads
+    it with `INSERT INTO <table> BY NAME SELECT ... FROM staged`."""
+    import pyarrow as pa
+
+    table = staged if isinstance(staged, pa.Table) else pa.table(staged)
+    con.register("staged", table)
+    try:
+        run(con, name, params)
+    finally:
+        con.unregister("staged")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pipelines import warehouse
+from pipelines.settings import Settings, load_settings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("ECRCOST_SHARED", REPO_ROOT.parent / "shared"))
-SHARED_DATA = SHARED / "data"
+TEST_DATA = Path(__file__).resolve().parent / "data"  # real-format files; see data/README.md
 
 
 @pytest.fixture(autouse=True)
-def _offline_aws(monkeypatch):
+def _offline_aws(monkeypatch, tmp_path):
     """Fake credentials and no profile/endpoint from the developer's machine leak into tests."""
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(key, raising=False)
@@ -22,8 +25,11 @@ def _offline_aws(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-    for key in [k for k in os.environ if k.startswith("ECRCOST_") and k != "ECRCOST_SHARED"]:
+    for key in [k for k in os.environ if k.startswith("ECRCOST_")]:
         monkeypatch.delenv(key)
+    # Nothing a test does lands in the checkout (./.ecrcost is the default home), and no
+    # ./ecrcost.toml of the developer's is read.
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture
@@ -31,11 +37,50 @@ def home(tmp_path) -> Path:
     return tmp_path / "home"
 
 
+@pytest.fixture
+def settings(home) -> Settings:
+    """Default settings with the test's own home (no file, no ECRCOST_* variables)."""
+    return load_settings({"home": str(home)}, env={})
+
+
+@pytest.fixture
+def con(home) -> Iterator:
+    """A fresh warehouse under the test's home, closed afterwards."""
+    c = warehouse.connect(home / "warehouse.duckdb")
+    yield c
+    c.close()
+
+
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"real-format billing files not found at {SHARED_DATA} (set ECRCOST_SHARED)")
-    return SHARED_DATA
+def real_data() -> Path:
+    """The real-format billing files kept in tests/data (sources and licences in its README)."""
+    return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """One moto server on 127.0.0.1 for the whole session: its endpoint URL. Tests that share it
+    use their own account ids, regions or names, or `moto_reset` to start from nothing."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def moto_reset(moto_server) -> str:
+    """The session's moto server, emptied first (moto's own reset endpoint)."""
+    import urllib.request
+
+    urllib.request.urlopen(
+        urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=10
+    ).read()
+    return moto_server
 
 
 @pytest.fixture(scope="session")

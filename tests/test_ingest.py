@@ -42,10 +42,10 @@ def state(con) -> tuple:
     return lines, loads
 
 
-def legacy_parquet_dir(tmp_path, shared_data, month="10"):
+def legacy_parquet_dir(tmp_path, real_data, month="10"):
     folder = tmp_path / "cur" / "rep" / "rep" / "year=2018" / f"month={month}"
     write_legacy_parquet(
-        shared_data / "cur-legacy-2018-10.snappy.parquet", folder / "rep-00001.snappy.parquet"
+        real_data / "cur-legacy-2018-10.snappy.parquet", folder / "rep-00001.snappy.parquet"
     )
     return tmp_path / "cur"
 
@@ -53,10 +53,10 @@ def legacy_parquet_dir(tmp_path, shared_data, month="10"):
 # ---- real files -------------------------------------------------------------------------
 
 
-def test_real_legacy_parquet_month_without_ecr(tmp_path, shared_data, home, capsys):
+def test_real_legacy_parquet_month_without_ecr(tmp_path, real_data, home, capsys):
     folder = tmp_path / "cur" / "rep" / "rep" / "year=2018" / "month=10"
     folder.mkdir(parents=True)
-    shutil.copy(shared_data / "cur-legacy-2018-10.snappy.parquet", folder)
+    shutil.copy(real_data / "cur-legacy-2018-10.snappy.parquet", folder)
     code = cli.main(["ingest", "--cur", str(tmp_path / "cur"), "--home", str(home)])
     assert code == 0
     out = capsys.readouterr().out
@@ -68,22 +68,22 @@ def test_real_legacy_parquet_month_without_ecr(tmp_path, shared_data, home, caps
     ).fetchall() == [(0, 0.0, True)]
 
 
-def test_real_legacy_csv_month_without_ecr(tmp_path, shared_data, home, capsys):
+def test_real_legacy_csv_month_without_ecr(tmp_path, real_data, home, capsys):
     folder = tmp_path / "cur" / "rep" / "20231101-20231201"
     folder.mkdir(parents=True)
-    shutil.copy(shared_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
+    shutil.copy(real_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
     assert cli.main(["ingest", "--cur", str(tmp_path / "cur"), "--home", str(home)]) == 0
     assert "no ECR spend in 2023-11" in capsys.readouterr().out
 
 
-def test_loose_real_csv_file_takes_period_from_data(con, shared_data):
-    result = ingest(con, str(shared_data / "cur-legacy-sample.csv"))
+def test_loose_real_csv_file_takes_period_from_data(con, real_data):
+    result = ingest(con, str(real_data / "cur-legacy-sample.csv"))
     [p] = result.periods
     assert (p.period, p.source_format, p.ecr_rows) == ("2023-11", "cur-legacy-csv", 0)
 
 
-def test_legacy_parquet_with_ecr_rows(con, tmp_path, shared_data):
-    result = ingest(con, str(legacy_parquet_dir(tmp_path, shared_data)))
+def test_legacy_parquet_with_ecr_rows(con, tmp_path, real_data):
+    result = ingest(con, str(legacy_parquet_dir(tmp_path, real_data)))
     p = result.period("2018-10")
     assert (p.ecr_rows, round(p.ecr_cost, 6), p.complete) == (4, 1.64, True)
     assert con.execute(LINES).fetchall() == [
@@ -152,9 +152,9 @@ def test_legacy_parquet_with_ecr_rows(con, tmp_path, shared_data):
     assert [str(t) for t in start] == ["2018-10-03 00:00:00", "2018-10-03 01:00:00"]
 
 
-def test_legacy_csv_with_ecr_rows_and_superseded_assembly(con, tmp_path, shared_data):
+def test_legacy_csv_with_ecr_rows_and_superseded_assembly(con, tmp_path, real_data):
     folder = tmp_path / "cur" / "rep" / "20231101-20231201"
-    real = shared_data / "cur-legacy-sample.csv"
+    real = real_data / "cur-legacy-sample.csv"
     write_legacy_csv(real, folder / "old-assembly" / "rep-1.csv", scale=10.0)
     new = write_legacy_csv(real, folder / "new-assembly" / "rep-1.csv")
     with open(new, "rb") as src, gzip.open(new.with_suffix(".csv.gz"), "wb") as dst:
@@ -179,9 +179,9 @@ def test_legacy_csv_with_ecr_rows_and_superseded_assembly(con, tmp_path, shared_
     assert str(start) == "2023-11-03 00:00:00"
 
 
-def test_legacy_csv_manifest_listing_a_missing_file(con, tmp_path, shared_data):
+def test_legacy_csv_manifest_listing_a_missing_file(con, tmp_path, real_data):
     folder = tmp_path / "cur" / "rep" / "20231101-20231201"
-    write_legacy_csv(shared_data / "cur-legacy-sample.csv", folder / "a1" / "rep-1.csv")
+    write_legacy_csv(real_data / "cur-legacy-sample.csv", folder / "a1" / "rep-1.csv")
     write_legacy_csv_manifest(folder, "rep", ["a1/rep-1.csv", "a1/rep-2.csv"])
     with pytest.raises(UserError, match=r"rep-Manifest\.json: lists a1/rep-2\.csv, which is not"):
         ingest(con, str(tmp_path / "cur"))
@@ -406,10 +406,10 @@ def test_line_groups_follow_each_load_and_roll_back_with_it(con, tmp_path, monke
     assert after == before
 
 
-def test_padded_and_unpadded_months_and_tag_drift(con, tmp_path, shared_data):
+def test_padded_and_unpadded_months_and_tag_drift(con, tmp_path, real_data):
     import duckdb
 
-    root = legacy_parquet_dir(tmp_path, shared_data, month="10")
+    root = legacy_parquet_dir(tmp_path, real_data, month="10")
     d = duckdb.connect()
     src = root / "rep/rep/year=2018/month=10/rep-00001.snappy.parquet"
     for month, drop in (("7", True), ("08", False)):
@@ -443,11 +443,11 @@ def test_padded_and_unpadded_months_and_tag_drift(con, tmp_path, shared_data):
 
 
 def test_status_updating_loads_but_marks_recent_months_incomplete(
-    con, tmp_path, shared_data, capsys, home
+    con, tmp_path, real_data, capsys, home
 ):
     import duckdb
 
-    root = legacy_parquet_dir(tmp_path, shared_data)
+    root = legacy_parquet_dir(tmp_path, real_data)
     status = root / "rep/cost_and_usage_data_status"  # beside the inner rep/, as AWS does
     status.mkdir()
     duckdb.execute(
@@ -542,8 +542,8 @@ def test_bad_mixed_formats(con, loaded, tmp_path):
     assert state(con) == loaded
 
 
-def test_bad_mixed_layouts(con, loaded, tmp_path, shared_data):
-    root = legacy_parquet_dir(tmp_path, shared_data)
+def test_bad_mixed_layouts(con, loaded, tmp_path, real_data):
+    root = legacy_parquet_dir(tmp_path, real_data)
     write_cur2(root, "2024-01")
     with pytest.raises(UserError, match=r"mixes billing layouts \(export, legacy-parquet\)"):
         ingest(con, str(root))
@@ -631,11 +631,11 @@ def test_format_flag_overrides_detection(con, loaded, tmp_path):
         ("lineItem/UsageStartDate", "", r"ECR line items that cannot load \(.*NOT NULL"),
     ],
 )
-def test_bad_value_inside_the_load_rolls_back(con, tmp_path, shared_data, field, value, message):
+def test_bad_value_inside_the_load_rolls_back(con, tmp_path, real_data, field, value, message):
     import csv
 
     folder = tmp_path / "cur" / "rep" / "20231101-20231201"
-    path = write_legacy_csv(shared_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
+    path = write_legacy_csv(real_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
     ingest(con, str(tmp_path / "cur"))
     before = state(con)
     with open(path, newline="") as fh:

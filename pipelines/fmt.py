@@ -1,0 +1,52 @@
+"""Display formats, one place each: money, bytes (binary units, named as such), times.
+
+Figures are rounded only here, when shown; the warehouse and JSON outputs keep full precision.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+GIB = 1024**3  # AWS bills ECR storage per "GB-month" of 2**30 bytes: a GiB
+
+
+def money(value: float | None, places: int = 2, missing: str = "?") -> str:
+    """`$1,234.56`, `-$3.10` for a negative amount, `missing` for None."""
+    if value is None:
+        return missing
+    text = f"${abs(value):,.{places}f}"
+    return f"-{text}" if value < 0 and round(value, places) != 0 else text
+
+
+def money_per_month(value: float | None, places: int = 2) -> str:
+    return "?" if value is None else f"{money(value, places)}/month"
+
+
+def human_bytes(n: float | None, thousands: bool = False) -> str:
+    """Bytes in the largest binary unit below 1024 of it: `512 B`, `1.5 GiB`."""
+    if n is None:
+        return "?"
+    value = float(n)
+    sep = "," if thousands else ""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(value) < 1024:
+            return f"{value:{sep}.0f} B" if unit == "B" else f"{value:{sep}.1f} {unit}"
+        value /= 1024
+    return f"{value:{sep}.1f} TiB"
+
+
+def gib(n: float, places: int = 3) -> str:
+    """Bytes as GiB with a fixed number of places: `0.125 GiB`."""
+    return f"{n / GIB:,.{places}f} GiB"
+
+
+def share(value: float | None, missing: str = "-") -> str:
+    """A fraction as a percentage with one decimal: 0.1234 -> `12.3%`."""
+    return missing if value is None else f"{value * 100:.1f}%"
+
+
+def iso(value: datetime) -> str:
+    """ISO 8601 in UTC with a `Z` (naive datetimes are taken as UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat() + "Z"

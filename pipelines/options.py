@@ -1,0 +1,66 @@
+"""Command-line options that several commands share, defined once as argparse parent parsers.
+
+`subparsers.add_parser(name, parents=[options.home(), options.aws()])`: the dest of each option
+is the name of the setting it overrides, so `load_settings(vars(args))` picks them up.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+OUTPUT_FORMATS = ("table", "json", "csv")
+
+
+def _parent() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(add_help=False)
+
+
+def home() -> argparse.ArgumentParser:
+    p = _parent()
+    p.add_argument(
+        "--home", help="folder of the warehouse and backups (default $ECRCOST_HOME or ./.ecrcost)"
+    )
+    return p
+
+
+def aws() -> argparse.ArgumentParser:
+    """How to reach AWS: the same five options on every command that calls it."""
+    p = _parent()
+    g = p.add_argument_group("AWS")
+    g.add_argument("--profile", dest="aws_profile", help="AWS profile (default: standard chain)")
+    g.add_argument(
+        "--regions",
+        "--region",
+        dest="regions",
+        help="'all' (every region enabled for the account) or r1,r2 "
+        "(default: the profile's region)",
+    )
+    g.add_argument("--accounts", help="account ids ID,... to reach through --role-name")
+    g.add_argument("--role-name", dest="role_name", help="role assumed in each listed account")
+    g.add_argument("--external-id", dest="external_id", help="external id for that role")
+    return p
+
+
+def repositories(required: bool = False) -> argparse.ArgumentParser:
+    """Which repositories: name globs to include (all when none) and to leave out."""
+    p = _parent()
+    p.add_argument(
+        "--repositories", nargs="+", metavar="GLOB", required=required, help="names to include"
+    )
+    p.add_argument("--exclude", nargs="+", metavar="GLOB", help="names to leave out")
+    return p
+
+
+def output(choices: tuple[str, ...] = OUTPUT_FORMATS, default: str = "table"):
+    """`--output/-o` (alias `--format`) for commands that print data."""
+    p = _parent()
+    p.add_argument(
+        "-o",
+        "--output",
+        "--format",
+        dest="output",
+        choices=choices,
+        default=default,
+        help=f"output format (default {default})",
+    )
+    return p
