@@ -7,10 +7,11 @@ holding more than one statement would silently run the others unbound: we refuse
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+from pipelines.resources import sql_dir
+
+SQL_DIR = sql_dir()
 
 
 @cache
