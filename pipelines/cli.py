@@ -70,7 +70,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ecrcost: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        known = aws_setup_error(exc)
+        if known is None:
+            raise
+        print(f"ecrcost: {known}", file=sys.stderr)
+        return 2
     return int(code or 0)
+
+
+def aws_setup_error(exc: BaseException) -> str | None:
+    """One line for the AWS set-up mistakes a user makes (profile, credentials, region); None
+    for anything else. botocore is imported only when an error is already being handled."""
+    if not type(exc).__module__.startswith("botocore"):
+        return None
+    from botocore import exceptions as bx
+
+    if isinstance(exc, bx.ProfileNotFound):
+        return (
+            f"AWS profile {exc.kwargs.get('profile')!r} not found in the AWS config files: "
+            "check --profile / AWS_PROFILE (`aws configure list-profiles` lists them)"
+        )
+    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
+        return (
+            "no AWS credentials found: configure a profile (--profile), SSO (`aws sso login`), "
+            "environment variables or an instance role"
+        )
+    if isinstance(
+        exc, bx.TokenRetrievalError | bx.SSOTokenLoadError | bx.UnauthorizedSSOTokenError
+    ):
+        return f"the AWS SSO session is not usable ({exc}): run `aws sso login` and try again"
+    if isinstance(exc, bx.NoRegionError):
+        return "no AWS region: pass --regions, or set AWS_DEFAULT_REGION or the profile's region"
+    return None
 
 
 if __name__ == "__main__":

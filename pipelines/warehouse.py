@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines import sqlfiles
+from pipelines.errors import EcrcostError
 
 if TYPE_CHECKING:
     import duckdb
 
 
-def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+# DuckDB lets one process write a file: another ecrcost run (or a DuckDB client) holding it is
+# waited for this long, then named in the error.
+LOCK_WAIT_SECONDS = 10.0
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def connect(
+    path: Path | str, read_only: bool = False, lock_wait: float | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse at `path` with every table in place."""
     import duckdb
 
@@ -22,11 +33,46 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
         con = duckdb.connect(":memory:")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        lock_wait = LOCK_WAIT_SECONDS if lock_wait is None else lock_wait
+        deadline = time.monotonic() + lock_wait
+        while True:
+            try:
+                con = duckdb.connect(str(path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if "Could not set lock" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise EcrcostError(_lock_message(path, str(exc), lock_wait)) from None
+                time.sleep(0.2)
     con.execute("SET TimeZone = 'UTC'")
     if not read_only or not path.exists():
         ensure_schema(con)
     return con
+
+
+def _lock_message(path: Path, error: str, waited: float) -> str:
+    holder = _LOCK_HOLDER.search(error)
+    who = "another process"
+    if holder:
+        who = f"process {holder['pid']} ({_command_of(holder['pid']) or holder['program']})"
+    return (
+        f"{path}: the warehouse is held by {who}; waited {waited:.0f} s. Try again when it "
+        "has finished, or use another --home"
+    )
+
+
+def _command_of(pid: str) -> str | None:
+    """The command line of a local process, when the system shows it (Linux /proc)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+    if not words:
+        return None
+    # One line however the command was written (a `python -c` script spans several).
+    return " ".join(" ".join([Path(words[0]).name, *words[1:]]).split())[:120]
 
 
 @contextmanager

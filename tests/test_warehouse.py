@@ -1,0 +1,70 @@
+"""The warehouse file: one writer at a time, and a clear line when another process holds it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipelines import warehouse
+from pipelines.cli import main
+from pipelines.errors import EcrcostError
+
+HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("held", flush=True)
+time.sleep(30)
+"""
+
+
+@pytest.fixture
+def held(home):
+    """Another process holding the warehouse file open for writing."""
+    home.mkdir(parents=True)
+    path = home / "warehouse.duckdb"
+    warehouse.connect(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "held"
+    yield path, holder.pid
+    holder.kill()
+    holder.wait()
+
+
+def test_a_held_warehouse_names_the_holder_after_the_wait(held):
+    path, pid = held
+    started = time.monotonic()
+    with pytest.raises(EcrcostError) as caught:
+        warehouse.connect(path, lock_wait=0.5)
+    assert time.monotonic() - started >= 0.5
+    message = str(caught.value)
+    assert message.startswith(f"{path}: the warehouse is held by process {pid} (python")
+    assert message.endswith("waited 0 s. Try again when it has finished, or use another --home")
+    assert "\n" not in message
+
+
+def test_the_command_line_reports_the_lock_in_one_line(held, home, capsys, monkeypatch):
+    monkeypatch.setattr(warehouse, "LOCK_WAIT_SECONDS", 0.3)
+    code = main(["costs", "--period", "2026-10", "--home", str(home)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert len(err) == 1 and "the warehouse is held by process" in err[0]
+
+
+def test_the_lock_is_waited_for_when_it_is_released_in_time(home):
+    home.mkdir(parents=True)
+    path = home / "warehouse.duckdb"
+    warehouse.connect(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD.replace("time.sleep(30)", "time.sleep(1)"), str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    con = warehouse.connect(path, lock_wait=20)
+    con.close()
+    holder.wait()
