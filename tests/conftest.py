@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from pipelines.settings import Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"  # real-format files; see data/README.md
+
+# Hypothesis keeps its example database and caches outside the checkout too.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "ecrcost-hypothesis")
+)
 
 
 @pytest.fixture(autouse=True)
