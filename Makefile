@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/ecrcost demo --home $(DEMO_HOME)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -39,6 +39,7 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 dagster: $(STAMP)
+	ECRCOST_HOME=$${ECRCOST_HOME:-$(CURDIR)/$(DEMO_HOME)} \
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/$(DEMO_HOME)/dagster} $(BIN)/dagster dev -w workspace.yaml
 
 clean:
