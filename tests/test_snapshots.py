@@ -1,0 +1,93 @@
+"""Which snapshot commands use: the newest complete one; partial and empty ones are named."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pipelines.errors import UserError
+from pipelines.inventory.model import Image, Repository, ScanError, Snapshot
+from pipelines.inventory.snapshots import choose_snapshot, list_snapshots
+from pipelines.inventory.store import store_snapshot
+
+ACCOUNT = "111111111111"
+
+
+def snapshot(day: int, regions=("us-east-1",), errors=(), repositories=True) -> Snapshot:
+    repos = [
+        Repository(
+            account_id=ACCOUNT,
+            region=region,
+            name=f"app-{region}",
+            arn=f"arn:aws:ecr:{region}:{ACCOUNT}:repository/app-{region}",
+            images=[Image("sha256:a", ["v1"], 10, datetime(2026, 11, 1, tzinfo=UTC))],
+        )
+        for region in regions
+        if repositories
+    ]
+    return Snapshot(
+        taken_at=datetime(2026, 11, day, 12, tzinfo=UTC),
+        source="aws",
+        repositories=repos,
+        errors=[
+            ScanError(ACCOUNT, r, None, "DescribeRepositories", "AccessDenied", "no")
+            for r in errors
+        ],
+    )
+
+
+def test_a_newer_partial_snapshot_does_not_replace_a_complete_one(con):
+    complete = store_snapshot(con, snapshot(1, regions=("us-east-1", "eu-west-1")))
+    partial = store_snapshot(con, snapshot(2, errors=("eu-west-1",)))
+    choice = choose_snapshot(con)
+    assert choice.snapshot_id == complete
+    assert choice.describe() == (
+        f"using snapshot {complete} taken at 2026-11-01T12:00:00Z (complete, 2 repositories)"
+    )
+    assert choice.notes == (
+        f"passed over the newer snapshot {partial} taken at 2026-11-02T12:00:00Z: it is partial "
+        f"(missing {ACCOUNT}/eu-west-1/*: DescribeRepositories AccessDenied); "
+        f"pass --snapshot {partial} to use it",
+    )
+    chosen = choose_snapshot(con, partial)
+    assert chosen.snapshot_id == partial
+    assert chosen.notes[0].startswith(
+        f"snapshot {partial} taken at 2026-11-02T12:00:00Z is partial"
+    )
+
+
+def test_an_empty_snapshot_from_a_mistyped_region_is_never_latest(con):
+    good = store_snapshot(con, snapshot(1))
+    empty = store_snapshot(con, snapshot(3, regions=("us-esat-1",), repositories=False))
+    assert choose_snapshot(con).snapshot_id == good
+    listed = {s.snapshot_id: s for s in list_snapshots(con)}
+    assert listed[empty].state == "empty" and listed[good].state == "complete"
+    assert [s.snapshot_id for s in list_snapshots(con)] == [empty, good]  # newest first
+
+
+def test_without_a_complete_snapshot_the_newest_partial_one_is_used_and_said(con):
+    partial = store_snapshot(con, snapshot(2, regions=("us-east-1",), errors=("eu-west-1",)))
+    choice = choose_snapshot(con)
+    assert choice.snapshot_id == partial
+    assert "is partial" in choice.notes[0] and "left out" in choice.notes[0]
+
+
+def test_scope_and_missing_parts_are_listed(con):
+    sid = store_snapshot(con, snapshot(2, regions=("us-east-1",), errors=("eu-west-1",)))
+    (info,) = list_snapshots(con)
+    assert info.snapshot_id == sid
+    assert info.accounts == (ACCOUNT,)
+    assert info.regions == ("eu-west-1", "us-east-1")
+    assert (info.repository_count, info.image_count, info.state) == (1, 1, "partial")
+    assert info.missing == (f"{ACCOUNT}/eu-west-1/*: DescribeRepositories AccessDenied",)
+
+
+def test_no_snapshot_and_unknown_ids_are_one_line_errors(con):
+    with pytest.raises(
+        UserError, match=r"no inventory snapshot in the warehouse: run `ecrcost inventory` first"
+    ):
+        choose_snapshot(con)
+    store_snapshot(con, snapshot(1))
+    with pytest.raises(UserError, match=r"--snapshot nope: no such snapshot"):
+        choose_snapshot(con, "nope")
