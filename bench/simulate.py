@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pipelines.lifecycle.model import LifecycleImage
 from pipelines.lifecycle.policy import parse_policy
-from pipelines.lifecycle.simulate import LifecycleImage, simulate
+from pipelines.lifecycle.simulate import simulate
 from pipelines.prices import PriceTable
 
 BASE_POLICY = Path(__file__).resolve().parent.parent / "pipelines/lifecycle/base_policy.json"

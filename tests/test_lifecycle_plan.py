@@ -10,9 +10,9 @@ import pytest
 
 from pipelines import warehouse
 from pipelines.cli import main
-from pipelines.lifecycle.cli import BASE_POLICY
 from pipelines.lifecycle.plan import plan_policy
 from pipelines.prices import GIB
+from pipelines.resources import base_policy_path
 from pipelines.settings import load_settings
 
 TAKEN = datetime(2026, 3, 1, 6, 0)  # naive UTC, as the warehouse stores it
@@ -145,7 +145,7 @@ def warehouse_home(tmp_path_factory) -> Path:
 def test_plan_figures_per_repository(warehouse_home: Path) -> None:
     settings = load_settings({"home": str(warehouse_home)}, env={})
     con = warehouse.connect(settings.warehouse_path, read_only=True)
-    plan = plan_policy(con, settings, BASE_POLICY.read_text(), None, None)
+    plan = plan_policy(con, settings, base_policy_path().read_text(), None, None)
     con.close()
     assert plan.snapshot_id == "s1"
     assert plan.evaluated_at == TAKEN.replace(tzinfo=UTC)
@@ -195,7 +195,7 @@ def test_plan_globs_and_settings_exemptions(warehouse_home: Path) -> None:
         {"home": str(warehouse_home), "exempt_repositories": "legacy-*"}, env={}
     )
     con = warehouse.connect(settings.warehouse_path, read_only=True)
-    plan = plan_policy(con, settings, BASE_POLICY.read_text(), ["*a*"], ["pay*"])
+    plan = plan_policy(con, settings, base_policy_path().read_text(), ["*a*"], ["pay*"])
     con.close()
     assert [(r.repository_name, r.skipped_reason) for r in plan.repositories] == [
         ("half-scanned", "its inventory is incomplete (a call failed); re-run the inventory first"),
@@ -327,9 +327,9 @@ def test_cli_simulate_images_file(tmp_path: Path, capsys) -> None:
 
 
 def test_cli_validate_and_bad_input(tmp_path: Path, capsys) -> None:
-    assert main(["policy", "validate", str(BASE_POLICY)]) == 0
+    assert main(["policy", "validate", str(base_policy_path())]) == 0
     assert "valid lifecycle policy (4 rule(s))" in capsys.readouterr().out
-    bad = json.loads(BASE_POLICY.read_text())
+    bad = json.loads(base_policy_path().read_text())
     bad["rules"][0]["selection"]["countNumber"] = 0
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(bad, indent=2))

@@ -1,8 +1,9 @@
 """Write lifecycle policies safely: for each repository read the live policy, back it up durably
 (once per run), log the action, then write; one repository's failure never stops the others.
 
-`apply_policy` puts one policy on many repositories; `restore.restore_backup` uses the same
-writer to put each repository's backed-up text back (or delete the policy it did not have).
+`apply_policy` puts a plan's policy on the repositories the plan planned (and skips, with the
+plan's reason, those it skipped); `restore.restore_backup` uses the same writer to put each
+repository's backed-up text back (or delete the policy it did not have).
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.actions import log
 from pipelines.actions.backup import BackupSet, latest_incomplete, new_backup_id
-from pipelines.actions.selection import Key, Repo
+from pipelines.actions.selection import Key
 from pipelines.errors import UserError
+
+if TYPE_CHECKING:
+    from pipelines.lifecycle.plan import Plan
 
 APPLY_KIND = "policy_apply"
 
@@ -240,21 +244,21 @@ def apply_policy(
     con: Any,
     access: Any,
     settings: Any,
-    policy_text: str,
-    repos: Sequence[Repo],
+    plan: Plan,
     *,
-    predictions: Mapping[Key, Prediction] | None = None,
     backup_id: str | None = None,
     actor: str,
     now: datetime | None = None,
     policy_source: str = "",
 ) -> RunResult:
-    """Put `policy_text` on every repository of `repos` (exempt ones are skipped).
+    """Put the plan's policy on every repository it planned, with its predictions; the ones it
+    skipped (exempt, incomplete inventory) are skipped with the plan's reason.
 
     The policy must have been validated by the caller. Re-running with the same backup id (or
     with none, while the last apply of this policy is unfinished) continues that run.
     """
     now = now or log.now_utc()
+    policy_text = plan.policy_text
     backup, resumed = open_apply_backup(
         settings.backups_dir,
         policy_text,
@@ -264,19 +268,21 @@ def apply_policy(
         policy_source=policy_source,
     )
     listed = {tuple(k) for k in backup.manifest.get("repositories", [])}
-    new_keys = [list(r.key) for r in repos if r.key not in listed and r.exempt_reason is None]
+    planned = [r for r in plan.repositories if r.skipped_reason is None]
+    new_keys = [list(r.key) for r in planned if r.key not in listed]
     if new_keys:
         backup.manifest["repositories"] = backup.manifest.get("repositories", []) + new_keys
         backup.save_manifest()
-    predictions = predictions or {}
     targets = [
         WriteTarget(
             *r.key,
             desired_policy=policy_text,
-            prediction=predictions.get(r.key, Prediction()),
-            exempt_reason=r.exempt_reason,
+            prediction=Prediction()
+            if r.skipped_reason
+            else Prediction(r.monthly_savings_usd, r.freed_bytes),
+            exempt_reason=r.skipped_reason,
         )
-        for r in repos
+        for r in plan.repositories
     ]
     outcomes = write_policies(
         con, access, backup, targets, action=log.POLICY_APPLIED, actor=actor, exact=False
