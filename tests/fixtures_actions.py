@@ -71,7 +71,7 @@ def live_policy(ecr: Any, name: str) -> str | None:
 
 def fill_inventory(con: Any, repos: list[dict[str, Any]], taken_at: datetime = TAKEN) -> None:
     """A snapshot holding `repos`: {name, tags?, policy?, images?: [(digest, size, pushed,
-    pulled)], created_at?, complete?}."""
+    pulled)], created_at?, complete?, account?}."""
     sid = f"snap-{taken_at:%Y%m%d%H%M%S}"
     taken = taken_at.replace(tzinfo=None)
     images = sum(len(r.get("images", [])) for r in repos)
@@ -81,8 +81,9 @@ def fill_inventory(con: Any, repos: list[dict[str, Any]], taken_at: datetime = T
     )
     for r in repos:
         name = r["name"]
-        key = [sid, taken, ACCOUNT, REGION, name]
-        arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{name}"
+        account = r.get("account", ACCOUNT)
+        key = [sid, taken, account, REGION, name]
+        arn = f"arn:aws:ecr:{REGION}:{account}:repository/{name}"
         created = r.get("created_at", taken_at - timedelta(days=400)).replace(tzinfo=None)
         con.execute(
             "INSERT INTO ecr_repositories VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 'MUTABLE', ?)",

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from fixtures_actions import (
     ACCOUNT,
@@ -418,3 +419,87 @@ def test_iam_policy_documents(settings, capsys):
     assert by_sid["ListCostAndUsageReport"]["Condition"] == {
         "StringLike": {"s3:prefix": ["p/x/*", "p/x"]}
     }
+
+
+# --- apply follows the plan -----------------------------------------------------------------
+
+
+def test_apply_writes_what_the_plan_planned_and_skips_what_it_skipped(aws, settings, con):
+    create_repo(aws, "team/app", OLD)
+    create_repo(aws, "team/half", OLD)
+    create_repo(aws, "legacy/keep", OLD)
+    images = [(f"sha256:{i}", 1024**2, TAKEN - timedelta(days=i), None) for i in range(3)]
+    fill_inventory(
+        con,
+        [
+            {"name": "team/app", "policy": OLD, "images": images},
+            {"name": "team/half", "policy": OLD, "images": images, "complete": False},
+            {"name": "legacy/keep", "policy": OLD, "images": images},
+        ],
+    )
+    plan = plan_policy(con, settings, NEW)
+    result = apply_policy(con, AwsAccess(), settings, plan, actor="me")
+
+    planned = {r.repository_name: r.skipped_reason for r in plan.repositories}
+    done = {o.repository_name: (o.status, o.detail) for o in result.outcomes}
+    assert planned == {
+        "legacy/keep": "matches exempt_repositories entry 'legacy/*'",
+        "team/app": None,
+        "team/half": "its inventory is incomplete (a call failed); re-run the inventory first",
+    }
+    assert done == {
+        "legacy/keep": ("skipped", planned["legacy/keep"]),
+        "team/app": ("done", ""),
+        "team/half": ("skipped", planned["team/half"]),
+    }
+    assert (live_policy(aws, "team/app"), live_policy(aws, "team/half")) == (NEW, OLD)
+    row = rows(con)[(log.POLICY_APPLIED, "team/app")]
+    (app,) = [r for r in plan.repositories if r.repository_name == "team/app"]
+    assert (row["predicted_monthly_savings_usd"], row["predicted_freed_bytes"]) == (
+        app.monthly_savings_usd,
+        app.freed_bytes,
+    )
+    assert set(rows(con)) == {(log.POLICY_APPLIED, "team/app")}
+
+
+def test_cli_apply_reaches_other_accounts_through_the_role(
+    aws, settings, con, tmp_path, capsys, monkeypatch
+):
+    """`--role-name R --accounts A`: the write goes to account A as role R (moto's STS hands out
+    credentials of the assumed account), not to the caller's own account."""
+    member = "210987654321"
+    sts = boto3.client("sts", region_name=REGION)
+    creds = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/ecrcost-writer", RoleSessionName="setup"
+    )["Credentials"]
+    member_ecr = boto3.client(
+        "ecr",
+        region_name=REGION,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    create_repo(member_ecr, "member/app", OLD)
+    images = [(f"sha256:{i}", 1024**2, TAKEN - timedelta(days=i), None) for i in range(3)]
+    fill_inventory(con, [{"name": "member/app", "account": member, "images": images}])
+    con.close()
+    assumed: list[str] = []
+    original = AwsAccess.session_for
+
+    def recording(self: AwsAccess, account_id: str | None) -> Any:
+        if account_id is not None and self.role_name:
+            assumed.append(f"{account_id}:{self.role_name}")
+        return original(self, account_id)
+
+    monkeypatch.setattr(AwsAccess, "session_for", recording)
+    code = main(["policy", "apply", "--home", str(settings.home), "--yes",
+                 "--policy", write_policy(tmp_path, NEW),
+                 "--role-name", "ecrcost-writer", "--accounts", member])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"done      {member}/{REGION}/member/app" in out
+    assert (
+        member_ecr.get_lifecycle_policy(repositoryName="member/app")["lifecyclePolicyText"] == NEW
+    )
+    assert f"{member}:ecrcost-writer" in assumed
+    assert aws.describe_repositories()["repositories"] == []  # nothing in the caller's account

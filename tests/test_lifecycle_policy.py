@@ -1,4 +1,4 @@
-"""Validator: every rejection of ecr-lifecycle.md both ways (rejected, and its valid neighbour)."""
+"""Validator: every rejection of docs/lifecycle-semantics.md both ways (rejected, and its valid neighbour)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Simulator: the documented examples, our documented choices, archive rules, and property tests
-against a reference implementation written from ecr-lifecycle.md's wording."""
+against a reference implementation written from the wording of docs/lifecycle-semantics.md."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from pipelines.fmt import gib
+from pipelines.fmt import gib, money, money_per_month
 from pipelines.lifecycle.model import ACTIVATING, ARCHIVE, LifecycleImage
 from pipelines.prices import ARCHIVE_MINIMUM_DAYS, GIB, PriceTable
 
@@ -62,10 +62,10 @@ class Savings:
         if self.archived_bytes:
             out.append(
                 f"transition to archive: {gib(self.archived_bytes, 2)} leave standard storage "
-                f"(counted in the freed bytes) and add ${self.archive_added_usd:.2f}/month of "
-                f"archive storage; they commit to the {ARCHIVE_MINIMUM_DAYS}-day minimum "
-                f"(${self.archive_minimum_usd:.2f}) and restoring it all would cost "
-                f"${self.restore_usd:.2f}; archived images cannot be pulled"
+                f"(counted in the freed bytes) and add {money_per_month(self.archive_added_usd)} "
+                f"of archive storage; they commit to the {ARCHIVE_MINIMUM_DAYS}-day minimum "
+                f"({money(self.archive_minimum_usd)}) and restoring it all would cost "
+                f"{money(self.restore_usd)}; archived images cannot be pulled"
             )
         return out
 
