@@ -70,6 +70,45 @@ class RunResult:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
+def new_run_backup(
+    settings: Any, prefix: str, kind: str, now: datetime, actor: str, keys: Sequence[Key], **fields
+) -> BackupSet:
+    """The backup set of a new run, listing the repositories it is about to change."""
+    return BackupSet.create(
+        settings.backups_dir,
+        new_backup_id(prefix, now),
+        kind,
+        created_at=now.isoformat(),
+        actor=actor,
+        repositories=[list(k) for k in keys],
+        **fields,
+    )
+
+
+def start_row(backup: BackupSet, action: str, key: Key, actor: str, **fields: Any) -> log.ActionRow:
+    """One repository's log row as its action begins (backed_up, moved on to done or failed)."""
+    return log.ActionRow(
+        action_id=log.action_id(backup.backup_id, action, *key),
+        action=action,
+        status="backed_up",
+        acted_at=log.now_utc(),
+        actor=actor,
+        account_id=key[0],
+        region=key[1],
+        repository_name=key[2],
+        backup_id=backup.backup_id,
+        **fields,
+    )
+
+
+def finish(backup: BackupSet, outcomes: list[Outcome], resumed: bool = False) -> RunResult:
+    """The run's result; a run without failures marks its backup complete (nothing to resume)."""
+    result = RunResult(backup.backup_id, resumed, outcomes)
+    if not result.failed:
+        backup.mark_complete(log.now_utc())
+    return result
+
+
 def error_text(exc: Exception) -> str:
     """One line: the AWS error code and message, or the exception's own text."""
     response = getattr(exc, "response", None)
@@ -127,16 +166,11 @@ def write_policies(
             # Exempt repositories are never written to, whoever built the target list.
             outcomes.append(Outcome(*t.key, "skipped", t.exempt_reason))
             continue
-        row = log.ActionRow(
-            action_id=log.action_id(backup.backup_id, action, *t.key),
-            action=action,
-            status="backed_up",
-            acted_at=log.now_utc(),
-            actor=actor,
-            account_id=t.account_id,
-            region=t.region,
-            repository_name=t.repository_name,
-            backup_id=backup.backup_id,
+        row = start_row(
+            backup,
+            action,
+            t.key,
+            actor,
             new_policy=t.desired_policy,
             predicted_monthly_savings_usd=t.prediction.monthly_savings_usd,
             predicted_freed_bytes=t.prediction.freed_bytes,
@@ -235,7 +269,7 @@ def open_apply_backup(
         actor=actor,
         policy_text=policy_text,
         policy_source=policy_source,
-        repositories=[],
+        repositories=[],  # filled as repositories are planned into the run
     )
     return backup, False
 
@@ -287,7 +321,4 @@ def apply_policy(
     outcomes = write_policies(
         con, access, backup, targets, action=log.POLICY_APPLIED, actor=actor, exact=False
     )
-    result = RunResult(backup.backup_id, resumed, outcomes)
-    if not result.failed:
-        backup.mark_complete(log.now_utc())
-    return result
+    return finish(backup, outcomes, resumed)

@@ -9,8 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.actions import log
-from pipelines.actions.apply import APPLY_KIND, RunResult, WriteTarget, write_policies
-from pipelines.actions.backup import BackupSet, new_backup_id
+from pipelines.actions.apply import (
+    APPLY_KIND,
+    RunResult,
+    WriteTarget,
+    finish,
+    new_run_backup,
+    write_policies,
+)
+from pipelines.actions.backup import BackupSet
 from pipelines.errors import UserError
 from pipelines.lifecycle.selection import exempt_reason, select
 
@@ -63,19 +70,11 @@ def restore_backup(
     targets = restore_targets(source, settings, include, exempt_tagged, exclude)
     if not targets:
         raise UserError(f"backup {backup_id}: no backed-up repository matches the selection")
-    undo = BackupSet.create(
-        settings.backups_dir,
-        new_backup_id("restore", now),
-        RESTORE_KIND,
-        created_at=now.isoformat(),
-        actor=actor,
-        restores=backup_id,
-        repositories=[list(t.key) for t in targets if t.exempt_reason is None],
+    writable = [t.key for t in targets if t.exempt_reason is None]
+    undo = new_run_backup(
+        settings, "restore", RESTORE_KIND, now, actor, writable, restores=backup_id
     )
     outcomes = write_policies(
         con, access, undo, targets, action=log.POLICY_RESTORED, actor=actor, exact=True
     )
-    result = RunResult(undo.backup_id, False, outcomes)
-    if not result.failed:
-        undo.mark_complete(log.now_utc())
-    return result
+    return finish(undo, outcomes)
