@@ -224,23 +224,32 @@ def _repository_sizes(con: Any, settings: Settings, snapshot_id: str) -> dict[tu
     }
 
 
+def _in_repository(kind: str, key: tuple[str, str, str], **fields: Any) -> Finding:
+    """A finding about one repository (or something in it)."""
+    return Finding(
+        kind=kind,
+        account_id=key[0],
+        region=key[1],
+        repository_name=key[2],
+        repository_count=1,
+        repositories=(_label(*key),),
+        **fields,
+    )
+
+
 def _repo_finding(
     kind: str, row: dict[str, Any], size: _Size | None, detail: str, facts: dict[str, Any]
 ) -> Finding:
     size = size or _Size(0, 0.0, False, 0)
-    return Finding(
-        kind=kind,
-        account_id=row["account_id"],
-        region=row["region"],
-        repository_name=row["repository_name"],
+    return _in_repository(
+        kind,
+        _key(row),
         subject=None,
         detail=detail,
         bytes=size.bytes,
         monthly_cost_usd=size.monthly_cost_usd,
         estimated=size.estimated,
         image_count=int(row["image_count"]),
-        repository_count=1,
-        repositories=(_label(*_key(row)),),
         facts=facts,
     )
 
@@ -328,19 +337,15 @@ def _untagged(con: Any, snap: _Snapshot, prices: PriceTable) -> list[Finding]:
         if kept:
             detail += f"; {kept} more untagged are children or referrers of tagged images"
         out.append(
-            Finding(
-                kind="untagged_images",
-                account_id=r["account_id"],
-                region=r["region"],
-                repository_name=r["repository_name"],
+            _in_repository(
+                "untagged_images",
+                _key(r),
                 subject=None,
                 detail=detail,
                 bytes=standard + archived,
                 monthly_cost_usd=prices.monthly_cost(standard, archived, region=r["region"]),
                 estimated=not r["deduplicated"],
                 image_count=count,
-                repository_count=1,
-                repositories=(_label(*_key(r)),),
                 facts={"untagged_total": total, "kept_by_tags": kept, "archived_bytes": archived},
             )
         )
@@ -395,19 +400,15 @@ def _largest_repositories(sizes: dict[tuple, _Size], top: int) -> list[Finding]:
     for (account, region, name), s in order[:top]:
         basis = "summed image sizes (estimated)" if s.estimated else "unique blobs"
         out.append(
-            Finding(
-                kind="largest_repository",
-                account_id=account,
-                region=region,
-                repository_name=name,
+            _in_repository(
+                "largest_repository",
+                (account, region, name),
                 subject=None,
                 detail=f"{s.image_count} image(s); billed bytes from {basis}",
                 bytes=s.bytes,
                 monthly_cost_usd=s.monthly_cost_usd,
                 estimated=s.estimated,
                 image_count=s.image_count,
-                repository_count=1,
-                repositories=(_label(account, region, name),),
             )
         )
     return out
@@ -432,19 +433,15 @@ def _largest_images(con: Any, snap: _Snapshot, prices: PriceTable, top: int) -> 
         if archived:
             detail += "; archived"
         out.append(
-            Finding(
-                kind="largest_image",
-                account_id=r["account_id"],
-                region=r["region"],
-                repository_name=r["repository_name"],
+            _in_repository(
+                "largest_image",
+                _key(r),
                 subject=r["image_digest"],
                 detail=detail,
                 bytes=size,
                 monthly_cost_usd=_priced(prices, r["region"], size, archived),
                 estimated=bool(r["estimated"]),
                 image_count=1,
-                repository_count=1,
-                repositories=(_label(*_key(r)),),
                 facts={"tags": list(r["image_tags"]), "status": r["image_status"]},
             )
         )

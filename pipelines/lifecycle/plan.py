@@ -73,14 +73,14 @@ class RepositoryPlan:
     region: str
     repository_name: str
     current_policy_text: str | None
-    proposed_policy_text: str | None  # None: skipped
-    diff: str
-    expired: int
-    transitioned: int
-    freed_bytes: int
-    monthly_savings_usd: float
-    upper_bound: bool
-    dangers: list[Danger]
+    proposed_policy_text: str | None = None  # None: skipped
+    diff: str = ""
+    expired: int = 0
+    transitioned: int = 0
+    freed_bytes: int = 0
+    monthly_savings_usd: float = 0.0
+    upper_bound: bool = False
+    dangers: list[Danger] = field(default_factory=list)
     skipped_reason: str | None = None
     current_policy_would_remove: int | None = None  # None: no (valid) current policy
     notes: list[str] = field(default_factory=list)
@@ -310,9 +310,7 @@ def _planned(
     differ: _Differ,
 ) -> RepositoryPlan:
     return RepositoryPlan(
-        account_id=repo.account_id,
-        region=repo.region,
-        repository_name=repo.repository_name,
+        *repo.key,
         current_policy_text=repo.policy_text,
         proposed_policy_text=proposed_text,
         diff=differ.diff(repo.repository_name, repo.policy_text),
@@ -366,17 +364,8 @@ class _Differ:
 
 def _skipped(repo: RepositoryImages, kind: str, reason: str) -> RepositoryPlan:
     return RepositoryPlan(
-        account_id=repo.account_id,
-        region=repo.region,
-        repository_name=repo.repository_name,
+        *repo.key,
         current_policy_text=repo.policy_text,
-        proposed_policy_text=None,
-        diff="",
-        expired=0,
-        transitioned=0,
-        freed_bytes=0,
-        monthly_savings_usd=0.0,
-        upper_bound=False,
         dangers=[Danger(kind, f"not planned: {reason}")],
         skipped_reason=reason,
     )
