@@ -8,7 +8,9 @@ from datetime import datetime
 
 import pytest
 
+import pipelines.cli
 from pipelines import warehouse
+from pipelines.errors import UserError
 from pipelines.findings import cli as findings_cli
 from pipelines.findings import kinds
 from pipelines.findings.findings import KINDS, build_findings, load_findings
@@ -345,8 +347,6 @@ def test_a_month_in_progress_is_scaled_to_the_hours_it_covers(con, settings):
 
 
 def test_no_snapshot_is_a_user_error(tmp_path):
-    from pipelines.errors import UserError
-
     con = warehouse.connect(tmp_path / "w.duckdb")
     with pytest.raises(UserError, match="no inventory snapshot"):
         build_findings(con, Settings(home=tmp_path))
@@ -393,8 +393,6 @@ def test_cli_kind_choices_are_the_one_kinds():
 
 
 def test_through_ecrcost_main(con, tmp_path, capsys, monkeypatch):
-    import pipelines.cli
-
     con.close()
     argv = ["findings", "--kind", "stale_repository", "--stale-days", "150", "--format", "json",
             "--home", str(tmp_path)]  # fmt: skip

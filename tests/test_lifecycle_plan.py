@@ -10,7 +10,7 @@ import pytest
 
 from pipelines import warehouse
 from pipelines.cli import main
-from pipelines.lifecycle.plan import plan_policy
+from pipelines.lifecycle.plan import load_inventory, plan_policy
 from pipelines.prices import GIB
 from pipelines.resources import base_policy_path
 from pipelines.settings import load_settings
@@ -353,8 +353,6 @@ def test_plan_without_inventory_is_a_user_error(home: Path, capsys) -> None:
 
 
 def test_load_inventory_layers_manifest_lists_and_statuses(home: Path) -> None:
-    from pipelines.lifecycle.plan import load_inventory
-
     con = warehouse.connect(home / "warehouse.duckdb")
     add_snapshot(con, "s", TAKEN, manifests_read=True)
     add_repo(con, "s", "multi")

@@ -7,7 +7,12 @@ import json
 import pytest
 
 from pipelines.errors import UserError
-from pipelines.lifecycle.policy import PolicyError, parse_policy, validate_policy_text
+from pipelines.lifecycle.policy import (
+    PolicyError,
+    parse_policy,
+    pretty_policy_text,
+    validate_policy_text,
+)
 from pipelines.resources import base_policy_path
 
 
@@ -288,8 +293,6 @@ def test_base_policy_is_valid_and_as_documented() -> None:
 
 
 def test_pretty_text_is_canonical_so_equivalent_policies_do_not_diff() -> None:
-    from pipelines.lifecycle.policy import pretty_policy_text
-
     doc = json.loads(base_policy_path().read_text())
     shuffled = {"rules": [dict(reversed(list(r.items()))) for r in reversed(doc["rules"])]}
     assert pretty_policy_text(json.dumps(shuffled)) == pretty_policy_text(
