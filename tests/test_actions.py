@@ -503,3 +503,17 @@ def test_cli_apply_reaches_other_accounts_through_the_role(
     )
     assert f"{member}:ecrcost-writer" in assumed
     assert aws.describe_repositories()["repositories"] == []  # nothing in the caller's account
+
+
+def test_cli_restore_takes_the_shared_repository_globs(world, aws, settings, tmp_path, capsys):
+    before = state(aws)
+    home = str(settings.home)
+    assert main(["policy", "apply", "--home", home, "--yes",
+                 "--policy", write_policy(tmp_path, NEW)]) == 0  # fmt: skip
+    backup_id = re.search(r"^backup: (\S+)$", capsys.readouterr().out, re.M).group(1)
+    code = main(["policy", "restore", "--home", home, "--backup", backup_id, "--yes",
+                 "--exclude", "team/app"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "team/app" not in out
+    assert state(aws) == {**before, "team/app": NEW}

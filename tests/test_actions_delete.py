@@ -188,3 +188,17 @@ def test_cli_stale_plans_and_fails_partially(world, aws, settings, capsys, monke
     row = rows(world)[(log.REPOSITORY_DELETED, "ci/stale")]
     assert row["status"] == "failed" and "AccessDeniedException" in row["detail"]
     assert "ci/stale" in names(aws) and live_policy(aws, "ci/stale") == OLD
+
+
+def test_cli_needs_exactly_one_criterion(world, aws, settings, capsys):
+    home = str(settings.home)
+    for extra in ([], ["--empty", "--repositories", "ci/*"]):
+        assert main(["repos", "delete", "--home", home, "--yes", *extra]) == 2
+        assert capsys.readouterr().err == (
+            "ecrcost: repos delete: give exactly one of --stale DAYS, --empty, --repositories\n"
+        )
+    with pytest.raises(SystemExit) as exited:  # argparse: the two are mutually exclusive
+        main(["repos", "delete", "--home", home, "--yes", "--stale", "9", "--empty"])
+    assert exited.value.code == 2
+    assert names(aws) == {"ci/empty", "ci/stale", "ci/busy", "ci/exempt", "ci/was-empty",
+                          "legacy/old"}  # fmt: skip
