@@ -1,26 +1,16 @@
 """Local, exact evaluation of a lifecycle policy over one repository's images at a stated instant.
 
-Follows the evaluation rules in docs/lifecycle-semantics.md. How it is computed (and why it equals the spec's wording):
-an image's acting rule is the FIRST rule in priority order (within its storage class) whose
+Follows the evaluation rules in docs/lifecycle-semantics.md. How it is computed (and why it
+equals AWS's wording): an image's acting rule is the FIRST rule in priority order (within its storage class) whose
 selection matches it, because a lower-priority rule may not act on an image a higher-priority
 rule's selection matched; the image is acted on iff that rule's candidate computation, done over
 ALL images the rule selects, marks it. So each repository is sorted once, each rule selects once,
 and set differences hand every image to exactly one rule. tests/test_lifecycle_simulate.py checks
 this against a literal reference implementation.
 
-Choices where AWS does not say (tested):
-- Ties on equal push time: the image with the smaller digest counts as the newer one, so
-  `imageCountMoreThan` keeps it first (deterministic, independent of input order).
-- "Older than N days" is strict: an image exactly N days old at the evaluation instant stays.
-- Tag matching is case-sensitive, as ECR image tags are (`Latest` is not `latest`).
-- An image restored from archive counts from its last activation (push and, if not pulled since,
-  pull). An image still ACTIVATING is in transit: no rule acts on it.
-- Children of a manifest list present at the instant are protected for this evaluation, even when
-  the list itself goes now (AWS lets them go only once the list is gone: a later daily run).
-  Protected images still occupy their place (and keep slots) in every rule's selection.
-- Referrers (signatures, SBOMs) of an expired image are expired with it (AWS: within 24 hours),
-  recorded with the subject's rule priority and `via_subject`. Transitioning a subject to archive
-  does not move its referrers (AWS does not say it does).
+The choices where AWS does not say (ties on equal push time, "older than" is strict, tags are
+case-sensitive, ACTIVATING images are in transit, manifest-list children and referrers) are listed
+with their reasons in docs/lifecycle-semantics.md ("Evaluation"); each is tested.
 """
 
 from __future__ import annotations

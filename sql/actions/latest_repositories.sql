@@ -28,11 +28,6 @@ blobs AS (
         WHERE i.image_status <> 'ARCHIVED'
     )
     GROUP BY account_id, region, repository_name
-),
-exempt AS (
-    SELECT DISTINCT t.account_id, t.region, t.repository_name
-    FROM ecr_repository_tags AS t JOIN latest_snapshot USING (snapshot_id)
-    WHERE t.tag_key = $exemption_tag
 )
 SELECT
     r.account_id,
@@ -40,14 +35,14 @@ SELECT
     r.repository_name,
     r.repository_arn,
     r.created_at,
-    (SELECT taken_at FROM latest_snapshot) AS snapshot_taken_at,
+    latest_snapshot.taken_at AS snapshot_taken_at,
     coalesce(i.image_count, 0) AS image_count,
     coalesce(b.blob_bytes, i.standard_image_bytes, 0) AS standard_bytes,
     coalesce(i.archive_bytes, 0) AS archive_bytes,
     i.last_activity,
-    e.repository_name IS NOT NULL AS exempt_tagged
-FROM latest_repositories AS r
+    list_contains(r.tag_keys, $exemption_tag) AS exempt_tagged
+FROM repository_policy_tags AS r
+JOIN latest_snapshot USING (snapshot_id)
 LEFT JOIN images AS i USING (account_id, region, repository_name)
 LEFT JOIN blobs AS b USING (account_id, region, repository_name)
-LEFT JOIN exempt AS e USING (account_id, region, repository_name)
 ORDER BY r.account_id, r.region, r.repository_name
