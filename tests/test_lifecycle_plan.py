@@ -204,21 +204,8 @@ def test_plan_globs_and_settings_exemptions(warehouse_home: Path) -> None:
 
 
 def test_cli_plan_json_and_table(warehouse_home: Path, capsys) -> None:
-    assert (
-        main(
-            [
-                "policy",
-                "plan",
-                "--home",
-                str(warehouse_home),
-                "--format",
-                "json",
-                "--repositories",
-                "web",
-            ]
-        )
-        == 0
-    )
+    argv = ["policy", "plan", "--home", str(warehouse_home), "--repositories", "web"]
+    assert main([*argv, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["evaluated_at"] == "2026-03-01T06:00:00Z"
     assert doc["totals"]["expired"] == 6 and doc["totals"]["freed_bytes"] == 4.5 * GIB
@@ -229,20 +216,8 @@ def test_cli_plan_json_and_table(warehouse_home: Path, capsys) -> None:
 
 
 def test_cli_simulate_from_warehouse(warehouse_home: Path, capsys) -> None:
-    code = main(
-        [
-            "policy",
-            "simulate",
-            "--home",
-            str(warehouse_home),
-            "--repositories",
-            "legacy-*",
-            "--format",
-            "json",
-            "--at",
-            "2026-03-01T06:00:00Z",
-        ]
-    )
+    argv = ["policy", "simulate", "--home", str(warehouse_home), "--repositories", "legacy-*"]
+    code = main([*argv, "--format", "json", "--at", "2026-03-01T06:00:00Z"])
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     [repo] = doc["repositories"]
@@ -301,18 +276,8 @@ def test_cli_simulate_images_file(tmp_path: Path, capsys) -> None:
     ]
     path = tmp_path / "images.json"
     path.write_text(json.dumps(images))
-    code = main(
-        [
-            "policy",
-            "simulate",
-            "--images",
-            str(path),
-            "--at",
-            "2026-03-01T00:00:00Z",
-            "--format",
-            "json",
-        ]
-    )
+    argv = ["policy", "simulate", "--images", str(path), "--at", "2026-03-01T00:00:00Z"]
+    code = main([*argv, "--format", "json"])
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["evaluated_at"] == "2026-03-01T00:00:00Z"

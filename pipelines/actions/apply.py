@@ -9,7 +9,7 @@ repository's backed-up text back (or delete the policy it did not have).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,6 +101,16 @@ def start_row(backup: BackupSet, action: str, key: Key, actor: str, **fields: An
     )
 
 
+def each_writable(items: Sequence[Any], outcomes: list[Outcome]) -> Iterator[Any]:
+    """The items (with `key` and `exempt_reason`) a run may write to; each exempt one becomes a
+    skipped outcome instead, whoever built the list."""
+    for item in items:
+        if item.exempt_reason is None:
+            yield item
+        else:
+            outcomes.append(Outcome(*item.key, "skipped", item.exempt_reason))
+
+
 def finish(backup: BackupSet, outcomes: list[Outcome], resumed: bool = False) -> RunResult:
     """The run's result; a run without failures marks its backup complete (nothing to resume)."""
     result = RunResult(backup.backup_id, resumed, outcomes)
@@ -161,11 +171,7 @@ def write_policies(
 
     outcomes: list[Outcome] = []
     clients: dict[tuple[str, str], Any] = {}
-    for t in targets:
-        if t.exempt_reason is not None:
-            # Exempt repositories are never written to, whoever built the target list.
-            outcomes.append(Outcome(*t.key, "skipped", t.exempt_reason))
-            continue
+    for t in each_writable(targets, outcomes):
         row = start_row(
             backup,
             action,

@@ -18,6 +18,7 @@ from pipelines.actions.apply import (
     Outcome,
     RunResult,
     client_for,
+    each_writable,
     error_text,
     finish,
     new_run_backup,
@@ -130,10 +131,7 @@ def delete_repositories(
     )
     outcomes: list[Outcome] = []
     clients: dict[tuple[str, str], Any] = {}
-    for repo in repos:
-        if repo.exempt_reason is not None:
-            outcomes.append(Outcome(*repo.key, "skipped", repo.exempt_reason))
-            continue
+    for repo in each_writable(repos, outcomes):
         row = start_row(
             backup,
             log.REPOSITORY_DELETED,
