@@ -10,6 +10,7 @@ import pytest
 
 from pipelines import warehouse
 from pipelines.cli import main
+from pipelines.lifecycle.candidate import plan_candidate_policy
 from pipelines.lifecycle.plan import load_inventory, plan_policy
 from pipelines.prices import GIB
 from pipelines.resources import base_policy_path
@@ -349,3 +350,31 @@ def test_load_inventory_layers_manifest_lists_and_statuses(home: Path) -> None:
     }
     cold = next(i for i in repo.images if i.digest == "sha256:cold")
     assert cold.archived_at == (TAKEN - timedelta(days=100)).replace(tzinfo=UTC)
+
+
+def test_candidate_policy_rows_are_the_plan(warehouse_home: Path, tmp_path: Path) -> None:
+    settings = load_settings({"home": str(warehouse_home)}, env={})
+    con = warehouse.connect(tmp_path / "copy.duckdb")
+    assert plan_candidate_policy(con, settings) == (
+        "no inventory snapshot: candidate policy not planned"
+    )
+    con.close()
+    con = warehouse.connect(warehouse_home / "warehouse.duckdb")
+    try:
+        assert plan_candidate_policy(con, settings) is None
+        assert plan_candidate_policy(con, settings) is None  # replaced, not added to
+        stored = con.execute(
+            "SELECT repository_name, skipped_reason, expired, transitioned, freed_bytes, "
+            "monthly_savings_usd, upper_bound, dangers, has_current_policy "
+            "FROM candidate_policy_plans WHERE snapshot_id = 's1' ORDER BY repository_name"
+        ).fetchall()
+        plan = plan_policy(con, settings, base_policy_path().read_text())
+        con.execute("DELETE FROM candidate_policy_plans")  # the module's warehouse stays as built
+    finally:
+        con.close()
+    assert stored == sorted(
+        (r.repository_name, r.skipped_reason, r.expired, r.transitioned, r.freed_bytes,
+         r.monthly_savings_usd, r.upper_bound, len(r.dangers), bool(r.current_policy_text))
+        for r in plan.repositories
+    )  # fmt: skip
+    assert len(stored) == 4
