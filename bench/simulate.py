@@ -1,6 +1,6 @@
 """Benchmark: the playbook base policy over 1,000,000 images in 10,000 repositories.
 
-Target (issue 5 item 8): under 5 s and under 2 GB. Run: `.venv/bin/python bench/simulate.py`
+Target: under 5 s and under 2 GB. Run: `.venv/bin/python bench/simulate.py`
 (`--repositories N --images-per-repository M` to change the size; `--plan` also writes the data
 into a warehouse and times `plan_policy` over it in a fresh process). Synthetic, realistic tags:
 about 15% untagged, one `latest` per repository, 40% `v1.2.3` releases, the rest branch-sha tags
@@ -22,11 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.lifecycle.policy import parse_policy
-from pipelines.lifecycle.simulate import LifecycleImage, simulate
+from pipelines import warehouse
+from pipelines.fmt import gib, money_per_month
+from pipelines.lifecycle.model import LifecycleImage
+from pipelines.lifecycle.plan import plan_policy
+from pipelines.lifecycle.policy import load_policy_file
+from pipelines.lifecycle.simulate import simulate
 from pipelines.prices import PriceTable
+from pipelines.settings import load_settings
 
-BASE_POLICY = Path(__file__).resolve().parent.parent / "pipelines/lifecycle/base_policy.json"
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 BRANCHES = ("main", "develop", "feature-login", "fix-cache", "release")
 
@@ -71,10 +75,7 @@ def write_warehouse(repos: list[list[LifecycleImage]], home: Path) -> None:
     """The synthetic organisation as the inventory would store it (one snapshot, blobs read)."""
     import pyarrow as pa
 
-    from pipelines import warehouse
-
     taken = AT.replace(tzinfo=None)
-    con = warehouse.connect(home / "warehouse.duckdb")
     snapshot = {
         "snapshot_id": ["bench"],
         "taken_at": [taken],
@@ -154,28 +155,25 @@ def write_warehouse(repos: list[list[LifecycleImage]], home: Path) -> None:
         size_bytes=blobs["size"],
         media_type=[None] * n_blob,
     )
-    for table, data in tables.items():
-        schema = con.table(table).arrow().schema  # the warehouse's own column types
-        con.from_arrow(pa.Table.from_pydict(data, schema=schema)).insert_into(table)
-    con.close()
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        for table, data in tables.items():
+            schema = con.table(table).arrow().schema  # the warehouse's own column types
+            con.from_arrow(pa.Table.from_pydict(data, schema=schema)).insert_into(table)
 
 
 def plan_only(home: Path) -> int:
     """A fresh process: load the latest inventory from the warehouse and plan the base policy."""
-    from pipelines import warehouse
-    from pipelines.lifecycle.plan import plan_policy
-    from pipelines.settings import load_settings
-
     settings = load_settings({"home": str(home)}, env={})
+    _, text, _ = load_policy_file()
     started = time.perf_counter()
-    con = warehouse.connect(settings.warehouse_path, read_only=True)
-    plan = plan_policy(con, settings, BASE_POLICY.read_text())
+    with warehouse.opened(settings.warehouse_path, read_only=True) as con:
+        plan = plan_policy(con, settings, text)
     took = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = plan.totals
     print(
         f"plan from the warehouse (load + simulate, fresh process): {took:.2f} s; "
-        f"{t['expired']:,} expired, ${t['monthly_savings_usd']:,.2f}/month; "
+        f"{t['expired']:,} expired, {money_per_month(t['monthly_savings_usd'])}; "
         f"peak RSS {peak_mb:,.0f} MB"
     )
     return 0
@@ -192,7 +190,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.plan_only:
         return plan_only(Path(args.plan_only))
-    policy = parse_policy(BASE_POLICY.read_text())
+    _, _, policy = load_policy_file()
     prices = PriceTable()
 
     started = time.perf_counter()
@@ -218,7 +216,7 @@ def main() -> int:
     print(f"images: {total:,} in {len(repos):,} repositories (built in {built:.1f} s)")
     print(f"simulate: {took:.2f} s ({total / took:,.0f} images/s)")
     print(
-        f"expired: {expired:,}; freed: {freed / 1024**3:,.1f} GB; ${dollars:,.2f}/month; "
+        f"expired: {expired:,}; freed: {gib(freed, 1)}; {money_per_month(dollars)}; "
         f"danger flags: {dangers:,}"
     )
     print(f"peak RSS: {peak_mb:,.0f} MB (whole process, synthetic data included)")

@@ -64,3 +64,12 @@ def output(choices: tuple[str, ...] = OUTPUT_FORMATS, default: str = "table"):
         help=f"output format (default {default})",
     )
     return p
+
+
+def policy() -> argparse.ArgumentParser:
+    """`--policy FILE`: the lifecycle policy a command plans, simulates, applies or exports."""
+    p = _parent()
+    p.add_argument(
+        "--policy", metavar="FILE", help="lifecycle policy JSON (default: the playbook base policy)"
+    )
+    return p

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-GIB = 1024**3
+from pipelines.fmt import GIB
+
+__all__ = ["GIB", "PriceTable", "RegionPrices"]
 
 # $ per GB-month of standard private storage (seen in real bills in several regions).
 DEFAULT_STORAGE_PER_GB_MONTH = 0.10
@@ -43,9 +45,21 @@ class PriceTable:
     def restore(self, region: str | None) -> float:
         return self.for_region(region).restore_per_gb
 
+    def monthly_cost(
+        self, standard_bytes: float, archive_bytes: float = 0, *, region: str | None
+    ) -> float:
+        """Dollars a month for keeping `standard_bytes` in standard storage and `archive_bytes`
+        in the archive class of `region`: the one bytes-to-dollars rule (a billed "GB" is a GiB,
+        2**30 bytes)."""
+        rp = self.for_region(region)
+        cost = standard_bytes / GIB * rp.storage_per_gb_month
+        if archive_bytes:
+            cost += archive_bytes / GIB * rp.archive_per_gb_month
+        return cost
+
     def monthly_storage_cost(self, size_bytes: float, region: str | None) -> float:
-        """Dollars a month for keeping `size_bytes` in standard storage (GB = GiB, as AWS bills)."""
-        return size_bytes / GIB * self.storage(region)
+        """`monthly_cost` of standard storage only (kept for the inventory's callers)."""
+        return self.monthly_cost(size_bytes, region=region)
 
     @classmethod
     def from_mapping(cls, data: dict) -> PriceTable:

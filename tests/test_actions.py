@@ -10,145 +10,46 @@ import json
 import re
 import shutil
 import subprocess
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
+from fixtures_actions import (
+    ACCOUNT,
+    NEW,
+    OLD,
+    REGION,
+    TAKEN,
+    DenyingAccess,
+    SimulatedCrash,
+    create_repo,
+    fill_inventory,
+    live_policy,
+    policy,
+    rows,
+)
 
-from pipelines import warehouse
 from pipelines.actions import iam, log
 from pipelines.actions.apply import apply_policy
 from pipelines.actions.backup import BackupSet, entry_file_name, parse_entry_file_name
+from pipelines.actions.delete import Criteria, delete_repositories
 from pipelines.actions.export import export_json, export_terraform, resource_name
 from pipelines.actions.restore import restore_backup
 from pipelines.actions.selection import latest_repositories, select
 from pipelines.aws import AwsAccess
 from pipelines.cli import main
+from pipelines.inventory.collect import collect_inventory
+from pipelines.lifecycle.plan import plan_policy
 from pipelines.settings import load_settings
 
-ACCOUNT = "123456789012"  # moto's default account
-REGION = "us-east-1"
-TAKEN = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def policy(count: int, description: str = "keep some", spaces: bool = False) -> str:
-    data = {
-        "rules": [
-            {
-                "rulePriority": 1,
-                "description": description,
-                "selection": {
-                    "tagStatus": "any",
-                    "countType": "imageCountMoreThan",
-                    "countNumber": count,
-                },
-                "action": {"type": "expire"},
-            }
-        ]
-    }
-    # Odd whitespace: a restore must give back these exact bytes, not a re-serialisation.
-    return json.dumps(data, indent=3 if spaces else None) + ("  \n" if spaces else "")
-
-
-OLD = policy(5, "the team's own policy", spaces=True)
-NEW = policy(20, "ecrcost base")
-
-
-# --- fixtures and helpers -------------------------------------------------------------------
-
-
-@contextmanager
-def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-def fresh_ecr(url: str, monkeypatch: Any) -> Any:
-    """A clean moto and an ECR client talking to it over HTTP; the code under test follows
-    AWS_ENDPOINT_URL there too."""
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    return boto3.client("ecr", region_name=REGION)
-
-
-def exempting_settings(home: Path, monkeypatch: Any) -> Any:
-    monkeypatch.setenv("ECRCOST_EXEMPT_REPOSITORIES", "legacy/*")  # the CLI reads it too
-    return load_settings({"home": str(home)})
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    with moto_server() as url:
-        yield url
+pytest_plugins = ["fixtures_actions"]
 
 
 @pytest.fixture
-def aws(moto_url, monkeypatch):
-    return fresh_ecr(moto_url, monkeypatch)
-
-
-@pytest.fixture
-def settings(home, monkeypatch):
-    return exempting_settings(home, monkeypatch)
-
-
-def live_policy(ecr: Any, name: str) -> str | None:
-    try:
-        return ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]
-    except ecr.exceptions.LifecyclePolicyNotFoundException:
-        return None
-
-
-def fill_inventory(con: Any, repos: list[dict[str, Any]], taken_at: datetime = TAKEN) -> None:
-    """A snapshot holding `repos`: {name, tags?, policy?, images?: [(digest, size, pushed,
-    pulled)], created_at?}."""
-    sid = f"snap-{taken_at:%Y%m%d%H%M%S}"
-    taken = taken_at.replace(tzinfo=None)
-    images = sum(len(r.get("images", [])) for r in repos)
-    con.execute(
-        "INSERT INTO ecr_snapshots VALUES (?, ?, 'test', false, ?, ?, 0)",
-        [sid, taken, len(repos), images],
-    )
-    for r in repos:
-        name = r["name"]
-        key = [sid, taken, ACCOUNT, REGION, name]
-        arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{name}"
-        created = r.get("created_at", taken_at - timedelta(days=400)).replace(tzinfo=None)
-        con.execute(
-            "INSERT INTO ecr_repositories VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 'MUTABLE', true)",
-            [*key, arn, created],
-        )
-        con.execute("INSERT INTO ecr_lifecycle_policies VALUES (?, ?, ?, ?, ?, ?)",
-                    [*key, r.get("policy")])  # fmt: skip
-        for k, v in r.get("tags", {}).items():
-            con.execute("INSERT INTO ecr_repository_tags VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [*key, k, v])  # fmt: skip
-        for digest, size, pushed, pulled in r.get("images", []):
-            con.execute(
-                "INSERT INTO ecr_images VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL,"
-                " 'ACTIVE', NULL, NULL, [])",
-                [*key, digest, ["v1"], size, pushed.replace(tzinfo=None),
-                 pulled.replace(tzinfo=None) if pulled else None],
-            )  # fmt: skip
-
-
-def create_repo(ecr: Any, name: str, policy_text: str | None = None, tags: dict | None = None):
-    tag_list = [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
-    ecr.create_repository(repositoryName=name, **({"tags": tag_list} if tag_list else {}))
-    if policy_text is not None:
-        ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=policy_text)
+def settings(exempt_settings):
+    return exempt_settings
 
 
 # Four repositories: one with a policy, one without, one exempt by tag, one exempt by name.
@@ -161,11 +62,10 @@ REPOS = {
 
 
 @pytest.fixture
-def world(aws, settings):
+def world(aws, settings, con):
     """moto holds REPOS; the warehouse's latest snapshot lists them."""
     for name, spec in REPOS.items():
         create_repo(aws, name, spec["policy"], spec.get("tags"))
-    con = warehouse.connect(settings.warehouse_path)
     fill_inventory(
         con,
         [
@@ -175,56 +75,11 @@ def world(aws, settings):
             for n, s in REPOS.items()
         ],
     )  # fmt: skip
-    yield con
-    con.close()
+    return con
 
 
 def state(ecr: Any) -> dict[str, str | None]:
     return {name: live_policy(ecr, name) for name in REPOS}
-
-
-class DenyingAccess(AwsAccess):
-    """AwsAccess whose ECR clients fail one operation for one repository."""
-
-    def __init__(self, operation: str, repository: str, error: type[Exception] | None = None):
-        super().__init__()
-        self.operation, self.repository, self.error = operation, repository, error
-        self.calls: list[tuple[str, str]] = []
-
-    def client(self, service: str, account_id: str | None, region: str | None) -> Any:
-        c = super().client(service, account_id, region or REGION)
-
-        def hook(params: dict, model: Any, **_: Any) -> None:
-            self.calls.append((model.name, params.get("repositoryName", "")))
-            if model.name == self.operation and params.get("repositoryName") == self.repository:
-                if self.error is not None:
-                    raise self.error("simulated crash")
-                raise ClientError(
-                    {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}},
-                    model.name,
-                )
-
-        c.meta.events.register(f"before-parameter-build.{service}", hook)
-        return c
-
-
-class SimulatedCrash(Exception):
-    pass
-
-
-def selection(con: Any, settings: Any):
-    sel = select(latest_repositories(con, settings), None)
-    return [*sel.repos, *sel.skipped]
-
-
-def rows(con: Any) -> dict[tuple[str, str], dict[str, Any]]:
-    cur = con.execute("SELECT * FROM policy_actions")
-    cols = [d[0] for d in cur.description]
-    out = {}
-    for r in cur.fetchall():
-        row = dict(zip(cols, r, strict=True))
-        out[(row["action"], row["repository_name"])] = row
-    return out
 
 
 # --- backups --------------------------------------------------------------------------------
@@ -242,13 +97,13 @@ def test_entry_file_names_are_safe_and_reversible():
 def test_apply_then_restore_leaves_every_repository_as_it_was(world, aws, settings):
     before = state(aws)
     access = AwsAccess.from_settings(settings)
-    result = apply_policy(world, access, settings, NEW, selection(world, settings), actor="me")
+    result = apply_policy(world, access, settings, plan_policy(world, settings, NEW), actor="me")
 
     by_name = {o.repository_name: o for o in result.outcomes}
     assert by_name["team/app"].status == by_name["team/no-policy"].status == "done"
     assert by_name["platform/tagged"].status == "skipped"
-    assert "tagged ecrcost:exempt" in by_name["platform/tagged"].detail
-    assert "exempt_repositories 'legacy/*'" in by_name["legacy/keep"].detail
+    assert by_name["platform/tagged"].detail == "carries the exemption tag ecrcost:exempt"
+    assert by_name["legacy/keep"].detail == "matches exempt_repositories entry 'legacy/*'"
     after_apply = state(aws)
     assert after_apply["team/app"] == after_apply["team/no-policy"] == NEW
     # Exempt repositories are untouched.
@@ -291,7 +146,7 @@ def test_apply_then_restore_leaves_every_repository_as_it_was(world, aws, settin
 
 def test_access_denied_on_one_repository_leaves_the_others_done(world, aws, settings):
     access = DenyingAccess("PutLifecyclePolicy", "team/app")
-    result = apply_policy(world, access, settings, NEW, selection(world, settings), actor="me")
+    result = apply_policy(world, access, settings, plan_policy(world, settings, NEW), actor="me")
 
     assert [o.repository_name for o in result.failed] == ["team/app"]
     assert "AccessDeniedException" in result.failed[0].detail
@@ -310,7 +165,7 @@ def test_resume_after_a_crash_keeps_the_first_backup(world, aws, settings):
     # Killed between the backup of team/no-policy and its PutLifecyclePolicy.
     crash = DenyingAccess("PutLifecyclePolicy", "team/no-policy", SimulatedCrash)
     with pytest.raises(SimulatedCrash):
-        apply_policy(world, crash, settings, NEW, selection(world, settings), actor="me")
+        apply_policy(world, crash, settings, plan_policy(world, settings, NEW), actor="me")
     (backup_dir,) = settings.backups_dir.iterdir()
     entry = backup_dir / "repositories" / entry_file_name(ACCOUNT, REGION, "team/no-policy")
     first_bytes = entry.read_bytes()
@@ -321,7 +176,7 @@ def test_resume_after_a_crash_keeps_the_first_backup(world, aws, settings):
     # Meanwhile someone puts a policy there: the re-run must not back that up over the first.
     aws.put_lifecycle_policy(repositoryName="team/no-policy", lifecyclePolicyText=OLD)
     again = DenyingAccess("none", "none")
-    result = apply_policy(world, again, settings, NEW, selection(world, settings), actor="me")
+    result = apply_policy(world, again, settings, plan_policy(world, settings, NEW), actor="me")
 
     assert result.resumed and result.backup_id == backup_dir.name
     assert entry.read_bytes() == first_bytes
@@ -344,14 +199,14 @@ def test_resume_after_a_crash_keeps_the_first_backup(world, aws, settings):
 def test_a_different_policy_does_not_resume_an_unfinished_run(world, aws, settings):
     crash = DenyingAccess("PutLifecyclePolicy", "team/no-policy", SimulatedCrash)
     with pytest.raises(SimulatedCrash):
-        apply_policy(world, crash, settings, NEW, selection(world, settings), actor="me")
+        apply_policy(world, crash, settings, plan_policy(world, settings, NEW), actor="me")
     (first,) = settings.backups_dir.iterdir()
-    other = apply_policy(
-        world, AwsAccess(), settings, policy(7), selection(world, settings), actor="me"
-    )
+    other = apply_policy(world, AwsAccess(), settings, plan_policy(world, settings, policy(7)),
+                         actor="me")  # fmt: skip
     assert not other.resumed and other.backup_id != first.name
     with pytest.raises(Exception, match="different policy"):
-        apply_policy(world, AwsAccess(), settings, policy(8), [], backup_id=first.name, actor="me")
+        nothing = plan_policy(world, settings, policy(8), ["no-such-repository"])
+        apply_policy(world, AwsAccess(), settings, nothing, backup_id=first.name, actor="me")
 
 
 # --- the CLI --------------------------------------------------------------------------------
@@ -489,43 +344,36 @@ def seen_operations(monkeypatch):
 
 def test_iam_policy_allows_every_operation_the_code_makes(world, aws, settings, seen_operations,
                                                           tmp_path):  # fmt: skip
-    # Read side: the inventory collector (with manifests), when installed.
-    try:
-        from pipelines.inventory.collect import collect_inventory
-    except ModuleNotFoundError:  # pragma: no cover - the collector ships with the project
-        collect_inventory = None
-    if collect_inventory is not None:
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {
-                "mediaType": "application/vnd.oci.image.config.v1+json",
-                "digest": "sha256:" + "c" * 64,
-                "size": 10,
-            },
-            "layers": [],
-        }
-        aws.put_image(repositoryName="team/app", imageManifest=json.dumps(manifest), imageTag="v1")
-        seen_operations.clear()
-        # One region keeps it fast ("all" would scan moto's every region for DescribeRegions).
-        collect_inventory(
-            load_settings({"home": str(settings.home), "regions": [REGION]}, env={}), manifests=True
-        )
-        assert {
-            ("ecr", "DescribeRepositories"),
-            ("ecr", "DescribeImages"),
-            ("ecr", "ListTagsForResource"),
-            ("ecr", "GetLifecyclePolicy"),
-            ("ecr", "BatchGetImage"),
-        } <= seen_operations
+    # Read side: the inventory collector (with manifests).
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": "sha256:" + "c" * 64,
+            "size": 10,
+        },
+        "layers": [],
+    }
+    aws.put_image(repositoryName="team/app", imageManifest=json.dumps(manifest), imageTag="v1")
+    seen_operations.clear()
+    # One region keeps it fast ("all" would scan moto's every region for DescribeRegions).
+    collect_inventory(
+        load_settings({"home": str(settings.home), "regions": [REGION]}, env={}), manifests=True
+    )
+    assert {
+        ("ecr", "DescribeRepositories"),
+        ("ecr", "DescribeImages"),
+        ("ecr", "ListTagsForResource"),
+        ("ecr", "GetLifecyclePolicy"),
+        ("ecr", "BatchGetImage"),
+    } <= seen_operations
     read_seen = set(seen_operations)
     # Write side: apply, restore, delete.
     access = AwsAccess.from_settings(settings)
     actor = log.current_actor(access)
-    result = apply_policy(world, access, settings, NEW, selection(world, settings), actor=actor)
+    result = apply_policy(world, access, settings, plan_policy(world, settings, NEW), actor=actor)
     restore_backup(world, access, settings, result.backup_id, actor=actor)
-    from pipelines.actions.delete import Criteria, delete_repositories
-
     target = [r for r in latest_repositories(world, settings) if r.repository_name == "team/app"]
     delete_repositories(world, access, settings, target, Criteria(), actor=actor)
     assert "team/app" not in {
@@ -571,3 +419,101 @@ def test_iam_policy_documents(settings, capsys):
     assert by_sid["ListCostAndUsageReport"]["Condition"] == {
         "StringLike": {"s3:prefix": ["p/x/*", "p/x"]}
     }
+
+
+# --- apply follows the plan -----------------------------------------------------------------
+
+
+def test_apply_writes_what_the_plan_planned_and_skips_what_it_skipped(aws, settings, con):
+    create_repo(aws, "team/app", OLD)
+    create_repo(aws, "team/half", OLD)
+    create_repo(aws, "legacy/keep", OLD)
+    images = [(f"sha256:{i}", 1024**2, TAKEN - timedelta(days=i), None) for i in range(3)]
+    fill_inventory(
+        con,
+        [
+            {"name": "team/app", "policy": OLD, "images": images},
+            {"name": "team/half", "policy": OLD, "images": images, "complete": False},
+            {"name": "legacy/keep", "policy": OLD, "images": images},
+        ],
+    )
+    plan = plan_policy(con, settings, NEW)
+    result = apply_policy(con, AwsAccess(), settings, plan, actor="me")
+
+    planned = {r.repository_name: r.skipped_reason for r in plan.repositories}
+    done = {o.repository_name: (o.status, o.detail) for o in result.outcomes}
+    assert planned == {
+        "legacy/keep": "matches exempt_repositories entry 'legacy/*'",
+        "team/app": None,
+        "team/half": "its inventory is incomplete (a call failed); re-run the inventory first",
+    }
+    assert done == {
+        "legacy/keep": ("skipped", planned["legacy/keep"]),
+        "team/app": ("done", ""),
+        "team/half": ("skipped", planned["team/half"]),
+    }
+    assert (live_policy(aws, "team/app"), live_policy(aws, "team/half")) == (NEW, OLD)
+    row = rows(con)[(log.POLICY_APPLIED, "team/app")]
+    (app,) = [r for r in plan.repositories if r.repository_name == "team/app"]
+    assert (row["predicted_monthly_savings_usd"], row["predicted_freed_bytes"]) == (
+        app.monthly_savings_usd,
+        app.freed_bytes,
+    )
+    assert set(rows(con)) == {(log.POLICY_APPLIED, "team/app")}
+
+
+def test_cli_apply_reaches_other_accounts_through_the_role(
+    aws, settings, con, tmp_path, capsys, monkeypatch
+):
+    """`--role-name R --accounts A`: the write goes to account A as role R (moto's STS hands out
+    credentials of the assumed account), not to the caller's own account."""
+    member = "210987654321"
+    sts = boto3.client("sts", region_name=REGION)
+    creds = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/ecrcost-writer", RoleSessionName="setup"
+    )["Credentials"]
+    member_ecr = boto3.client(
+        "ecr",
+        region_name=REGION,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    create_repo(member_ecr, "member/app", OLD)
+    images = [(f"sha256:{i}", 1024**2, TAKEN - timedelta(days=i), None) for i in range(3)]
+    fill_inventory(con, [{"name": "member/app", "account": member, "images": images}])
+    con.close()
+    assumed: list[str] = []
+    original = AwsAccess.session_for
+
+    def recording(self: AwsAccess, account_id: str | None) -> Any:
+        if account_id is not None and self.role_name:
+            assumed.append(f"{account_id}:{self.role_name}")
+        return original(self, account_id)
+
+    monkeypatch.setattr(AwsAccess, "session_for", recording)
+    code = main(["policy", "apply", "--home", str(settings.home), "--yes",
+                 "--policy", write_policy(tmp_path, NEW),
+                 "--role-name", "ecrcost-writer", "--accounts", member])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"done      {member}/{REGION}/member/app" in out
+    assert (
+        member_ecr.get_lifecycle_policy(repositoryName="member/app")["lifecyclePolicyText"] == NEW
+    )
+    assert f"{member}:ecrcost-writer" in assumed
+    assert aws.describe_repositories()["repositories"] == []  # nothing in the caller's account
+
+
+def test_cli_restore_takes_the_shared_repository_globs(world, aws, settings, tmp_path, capsys):
+    before = state(aws)
+    home = str(settings.home)
+    assert main(["policy", "apply", "--home", home, "--yes",
+                 "--policy", write_policy(tmp_path, NEW)]) == 0  # fmt: skip
+    backup_id = re.search(r"^backup: (\S+)$", capsys.readouterr().out, re.M).group(1)
+    code = main(["policy", "restore", "--home", home, "--backup", backup_id, "--yes",
+                 "--exclude", "team/app"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "team/app" not in out
+    assert state(aws) == {**before, "team/app": NEW}

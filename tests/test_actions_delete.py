@@ -8,42 +8,29 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from moto.ecr.models import ecr_backends
-from test_actions import (
+from fixtures_actions import (
     ACCOUNT,
     OLD,
     REGION,
     DenyingAccess,
-    exempting_settings,
     fill_inventory,
-    fresh_ecr,
     live_policy,
-    moto_server,
     rows,
 )
+from moto.ecr.models import ecr_backends
 
-from pipelines import warehouse
 from pipelines.actions import log
 from pipelines.actions.backup import BackupSet, entry_file_name
-from pipelines.actions.delete import Criteria, delete_repositories
+from pipelines.actions.delete import Criteria, candidates, delete_repositories
 from pipelines.actions.selection import latest_repositories
 from pipelines.cli import main
 
-
-@pytest.fixture(scope="module")
-def moto_url():
-    with moto_server() as url:
-        yield url
+pytest_plugins = ["fixtures_actions"]
 
 
 @pytest.fixture
-def aws(moto_url, monkeypatch):
-    return fresh_ecr(moto_url, monkeypatch)
-
-
-@pytest.fixture
-def settings(home, monkeypatch):
-    return exempting_settings(home, monkeypatch)
+def settings(exempt_settings):
+    return exempt_settings
 
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -69,7 +56,7 @@ def push(ecr: Any, name: str, tag: str, config_size: int, pushed_at: datetime) -
 
 
 @pytest.fixture
-def world(aws, settings):
+def world(aws, settings, con):
     """moto and the snapshot agree, except ci/was-empty, which got an image after it."""
     for name in ("ci/empty", "ci/stale", "ci/busy", "ci/exempt", "ci/was-empty", "legacy/old"):
         aws.create_repository(repositoryName=name)
@@ -82,7 +69,6 @@ def world(aws, settings):
     busy = push(aws, "ci/busy", "v1", MIB, NOW - timedelta(days=1))
     legacy = push(aws, "legacy/old", "v1", MIB, OLD_PUSH)
     push(aws, "ci/was-empty", "v1", MIB, NOW)
-    con = warehouse.connect(settings.warehouse_path)
     created = NOW - timedelta(days=365)
     fill_inventory(
         con,
@@ -99,8 +85,7 @@ def world(aws, settings):
         ],
         taken_at=NOW,
     )  # fmt: skip
-    yield con
-    con.close()
+    return con
 
 
 def names(ecr: Any) -> set[str]:
@@ -117,7 +102,9 @@ def test_delete_empty_records_then_deletes(world, aws, settings, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert names(aws) == {"ci/stale", "ci/busy", "ci/exempt", "ci/was-empty", "legacy/old"}
-    assert "skipped 123456789012/us-east-1/ci/exempt: exempt: tagged ecrcost:exempt" in out
+    assert (
+        "skipped 123456789012/us-east-1/ci/exempt: carries the exemption tag ecrcost:exempt" in out
+    )
     assert "kept: 1 image(s) now, the snapshot said empty" in out
 
     backup = backup_of(settings)
@@ -160,8 +147,8 @@ def test_delete_stale_records_what_is_lost_before_deleting(world, aws, settings)
     assert access.checked == [("ci/stale", True)]  # force only because it holds images
     outcomes = {o.repository_name: (o.status, o.detail) for o in result.outcomes}
     assert outcomes["ci/stale"][0] == "done"
-    assert outcomes["legacy/old"] == ("skipped", "exempt: matches exempt_repositories 'legacy/*'")
-    assert outcomes["ci/exempt"] == ("skipped", "exempt: tagged ecrcost:exempt")
+    assert outcomes["legacy/old"] == ("skipped", "matches exempt_repositories entry 'legacy/*'")
+    assert outcomes["ci/exempt"] == ("skipped", "carries the exemption tag ecrcost:exempt")
     # Empty in the snapshot (so stale by its creation date) but pushed to since: kept.
     assert outcomes["ci/was-empty"][0] == "skipped" and "is recent" in outcomes["ci/was-empty"][1]
     assert "ci/busy" not in outcomes
@@ -183,8 +170,6 @@ def test_delete_stale_records_what_is_lost_before_deleting(world, aws, settings)
 
 
 def repos_stale(repos: list) -> list:
-    from pipelines.actions.delete import candidates
-
     return candidates(repos, Criteria(stale_days=90))
 
 
@@ -203,3 +188,17 @@ def test_cli_stale_plans_and_fails_partially(world, aws, settings, capsys, monke
     row = rows(world)[(log.REPOSITORY_DELETED, "ci/stale")]
     assert row["status"] == "failed" and "AccessDeniedException" in row["detail"]
     assert "ci/stale" in names(aws) and live_policy(aws, "ci/stale") == OLD
+
+
+def test_cli_needs_exactly_one_criterion(world, aws, settings, capsys):
+    home = str(settings.home)
+    for extra in ([], ["--empty", "--repositories", "ci/*"]):
+        assert main(["repos", "delete", "--home", home, "--yes", *extra]) == 2
+        assert capsys.readouterr().err == (
+            "ecrcost: repos delete: give exactly one of --stale DAYS, --empty, --repositories\n"
+        )
+    with pytest.raises(SystemExit) as exited:  # argparse: the two are mutually exclusive
+        main(["repos", "delete", "--home", home, "--yes", "--stale", "9", "--empty"])
+    assert exited.value.code == 2
+    assert names(aws) == {"ci/empty", "ci/stale", "ci/busy", "ci/exempt", "ci/was-empty",
+                          "legacy/old"}  # fmt: skip

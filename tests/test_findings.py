@@ -8,8 +8,11 @@ from datetime import datetime
 
 import pytest
 
+import pipelines.cli
 from pipelines import warehouse
+from pipelines.errors import UserError
 from pipelines.findings import cli as findings_cli
+from pipelines.findings import kinds
 from pipelines.findings.findings import KINDS, build_findings, load_findings
 from pipelines.prices import PriceTable
 from pipelines.settings import Settings
@@ -344,8 +347,6 @@ def test_a_month_in_progress_is_scaled_to_the_hours_it_covers(con, settings):
 
 
 def test_no_snapshot_is_a_user_error(tmp_path):
-    from pipelines.errors import UserError
-
     con = warehouse.connect(tmp_path / "w.duckdb")
     with pytest.raises(UserError, match="no inventory snapshot"):
         build_findings(con, Settings(home=tmp_path))
@@ -383,17 +384,16 @@ def build_parser_with_findings() -> argparse.ArgumentParser:
     return parser
 
 
-def test_cli_kinds_match_the_domain():
-    assert findings_cli.KINDS == KINDS
+def test_cli_kind_choices_are_the_one_kinds():
+    parser = argparse.ArgumentParser(prog="ecrcost")
+    findings_cli.register(parser.add_subparsers(dest="command", required=True))
+    (command,) = parser._subparsers._group_actions[0].choices.values()
+    (kind,) = [a for a in command._actions if a.dest == "kinds"]
+    assert tuple(kind.choices) == KINDS == kinds.KINDS
 
 
 def test_through_ecrcost_main(con, tmp_path, capsys, monkeypatch):
-    import pipelines.cli
-
     con.close()
-    monkeypatch.setattr(
-        pipelines.cli, "COMMAND_MODULES", ("pipelines.findings.cli",)
-    )  # until the lead lists it
     argv = ["findings", "--kind", "stale_repository", "--stale-days", "150", "--format", "json",
             "--home", str(tmp_path)]  # fmt: skip
     assert pipelines.cli.main(argv) == 0

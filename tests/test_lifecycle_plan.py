@@ -10,9 +10,10 @@ import pytest
 
 from pipelines import warehouse
 from pipelines.cli import main
-from pipelines.lifecycle.cli import BASE_POLICY
-from pipelines.lifecycle.plan import plan_policy
+from pipelines.lifecycle.candidate import plan_candidate_policy
+from pipelines.lifecycle.plan import load_inventory, plan_policy
 from pipelines.prices import GIB
+from pipelines.resources import base_policy_path
 from pipelines.settings import load_settings
 
 TAKEN = datetime(2026, 3, 1, 6, 0)  # naive UTC, as the warehouse stores it
@@ -145,7 +146,7 @@ def warehouse_home(tmp_path_factory) -> Path:
 def test_plan_figures_per_repository(warehouse_home: Path) -> None:
     settings = load_settings({"home": str(warehouse_home)}, env={})
     con = warehouse.connect(settings.warehouse_path, read_only=True)
-    plan = plan_policy(con, settings, BASE_POLICY.read_text(), None, None)
+    plan = plan_policy(con, settings, base_policy_path().read_text(), None, None)
     con.close()
     assert plan.snapshot_id == "s1"
     assert plan.evaluated_at == TAKEN.replace(tzinfo=UTC)
@@ -195,7 +196,7 @@ def test_plan_globs_and_settings_exemptions(warehouse_home: Path) -> None:
         {"home": str(warehouse_home), "exempt_repositories": "legacy-*"}, env={}
     )
     con = warehouse.connect(settings.warehouse_path, read_only=True)
-    plan = plan_policy(con, settings, BASE_POLICY.read_text(), ["*a*"], ["pay*"])
+    plan = plan_policy(con, settings, base_policy_path().read_text(), ["*a*"], ["pay*"])
     con.close()
     assert [(r.repository_name, r.skipped_reason) for r in plan.repositories] == [
         ("half-scanned", "its inventory is incomplete (a call failed); re-run the inventory first"),
@@ -204,21 +205,8 @@ def test_plan_globs_and_settings_exemptions(warehouse_home: Path) -> None:
 
 
 def test_cli_plan_json_and_table(warehouse_home: Path, capsys) -> None:
-    assert (
-        main(
-            [
-                "policy",
-                "plan",
-                "--home",
-                str(warehouse_home),
-                "--format",
-                "json",
-                "--repositories",
-                "web",
-            ]
-        )
-        == 0
-    )
+    argv = ["policy", "plan", "--home", str(warehouse_home), "--repositories", "web"]
+    assert main([*argv, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["evaluated_at"] == "2026-03-01T06:00:00Z"
     assert doc["totals"]["expired"] == 6 and doc["totals"]["freed_bytes"] == 4.5 * GIB
@@ -229,20 +217,8 @@ def test_cli_plan_json_and_table(warehouse_home: Path, capsys) -> None:
 
 
 def test_cli_simulate_from_warehouse(warehouse_home: Path, capsys) -> None:
-    code = main(
-        [
-            "policy",
-            "simulate",
-            "--home",
-            str(warehouse_home),
-            "--repositories",
-            "legacy-*",
-            "--format",
-            "json",
-            "--at",
-            "2026-03-01T06:00:00Z",
-        ]
-    )
+    argv = ["policy", "simulate", "--home", str(warehouse_home), "--repositories", "legacy-*"]
+    code = main([*argv, "--format", "json", "--at", "2026-03-01T06:00:00Z"])
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     [repo] = doc["repositories"]
@@ -301,18 +277,8 @@ def test_cli_simulate_images_file(tmp_path: Path, capsys) -> None:
     ]
     path = tmp_path / "images.json"
     path.write_text(json.dumps(images))
-    code = main(
-        [
-            "policy",
-            "simulate",
-            "--images",
-            str(path),
-            "--at",
-            "2026-03-01T00:00:00Z",
-            "--format",
-            "json",
-        ]
-    )
+    argv = ["policy", "simulate", "--images", str(path), "--at", "2026-03-01T00:00:00Z"]
+    code = main([*argv, "--format", "json"])
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["evaluated_at"] == "2026-03-01T00:00:00Z"
@@ -327,9 +293,9 @@ def test_cli_simulate_images_file(tmp_path: Path, capsys) -> None:
 
 
 def test_cli_validate_and_bad_input(tmp_path: Path, capsys) -> None:
-    assert main(["policy", "validate", str(BASE_POLICY)]) == 0
+    assert main(["policy", "validate", str(base_policy_path())]) == 0
     assert "valid lifecycle policy (4 rule(s))" in capsys.readouterr().out
-    bad = json.loads(BASE_POLICY.read_text())
+    bad = json.loads(base_policy_path().read_text())
     bad["rules"][0]["selection"]["countNumber"] = 0
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(bad, indent=2))
@@ -353,8 +319,6 @@ def test_plan_without_inventory_is_a_user_error(home: Path, capsys) -> None:
 
 
 def test_load_inventory_layers_manifest_lists_and_statuses(home: Path) -> None:
-    from pipelines.lifecycle.plan import load_inventory
-
     con = warehouse.connect(home / "warehouse.duckdb")
     add_snapshot(con, "s", TAKEN, manifests_read=True)
     add_repo(con, "s", "multi")
@@ -386,3 +350,31 @@ def test_load_inventory_layers_manifest_lists_and_statuses(home: Path) -> None:
     }
     cold = next(i for i in repo.images if i.digest == "sha256:cold")
     assert cold.archived_at == (TAKEN - timedelta(days=100)).replace(tzinfo=UTC)
+
+
+def test_candidate_policy_rows_are_the_plan(warehouse_home: Path, tmp_path: Path) -> None:
+    settings = load_settings({"home": str(warehouse_home)}, env={})
+    con = warehouse.connect(tmp_path / "copy.duckdb")
+    assert plan_candidate_policy(con, settings) == (
+        "no inventory snapshot: candidate policy not planned"
+    )
+    con.close()
+    con = warehouse.connect(warehouse_home / "warehouse.duckdb")
+    try:
+        assert plan_candidate_policy(con, settings) is None
+        assert plan_candidate_policy(con, settings) is None  # replaced, not added to
+        stored = con.execute(
+            "SELECT repository_name, skipped_reason, expired, transitioned, freed_bytes, "
+            "monthly_savings_usd, upper_bound, dangers, has_current_policy "
+            "FROM candidate_policy_plans WHERE snapshot_id = 's1' ORDER BY repository_name"
+        ).fetchall()
+        plan = plan_policy(con, settings, base_policy_path().read_text())
+        con.execute("DELETE FROM candidate_policy_plans")  # the module's warehouse stays as built
+    finally:
+        con.close()
+    assert stored == sorted(
+        (r.repository_name, r.skipped_reason, r.expired, r.transitioned, r.freed_bytes,
+         r.monthly_savings_usd, r.upper_bound, len(r.dangers), bool(r.current_policy_text))
+        for r in plan.repositories
+    )  # fmt: skip
+    assert len(stored) == 4

@@ -1,4 +1,4 @@
-"""Validator: every rejection of ecr-lifecycle.md both ways (rejected, and its valid neighbour)."""
+"""Validator: every rejection of docs/lifecycle-semantics.md both ways (rejected, and its valid neighbour)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ import json
 import pytest
 
 from pipelines.errors import UserError
-from pipelines.lifecycle.cli import BASE_POLICY
-from pipelines.lifecycle.policy import PolicyError, parse_policy, validate_policy_text
+from pipelines.lifecycle.policy import (
+    PolicyError,
+    parse_policy,
+    pretty_policy_text,
+    validate_policy_text,
+)
+from pipelines.resources import base_policy_path
 
 
 def rule(priority: int = 1, action: dict | None = None, **selection) -> dict:
@@ -273,7 +278,7 @@ def test_rules_sorted_by_priority_need_not_be_sequential() -> None:
 
 
 def test_base_policy_is_valid_and_as_documented() -> None:
-    policy = parse_policy(BASE_POLICY.read_text())
+    policy = parse_policy(base_policy_path().read_text())
     summary = [
         (r.priority, r.tag_status, r.tag_patterns, r.tag_prefixes, r.count_number)
         for r in policy.rules
@@ -288,11 +293,11 @@ def test_base_policy_is_valid_and_as_documented() -> None:
 
 
 def test_pretty_text_is_canonical_so_equivalent_policies_do_not_diff() -> None:
-    from pipelines.lifecycle.policy import pretty_policy_text
-
-    doc = json.loads(BASE_POLICY.read_text())
+    doc = json.loads(base_policy_path().read_text())
     shuffled = {"rules": [dict(reversed(list(r.items()))) for r in reversed(doc["rules"])]}
-    assert pretty_policy_text(json.dumps(shuffled)) == pretty_policy_text(BASE_POLICY.read_text())
+    assert pretty_policy_text(json.dumps(shuffled)) == pretty_policy_text(
+        base_policy_path().read_text()
+    )
     first = pretty_policy_text(json.dumps(shuffled)).splitlines()[:4]
     assert first == ["{", '  "rules": [', "    {", '      "rulePriority": 1,']
     # An invalid policy is still shown, with sorted keys.

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pipelines.lifecycle.model import LifecycleImage
 from pipelines.lifecycle.policy import parse_policy
-from pipelines.lifecycle.simulate import LifecycleImage, simulate
+from pipelines.lifecycle.simulate import simulate
 from pipelines.prices import GIB, PriceTable
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
@@ -166,7 +167,7 @@ def test_transition_priced_with_archive_minimum_and_restore() -> None:
     assert s.archive_minimum_usd == pytest.approx(5 * 0.07 * 90 / (365.25 / 12))
     assert s.restore_usd == pytest.approx(5 * 0.03)
     note = result.summary()["notes"][0]
-    assert "5.00 GB leave standard storage" in note and "90-day minimum" in note
+    assert "5.00 GiB leave standard storage" in note and "90-day minimum" in note
 
 
 def test_expiring_archived_images_frees_archive_storage() -> None:

@@ -1,5 +1,5 @@
 """Simulator: the documented examples, our documented choices, archive rules, and property tests
-against a reference implementation written from ecr-lifecycle.md's wording."""
+against a reference implementation written from the wording of docs/lifecycle-semantics.md."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipelines.lifecycle.model import LifecycleImage, Outcome
 from pipelines.lifecycle.policy import Policy, Rule, parse_policy, validate_policy_text
-from pipelines.lifecycle.simulate import LifecycleImage, Outcome, evaluate
+from pipelines.lifecycle.simulate import evaluate
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TRANSITION = {"type": "transition", "targetStorageClass": "archive"}

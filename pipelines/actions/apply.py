@@ -1,23 +1,27 @@
 """Write lifecycle policies safely: for each repository read the live policy, back it up durably
 (once per run), log the action, then write; one repository's failure never stops the others.
 
-`apply_policy` puts one policy on many repositories; `restore.restore_backup` uses the same
-writer to put each repository's backed-up text back (or delete the policy it did not have).
+`apply_policy` puts a plan's policy on the repositories the plan planned (and skips, with the
+plan's reason, those it skipped); `restore.restore_backup` uses the same writer to put each
+repository's backed-up text back (or delete the policy it did not have).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.actions import log
 from pipelines.actions.backup import BackupSet, latest_incomplete, new_backup_id
-from pipelines.actions.selection import Key, Repo
+from pipelines.actions.selection import Key
 from pipelines.errors import UserError
+
+if TYPE_CHECKING:
+    from pipelines.lifecycle.plan import Plan
 
 APPLY_KIND = "policy_apply"
 
@@ -64,6 +68,55 @@ class RunResult:
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == "failed"]
+
+
+def new_run_backup(
+    settings: Any, prefix: str, kind: str, now: datetime, actor: str, keys: Sequence[Key], **fields
+) -> BackupSet:
+    """The backup set of a new run, listing the repositories it is about to change."""
+    return BackupSet.create(
+        settings.backups_dir,
+        new_backup_id(prefix, now),
+        kind,
+        created_at=now.isoformat(),
+        actor=actor,
+        repositories=[list(k) for k in keys],
+        **fields,
+    )
+
+
+def start_row(backup: BackupSet, action: str, key: Key, actor: str, **fields: Any) -> log.ActionRow:
+    """One repository's log row as its action begins (backed_up, moved on to done or failed)."""
+    return log.ActionRow(
+        action_id=log.action_id(backup.backup_id, action, *key),
+        action=action,
+        status="backed_up",
+        acted_at=log.now_utc(),
+        actor=actor,
+        account_id=key[0],
+        region=key[1],
+        repository_name=key[2],
+        backup_id=backup.backup_id,
+        **fields,
+    )
+
+
+def each_writable(items: Sequence[Any], outcomes: list[Outcome]) -> Iterator[Any]:
+    """The items (with `key` and `exempt_reason`) a run may write to; each exempt one becomes a
+    skipped outcome instead, whoever built the list."""
+    for item in items:
+        if item.exempt_reason is None:
+            yield item
+        else:
+            outcomes.append(Outcome(*item.key, "skipped", item.exempt_reason))
+
+
+def finish(backup: BackupSet, outcomes: list[Outcome], resumed: bool = False) -> RunResult:
+    """The run's result; a run without failures marks its backup complete (nothing to resume)."""
+    result = RunResult(backup.backup_id, resumed, outcomes)
+    if not result.failed:
+        backup.mark_complete(log.now_utc())
+    return result
 
 
 def error_text(exc: Exception) -> str:
@@ -118,21 +171,12 @@ def write_policies(
 
     outcomes: list[Outcome] = []
     clients: dict[tuple[str, str], Any] = {}
-    for t in targets:
-        if t.exempt_reason is not None:
-            # Exempt repositories are never written to, whoever built the target list.
-            outcomes.append(Outcome(*t.key, "skipped", t.exempt_reason))
-            continue
-        row = log.ActionRow(
-            action_id=log.action_id(backup.backup_id, action, *t.key),
-            action=action,
-            status="backed_up",
-            acted_at=log.now_utc(),
-            actor=actor,
-            account_id=t.account_id,
-            region=t.region,
-            repository_name=t.repository_name,
-            backup_id=backup.backup_id,
+    for t in each_writable(targets, outcomes):
+        row = start_row(
+            backup,
+            action,
+            t.key,
+            actor,
             new_policy=t.desired_policy,
             predicted_monthly_savings_usd=t.prediction.monthly_savings_usd,
             predicted_freed_bytes=t.prediction.freed_bytes,
@@ -231,7 +275,7 @@ def open_apply_backup(
         actor=actor,
         policy_text=policy_text,
         policy_source=policy_source,
-        repositories=[],
+        repositories=[],  # filled as repositories are planned into the run
     )
     return backup, False
 
@@ -240,21 +284,21 @@ def apply_policy(
     con: Any,
     access: Any,
     settings: Any,
-    policy_text: str,
-    repos: Sequence[Repo],
+    plan: Plan,
     *,
-    predictions: Mapping[Key, Prediction] | None = None,
     backup_id: str | None = None,
     actor: str,
     now: datetime | None = None,
     policy_source: str = "",
 ) -> RunResult:
-    """Put `policy_text` on every repository of `repos` (exempt ones are skipped).
+    """Put the plan's policy on every repository it planned, with its predictions; the ones it
+    skipped (exempt, incomplete inventory) are skipped with the plan's reason.
 
     The policy must have been validated by the caller. Re-running with the same backup id (or
     with none, while the last apply of this policy is unfinished) continues that run.
     """
     now = now or log.now_utc()
+    policy_text = plan.policy_text
     backup, resumed = open_apply_backup(
         settings.backups_dir,
         policy_text,
@@ -264,24 +308,23 @@ def apply_policy(
         policy_source=policy_source,
     )
     listed = {tuple(k) for k in backup.manifest.get("repositories", [])}
-    new_keys = [list(r.key) for r in repos if r.key not in listed and r.exempt_reason is None]
+    planned = [r for r in plan.repositories if r.skipped_reason is None]
+    new_keys = [list(r.key) for r in planned if r.key not in listed]
     if new_keys:
         backup.manifest["repositories"] = backup.manifest.get("repositories", []) + new_keys
         backup.save_manifest()
-    predictions = predictions or {}
     targets = [
         WriteTarget(
             *r.key,
             desired_policy=policy_text,
-            prediction=predictions.get(r.key, Prediction()),
-            exempt_reason=r.exempt_reason,
+            prediction=Prediction()
+            if r.skipped_reason
+            else Prediction(r.monthly_savings_usd, r.freed_bytes),
+            exempt_reason=r.skipped_reason,
         )
-        for r in repos
+        for r in plan.repositories
     ]
     outcomes = write_policies(
         con, access, backup, targets, action=log.POLICY_APPLIED, actor=actor, exact=False
     )
-    result = RunResult(backup.backup_id, resumed, outcomes)
-    if not result.failed:
-        backup.mark_complete(log.now_utc())
-    return result
+    return finish(backup, outcomes, resumed)

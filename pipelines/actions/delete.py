@@ -18,10 +18,13 @@ from pipelines.actions.apply import (
     Outcome,
     RunResult,
     client_for,
+    each_writable,
     error_text,
+    finish,
+    new_run_backup,
     read_live_policy,
+    start_row,
 )
-from pipelines.actions.backup import BackupSet, new_backup_id
 from pipelines.actions.selection import Repo
 
 DELETE_KIND = "repository_delete"
@@ -122,31 +125,18 @@ def delete_repositories(
     from botocore.exceptions import BotoCoreError, ClientError
 
     now = now or log.now_utc()
-    backup = BackupSet.create(
-        settings.backups_dir,
-        new_backup_id("delete", now),
-        DELETE_KIND,
-        created_at=now.isoformat(),
-        actor=actor,
-        criteria=criteria.describe(),
-        repositories=[list(r.key) for r in repos if r.exempt_reason is None],
+    writable = [r.key for r in repos if r.exempt_reason is None]
+    backup = new_run_backup(
+        settings, "delete", DELETE_KIND, now, actor, writable, criteria=criteria.describe()
     )
-    result = RunResult(backup.backup_id)
+    outcomes: list[Outcome] = []
     clients: dict[tuple[str, str], Any] = {}
-    for repo in repos:
-        if repo.exempt_reason is not None:
-            result.outcomes.append(Outcome(*repo.key, "skipped", repo.exempt_reason))
-            continue
-        row = log.ActionRow(
-            action_id=log.action_id(backup.backup_id, log.REPOSITORY_DELETED, *repo.key),
-            action=log.REPOSITORY_DELETED,
-            status="backed_up",
-            acted_at=log.now_utc(),
-            actor=actor,
-            account_id=repo.account_id,
-            region=repo.region,
-            repository_name=repo.repository_name,
-            backup_id=backup.backup_id,
+    for repo in each_writable(repos, outcomes):
+        row = start_row(
+            backup,
+            log.REPOSITORY_DELETED,
+            repo.key,
+            actor,
             predicted_monthly_savings_usd=repo.monthly_cost(settings.prices),
             predicted_freed_bytes=repo.standard_bytes + repo.archive_bytes,
         )
@@ -161,20 +151,20 @@ def delete_repositories(
             policy = read_live_policy(client, repo.account_id, repo.repository_name)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "RepositoryNotFoundException":
-                result.outcomes.append(Outcome(*repo.key, "unchanged", "already deleted"))
+                outcomes.append(Outcome(*repo.key, "unchanged", "already deleted"))
                 continue
             row.status, row.detail = "failed", f"{step}: {error_text(exc)}"
             log.record(con, row)
-            result.outcomes.append(Outcome(*repo.key, "failed", row.detail))
+            outcomes.append(Outcome(*repo.key, "failed", row.detail))
             continue
         except BotoCoreError as exc:
             row.status, row.detail = "failed", f"{step}: {error_text(exc)}"
             log.record(con, row)
-            result.outcomes.append(Outcome(*repo.key, "failed", row.detail))
+            outcomes.append(Outcome(*repo.key, "failed", row.detail))
             continue
         kept = _changed_since_snapshot(repo, criteria, images)
         if kept is not None:
-            result.outcomes.append(Outcome(*repo.key, "skipped", kept))
+            outcomes.append(Outcome(*repo.key, "skipped", kept))
             continue
         backup.write_entry(
             {
@@ -200,15 +190,13 @@ def delete_repositories(
                 force=bool(images),
             )
             row.status = "done"
-            result.outcomes.append(Outcome(*repo.key, "done", row.detail))
+            outcomes.append(Outcome(*repo.key, "done", row.detail))
         except client.exceptions.RepositoryNotFoundException:
             row.status, row.detail = "done", "already deleted"
-            result.outcomes.append(Outcome(*repo.key, "done", row.detail))
+            outcomes.append(Outcome(*repo.key, "done", row.detail))
         except (ClientError, BotoCoreError) as exc:
             row.status, row.detail = "failed", f"DeleteRepository: {error_text(exc)}"
-            result.outcomes.append(Outcome(*repo.key, "failed", row.detail))
+            outcomes.append(Outcome(*repo.key, "failed", row.detail))
         row.acted_at = log.now_utc()
         log.record(con, row)
-    if not result.failed:
-        backup.mark_complete(log.now_utc())
-    return result
+    return finish(backup, outcomes)

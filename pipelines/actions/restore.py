@@ -9,10 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.actions import log
-from pipelines.actions.apply import APPLY_KIND, RunResult, WriteTarget, write_policies
-from pipelines.actions.backup import BackupSet, new_backup_id
-from pipelines.actions.selection import exempt_reason, matches
+from pipelines.actions.apply import (
+    APPLY_KIND,
+    RunResult,
+    WriteTarget,
+    finish,
+    new_run_backup,
+    write_policies,
+)
+from pipelines.actions.backup import BackupSet
 from pipelines.errors import UserError
+from pipelines.lifecycle.selection import exempt_reason, select
 
 RESTORE_KIND = "policy_restore"
 RESTORABLE_KINDS = (APPLY_KIND, RESTORE_KIND)
@@ -23,13 +30,12 @@ def restore_targets(
     settings: Any,
     include: Sequence[str] | None,
     exempt_tagged: set[tuple[str, str, str]] | frozenset = frozenset(),
+    exclude: Sequence[str] | None = None,
 ) -> list[WriteTarget]:
-    """One target per backed-up repository matching `include`; exempt ones marked as such."""
+    """One target per backed-up repository the globs select; exempt ones marked as such."""
     targets = []
     for entry in backup.entries():
         key = (entry["account_id"], entry["region"], entry["repository_name"])
-        if not matches(key[2], include, None):
-            continue
         targets.append(
             WriteTarget(
                 *key,
@@ -37,7 +43,7 @@ def restore_targets(
                 exempt_reason=exempt_reason(settings, key[2], key in exempt_tagged),
             )
         )
-    return targets
+    return select(targets, include, exclude)
 
 
 def restore_backup(
@@ -47,11 +53,12 @@ def restore_backup(
     backup_id: str,
     *,
     include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
     exempt_tagged: set[tuple[str, str, str]] | frozenset = frozenset(),
     actor: str,
     now: datetime | None = None,
 ) -> RunResult:
-    """Restore the repositories of backup `backup_id` (those matching `include`, all by default).
+    """Restore the repositories of backup `backup_id` (those the globs select, all by default).
 
     `exempt_tagged` holds the (account, region, name) keys carrying the exemption tag now:
     a repository exempted since the apply is not written to either.
@@ -60,22 +67,14 @@ def restore_backup(
     source = BackupSet.open(settings.backups_dir, backup_id)
     if source.kind not in RESTORABLE_KINDS:
         raise UserError(f"backup {backup_id} is a {source.kind}: it holds no policies to restore")
-    targets = restore_targets(source, settings, include, exempt_tagged)
+    targets = restore_targets(source, settings, include, exempt_tagged, exclude)
     if not targets:
         raise UserError(f"backup {backup_id}: no backed-up repository matches the selection")
-    undo = BackupSet.create(
-        settings.backups_dir,
-        new_backup_id("restore", now),
-        RESTORE_KIND,
-        created_at=now.isoformat(),
-        actor=actor,
-        restores=backup_id,
-        repositories=[list(t.key) for t in targets if t.exempt_reason is None],
+    writable = [t.key for t in targets if t.exempt_reason is None]
+    undo = new_run_backup(
+        settings, "restore", RESTORE_KIND, now, actor, writable, restores=backup_id
     )
     outcomes = write_policies(
         con, access, undo, targets, action=log.POLICY_RESTORED, actor=actor, exact=True
     )
-    result = RunResult(undo.backup_id, False, outcomes)
-    if not result.failed:
-        undo.mark_complete(log.now_utc())
-    return result
+    return finish(undo, outcomes)

@@ -1,16 +1,20 @@
-"""Which repositories an action may touch: the latest inventory snapshot, the user's globs,
-and the exemptions (the exemption tag, or a name listed in the settings) that always win."""
+"""The repositories of the latest inventory snapshot as the write side sees them (bytes, activity,
+exemption), split by the one selection and exemption rules of `pipelines.lifecycle.selection`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines import sqlfiles
 from pipelines.errors import UserError
+from pipelines.lifecycle import selection
+
+if TYPE_CHECKING:
+    from pipelines.prices import PriceTable
+    from pipelines.settings import Settings
 
 Key = tuple[str, str, str]  # (account_id, region, repository_name)
 
@@ -38,11 +42,8 @@ class Repo:
     def label(self) -> str:
         return f"{self.account_id}/{self.region}/{self.repository_name}"
 
-    def monthly_cost(self, prices: Any) -> float:
-        gib = 1024**3
-        return self.standard_bytes / gib * prices.storage(
-            self.region
-        ) + self.archive_bytes / gib * prices.archive(self.region)
+    def monthly_cost(self, prices: PriceTable) -> float:
+        return prices.monthly_cost(self.standard_bytes, self.archive_bytes, region=self.region)
 
 
 @dataclass
@@ -51,16 +52,7 @@ class Selection:
     skipped: list[Repo]  # selected but exempt (see exempt_reason)
 
 
-def exempt_reason(settings: Any, repository_name: str, tagged: bool) -> str | None:
-    if tagged:
-        return f"exempt: tagged {settings.exemption_tag}"
-    for glob in settings.exempt_repositories:
-        if fnmatchcase(repository_name, glob):
-            return f"exempt: matches exempt_repositories {glob!r}"
-    return None
-
-
-def latest_repositories(con: Any, settings: Any) -> list[Repo]:
+def latest_repositories(con: Any, settings: Settings) -> list[Repo]:
     rows = sqlfiles.records(
         con, "actions/latest_repositories", {"exemption_tag": settings.exemption_tag}
     )
@@ -72,23 +64,18 @@ def latest_repositories(con: Any, settings: Any) -> list[Repo]:
     out = []
     for row in rows:
         row["exempt_tagged"] = bool(row["exempt_tagged"])
-        row["exempt_reason"] = exempt_reason(settings, row["repository_name"], row["exempt_tagged"])
+        row["exempt_reason"] = selection.exempt_reason(
+            settings, row["repository_name"], row["exempt_tagged"]
+        )
         out.append(Repo(**row))
     return out
-
-
-def matches(name: str, include: Sequence[str] | None, exclude: Sequence[str] | None) -> bool:
-    if include and not any(fnmatchcase(name, g) for g in include):
-        return False
-    return not (exclude and any(fnmatchcase(name, g) for g in exclude))
 
 
 def select(
     repos: Sequence[Repo], include: Sequence[str] | None, exclude: Sequence[str] | None = None
 ) -> Selection:
-    """Repositories whose name matches an `include` glob (all when none) and no `exclude` glob;
-    exempt ones go to `skipped`, whatever the globs say."""
-    chosen = [r for r in repos if matches(r.repository_name, include, exclude)]
+    """The repositories the globs select; exempt ones go to `skipped`, whatever the globs say."""
+    chosen = selection.select(repos, include, exclude)
     return Selection(
         repos=[r for r in chosen if r.exempt_reason is None],
         skipped=[r for r in chosen if r.exempt_reason is not None],

@@ -7,20 +7,10 @@ import json
 import sys
 from typing import Any
 
-from pipelines.cli import home_option
-
-# Kept here (not imported from findings.py) so `ecrcost --help` stays cheap; a test checks both.
-KINDS = (
-    "no_policy",
-    "idle_policy",
-    "untagged_images",
-    "stale_repository",
-    "empty_repository",
-    "largest_repository",
-    "largest_image",
-    "largest_layer",
-    "duplicate_image",
-)
+from pipelines import options, warehouse
+from pipelines.findings.findings import DEFAULT_TOP, build_findings
+from pipelines.findings.kinds import KINDS
+from pipelines.fmt import human_bytes, money
 
 DESCRIPTION = """\
 Findings over the latest inventory snapshot (or --snapshot): repositories without a lifecycle
@@ -32,7 +22,10 @@ stored in the warehouse's `findings` table for the reports."""
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "findings", help="what is worth cleaning, with bytes and $/month", description=DESCRIPTION
+        "findings",
+        help="what is worth cleaning, with bytes and $/month",
+        description=DESCRIPTION,
+        parents=[options.home(), options.output(("table", "json"))],
     )
     p.add_argument(
         "--kind",
@@ -44,30 +37,22 @@ def register(subparsers: Any) -> None:
         help=f"show only these kinds (repeatable): {', '.join(KINDS)}",
     )
     p.add_argument(
-        "--top", type=int, default=20, help="rows of the largest-* kinds, and rows shown per kind "
-        "in the table (default 20)"
+        "--top", type=int, default=DEFAULT_TOP, help="rows of the largest-* kinds, and rows shown "
+        f"per kind in the table (default {DEFAULT_TOP})"
     )  # fmt: skip
-    p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--snapshot", dest="snapshot_id", help="snapshot id (default: the latest)")
     p.add_argument(
         "--stale-days", dest="stale_days", type=int, help="idle days before a repository is stale"
     )
-    home_option(p)
     p.set_defaults(handler=run_findings)
 
 
 def run_findings(args: argparse.Namespace, settings: Any) -> int:
-    from pipelines import warehouse
-    from pipelines.findings.findings import build_findings
-
-    con = warehouse.connect(settings.warehouse_path)
-    try:
+    with warehouse.opened(settings.warehouse_path) as con:
         found = build_findings(con, settings, args.snapshot_id, top=args.top)
-    finally:
-        con.close()
     if args.kinds:
         found = [f for f in found if f.kind in args.kinds]
-    if args.format == "json":
+    if args.output == "json":
         json.dump(_as_json(found), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
@@ -95,8 +80,6 @@ def format_table(found: list, top: int, kinds: tuple[str, ...] | list[str]) -> s
     """Per kind: a heading with totals, then at most `top` rows (what, size, $/month, detail).
 
     Overlapping kinds (largest-*) are not summed across kinds: each heading stands alone."""
-    from pipelines.findings.findings import human_bytes
-
     lines: list[str] = []
     for kind in kinds:
         group = [f for f in found if f.kind == kind]
@@ -104,7 +87,7 @@ def format_table(found: list, top: int, kinds: tuple[str, ...] | list[str]) -> s
         total_cost = sum(f.monthly_cost_usd for f in group)
         lines.append(
             f"== {kind}: {len(group)} finding(s), {human_bytes(total_bytes)}, "
-            f"${total_cost:,.2f}/month"
+            f"{money(total_cost)}/month"
         )
         shown = [(f, _what(f)) for f in group[:top]]
         width = max((len(w) for _, w in shown), default=0)
@@ -112,7 +95,7 @@ def format_table(found: list, top: int, kinds: tuple[str, ...] | list[str]) -> s
             flag = "~" if f.estimated else " "
             lines.append(
                 f"  {f.rank:>3}. {what:<{width}}  {flag}{human_bytes(f.bytes):>10}  "
-                f"{'$' + format(f.monthly_cost_usd, ',.2f'):>10}/mo  {f.detail}"
+                f"{money(f.monthly_cost_usd):>10}/mo  {f.detail}"
             )
         if len(group) > top:
             lines.append(f"  ... {len(group) - top} more (--top N or --format json)")

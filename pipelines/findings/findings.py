@@ -33,7 +33,13 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines import sqlfiles
 from pipelines.errors import UserError
-from pipelines.prices import GIB
+from pipelines.findings.kinds import KINDS
+from pipelines.fmt import human_bytes
+from pipelines.inventory.store import billed_sizes
+from pipelines.lifecycle.model import utc as _utc
+from pipelines.lifecycle.plan import load_inventory
+from pipelines.lifecycle.policy import PolicyError, parse_policy
+from pipelines.lifecycle.simulate import evaluate
 from pipelines.warehouse import transaction
 
 if TYPE_CHECKING:
@@ -42,17 +48,6 @@ if TYPE_CHECKING:
     from pipelines.prices import PriceTable
     from pipelines.settings import Settings
 
-KINDS = (
-    "no_policy",
-    "idle_policy",
-    "untagged_images",
-    "stale_repository",
-    "empty_repository",
-    "largest_repository",
-    "largest_image",
-    "largest_layer",
-    "duplicate_image",
-)
 RANKED_KINDS = ("largest_repository", "largest_image", "largest_layer")
 DEFAULT_TOP = 20
 GROWTH_PERIODS = 3
@@ -139,6 +134,17 @@ def build_findings(
     return ranked
 
 
+def build_latest_findings(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | None:
+    """Findings of the latest snapshot, built once per snapshot. Returns why not, or None."""
+    latest = sqlfiles.run(con, "findings/latest_built").fetchall()
+    if not latest:
+        return "no inventory snapshot: findings not built"
+    snapshot_id, built = latest[0]
+    if not built:
+        build_findings(con, settings, snapshot_id)
+    return None
+
+
 def load_findings(con: duckdb.DuckDBPyConnection, snapshot_id: str | None = None) -> list[Finding]:
     """Stored findings of a snapshot (the latest one with findings by default), as built."""
     out = []
@@ -170,7 +176,7 @@ def load_findings(con: duckdb.DuckDBPyConnection, snapshot_id: str | None = None
 
 
 def _snapshot(con: Any, snapshot_id: str | None) -> _Snapshot:
-    rows = sqlfiles.run(con, "findings/snapshot", {"snapshot_id": snapshot_id}).fetchall()
+    rows = sqlfiles.run(con, "lifecycle/snapshot", {"snapshot_id": snapshot_id}).fetchall()
     if not rows:
         if snapshot_id is None:
             raise UserError(
@@ -182,12 +188,6 @@ def _snapshot(con: Any, snapshot_id: str | None) -> _Snapshot:
     return _Snapshot(sid, _utc(taken_at), bool(manifests_read))
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _key(row: dict[str, Any]) -> tuple[str, str, str]:
     return (row["account_id"], row["region"], row["repository_name"])
 
@@ -196,21 +196,11 @@ def _label(account_id: str, region: str, name: str) -> str:
     return f"{account_id}/{region}/{name}"
 
 
-def _cost(prices: PriceTable, region: str | None, standard: int, archived: int = 0) -> float:
-    return prices.monthly_storage_cost(standard, region) + archived / GIB * prices.archive(region)
-
-
 def _priced(prices: PriceTable, region: str | None, nbytes: int, archived: bool) -> float:
-    return _cost(prices, region, 0, nbytes) if archived else _cost(prices, region, nbytes)
-
-
-def human_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # unreachable: the loop returns at TiB
+    """Monthly cost of `nbytes` held in archive (`archived`) or in standard storage."""
+    if archived:
+        return prices.monthly_cost(0, nbytes, region=region)
+    return prices.monthly_cost(nbytes, region=region)
 
 
 def _day(value: datetime | None) -> str:
@@ -226,8 +216,6 @@ class _Size:
 
 
 def _repository_sizes(con: Any, settings: Settings, snapshot_id: str) -> dict[tuple, _Size]:
-    from pipelines.inventory.store import billed_sizes
-
     return {
         (s.account_id, s.region, s.repository_name): _Size(
             s.billed_bytes + s.archived_bytes, s.monthly_cost, not s.deduplicated, s.image_count
@@ -236,23 +224,32 @@ def _repository_sizes(con: Any, settings: Settings, snapshot_id: str) -> dict[tu
     }
 
 
+def _in_repository(kind: str, key: tuple[str, str, str], **fields: Any) -> Finding:
+    """A finding about one repository (or something in it)."""
+    return Finding(
+        kind=kind,
+        account_id=key[0],
+        region=key[1],
+        repository_name=key[2],
+        repository_count=1,
+        repositories=(_label(*key),),
+        **fields,
+    )
+
+
 def _repo_finding(
     kind: str, row: dict[str, Any], size: _Size | None, detail: str, facts: dict[str, Any]
 ) -> Finding:
     size = size or _Size(0, 0.0, False, 0)
-    return Finding(
-        kind=kind,
-        account_id=row["account_id"],
-        region=row["region"],
-        repository_name=row["repository_name"],
+    return _in_repository(
+        kind,
+        _key(row),
         subject=None,
         detail=detail,
         bytes=size.bytes,
         monthly_cost_usd=size.monthly_cost_usd,
         estimated=size.estimated,
         image_count=int(row["image_count"]),
-        repository_count=1,
-        repositories=(_label(*_key(row)),),
         facts=facts,
     )
 
@@ -280,25 +277,10 @@ def _idle_policy(
     sizes: dict[tuple, _Size],
     settings: Settings,
 ) -> list[Finding]:
-    from pipelines.lifecycle.policy import PolicyError, parse_policy
-    from pipelines.lifecycle.simulate import ACTIVATING, ARCHIVE, STANDARD, LifecycleImage, evaluate
-
-    storage_class = {"ACTIVE": STANDARD, "ARCHIVED": ARCHIVE}
-    images: dict[tuple, list[LifecycleImage]] = {}
-    for r in sqlfiles.records(con, "findings/policy_images", {"snapshot_id": snap.snapshot_id}):
-        images.setdefault(_key(r), []).append(
-            LifecycleImage(
-                digest=r["image_digest"],
-                tags=tuple(r["image_tags"]),
-                pushed_at=_utc(r["pushed_at"]),
-                last_pulled_at=_utc(r["last_pulled_at"]),
-                storage_class=storage_class.get(r["image_status"], ACTIVATING),
-                archived_at=_utc(r["archived_at"]),
-                last_activated_at=_utc(r["activated_at"]),
-                child_digests=tuple(r["child_digests"]),
-                subject_digest=r["subject_digest"],
-            )
-        )
+    inventory = load_inventory(
+        con, settings.exemption_tag, snapshot_id=snap.snapshot_id, layers=False
+    )
+    images = {r.key: r.images for r in inventory.repositories if r.policy_text is not None}
     growth = {
         _key(g): (list(g["periods"]), [float(x) for x in g["avg_gb"]])
         for g in sqlfiles.records(
@@ -355,19 +337,15 @@ def _untagged(con: Any, snap: _Snapshot, prices: PriceTable) -> list[Finding]:
         if kept:
             detail += f"; {kept} more untagged are children or referrers of tagged images"
         out.append(
-            Finding(
-                kind="untagged_images",
-                account_id=r["account_id"],
-                region=r["region"],
-                repository_name=r["repository_name"],
+            _in_repository(
+                "untagged_images",
+                _key(r),
                 subject=None,
                 detail=detail,
                 bytes=standard + archived,
-                monthly_cost_usd=_cost(prices, r["region"], standard, archived),
+                monthly_cost_usd=prices.monthly_cost(standard, archived, region=r["region"]),
                 estimated=not r["deduplicated"],
                 image_count=count,
-                repository_count=1,
-                repositories=(_label(*_key(r)),),
                 facts={"untagged_total": total, "kept_by_tags": kept, "archived_bytes": archived},
             )
         )
@@ -422,19 +400,15 @@ def _largest_repositories(sizes: dict[tuple, _Size], top: int) -> list[Finding]:
     for (account, region, name), s in order[:top]:
         basis = "summed image sizes (estimated)" if s.estimated else "unique blobs"
         out.append(
-            Finding(
-                kind="largest_repository",
-                account_id=account,
-                region=region,
-                repository_name=name,
+            _in_repository(
+                "largest_repository",
+                (account, region, name),
                 subject=None,
                 detail=f"{s.image_count} image(s); billed bytes from {basis}",
                 bytes=s.bytes,
                 monthly_cost_usd=s.monthly_cost_usd,
                 estimated=s.estimated,
                 image_count=s.image_count,
-                repository_count=1,
-                repositories=(_label(account, region, name),),
             )
         )
     return out
@@ -459,19 +433,15 @@ def _largest_images(con: Any, snap: _Snapshot, prices: PriceTable, top: int) -> 
         if archived:
             detail += "; archived"
         out.append(
-            Finding(
-                kind="largest_image",
-                account_id=r["account_id"],
-                region=r["region"],
-                repository_name=r["repository_name"],
+            _in_repository(
+                "largest_image",
+                _key(r),
                 subject=r["image_digest"],
                 detail=detail,
                 bytes=size,
                 monthly_cost_usd=_priced(prices, r["region"], size, archived),
                 estimated=bool(r["estimated"]),
                 image_count=1,
-                repository_count=1,
-                repositories=(_label(*_key(r)),),
                 facts={"tags": list(r["image_tags"]), "status": r["image_status"]},
             )
         )
@@ -578,21 +548,21 @@ def _rank(found: list[Finding], snapshot_id: str) -> list[Finding]:
 
 
 def _store(con: Any, snap: _Snapshot, found: list[Finding]) -> None:
-    def col(name: str) -> list[Any]:
-        return [getattr(f, name) for f in found]
-
+    staged = {
+        name: [getattr(f, name) for f in found]
+        for name in (
+            "kind", "rank", "account_id", "region", "repository_name", "subject", "detail",
+            "bytes", "monthly_cost_usd", "estimated", "image_count", "repository_count",
+        )
+    }  # fmt: skip
+    staged["repositories"] = [list(f.repositories) for f in found]
+    staged["facts"] = [json.dumps(f.facts, sort_keys=True, default=str) for f in found]
     params = {
         "snapshot_id": snap.snapshot_id,
         "taken_at": snap.taken_at.replace(tzinfo=None),
         "built_at": datetime.now(UTC).replace(tzinfo=None),
-        **{name: col(name) for name in (
-            "kind", "rank", "account_id", "region", "repository_name", "subject", "detail",
-            "bytes", "monthly_cost_usd", "estimated", "image_count", "repository_count",
-        )},
-        "repositories": [list(f.repositories) for f in found],
-        "facts": [json.dumps(f.facts, sort_keys=True, default=str) for f in found],
-    }  # fmt: skip
+    }
     with transaction(con):
         sqlfiles.run(con, "findings/delete_snapshot", {"snapshot_id": snap.snapshot_id})
         if found:
-            sqlfiles.run(con, "findings/insert_findings", params)
+            sqlfiles.insert_staged(con, "findings/insert_findings", staged, params)

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pipelines.lifecycle.simulate import Evaluation, LifecycleImage, iso
+from pipelines.fmt import iso
+from pipelines.lifecycle.model import Evaluation, LifecycleImage
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ Choices:
 - Figures are what the proposed policy removes from the repository as it was inventoried, not net
   of the current policy (`current_policy_would_remove` says how much of it the current policy
   would remove anyway).
-- Skipped, with the reason shown: repositories carrying the exemption tag key (any value), those
-  matching settings.exempt_repositories (globs), and those whose inventory is incomplete (count
-  rules over a partial image list would remove the wrong images).
-- Repository globs (`--repositories`, `--exclude`) match the repository name, case-sensitively.
+- Skipped, with the reason shown: exempt repositories (`selection.exempt_reason`) and those whose
+  inventory is incomplete (count rules over a partial image list would remove the wrong images).
+  `ecrcost policy apply` writes exactly what a plan planned and skips what it skipped.
+- Repository globs select as `selection.select` says.
 """
 
 from __future__ import annotations
@@ -23,26 +23,18 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from fnmatch import fnmatchcase
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pipelines import sqlfiles
 from pipelines.errors import UserError
+from pipelines.fmt import iso
 from pipelines.lifecycle.danger import Danger
+from pipelines.lifecycle.model import Evaluation, LifecycleImage, lifecycle_image
 from pipelines.lifecycle.policy import Policy, PolicyError, parse_policy, pretty_policy_text
 from pipelines.lifecycle.savings import Savings
-from pipelines.lifecycle.simulate import (
-    ACTIVATING,
-    ARCHIVE,
-    STANDARD,
-    Evaluation,
-    LifecycleImage,
-    SimulationResult,
-    evaluate_columns,
-    iso,
-    simulate,
-)
+from pipelines.lifecycle.selection import exempt_reason, select
+from pipelines.lifecycle.simulate import SimulationResult, evaluate_columns, simulate
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,7 +42,6 @@ if TYPE_CHECKING:
     from pipelines.settings import Settings
 
 _FETCH_ROWS = 50_000  # bounded batches: a million-image inventory is never all tuples at once
-_STORAGE_OF_STATUS = {"ACTIVE": STANDARD, "ARCHIVED": ARCHIVE, "ACTIVATING": ACTIVATING}
 
 
 @dataclass
@@ -62,6 +53,10 @@ class RepositoryImages:
     exempt: bool
     complete: bool
     images: list[LifecycleImage] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.account_id, self.region, self.repository_name)
 
 
 @dataclass
@@ -78,20 +73,28 @@ class RepositoryPlan:
     region: str
     repository_name: str
     current_policy_text: str | None
-    proposed_policy_text: str | None  # None: skipped
-    diff: str
-    expired: int
-    transitioned: int
-    freed_bytes: int
-    monthly_savings_usd: float
-    upper_bound: bool
-    dangers: list[Danger]
+    proposed_policy_text: str | None = None  # None: skipped
+    diff: str = ""
+    expired: int = 0
+    transitioned: int = 0
+    freed_bytes: int = 0
+    monthly_savings_usd: float = 0.0
+    upper_bound: bool = False
+    dangers: list[Danger] = field(default_factory=list)
     skipped_reason: str | None = None
     current_policy_would_remove: int | None = None  # None: no (valid) current policy
     notes: list[str] = field(default_factory=list)
     # What images_to_go is made from, on demand (a million dicts cost more than the simulation).
     images: list[LifecycleImage] = field(default_factory=list, repr=False)
     evaluation: Evaluation | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.account_id, self.region, self.repository_name)
+
+    @property
+    def label(self) -> str:
+        return "/".join(self.key)
 
     @property
     def images_to_go(self) -> list[dict[str, Any]]:
@@ -172,18 +175,27 @@ class Plan:
 
 
 def load_inventory(
-    con: duckdb.DuckDBPyConnection, exemption_tag: str, *, required: bool = True
+    con: duckdb.DuckDBPyConnection,
+    exemption_tag: str,
+    *,
+    snapshot_id: str | None = None,
+    layers: bool = True,
+    required: bool = True,
 ) -> Inventory | None:
-    """The latest snapshot's repositories with their images (None when there is no snapshot)."""
-    row = sqlfiles.run(con, "lifecycle/latest_snapshot").fetchone()
-    if row is None:
+    """A snapshot's repositories with their images (the latest snapshot by default; None when
+    there is none and not `required`). `layers=False` skips the blobs (savings then become
+    upper bounds; the evaluation itself does not need them)."""
+    row = sqlfiles.run(con, "lifecycle/snapshot", {"snapshot_id": snapshot_id}).fetchall()
+    if not row:
+        if snapshot_id is not None:
+            raise UserError(f"snapshot {snapshot_id!r} is not in the warehouse; see ecr_snapshots")
         if required:
             raise UserError(
                 "the warehouse holds no inventory snapshot; run `ecrcost inventory` "
                 "(or load the sample) first, or pass --images FILE.json"
             )
         return None
-    snapshot_id, taken_at, manifests_read = row
+    snapshot_id, taken_at, manifests_read = row[0]
     params = {"snapshot_id": snapshot_id}
     repos: dict[tuple[str, str, str], RepositoryImages] = {}
     for account, region, name, text, exempt, complete in sqlfiles.run(
@@ -192,34 +204,20 @@ def load_inventory(
         repos[(account, region, name)] = RepositoryImages(
             account, region, name, text, bool(exempt), bool(complete)
         )
-    layers = _load_layers(con, params) if manifests_read else {}
+    known_layers = _load_layers(con, params) if manifests_read and layers else {}
     cursor = sqlfiles.run(con, "lifecycle/images", params)
     while rows := cursor.fetchmany(_FETCH_ROWS):
         for row in rows:
-            account, region, name, digest, tags, size, pushed, pulled = row[:8]
-            status, archived, activated, children, subject = row[8:]
-            key = (account, region, name)
+            key = row[:3]
             repo = repos.get(key)
             if repo is None:  # image rows without their repository row: keep them visible
-                repo = repos[key] = RepositoryImages(account, region, name, None, False, False)
-            known = layers.get(key, {}).pop(digest, None)
-            repo.images.append(
-                LifecycleImage(
-                    digest,
-                    tuple(tags),
-                    pushed.replace(tzinfo=UTC),
-                    pulled and pulled.replace(tzinfo=UTC),
-                    size,
-                    _STORAGE_OF_STATUS.get(status, ACTIVATING),
-                    archived and archived.replace(tzinfo=UTC),
-                    activated and activated.replace(tzinfo=UTC),
-                    # Manifests read: a manifest list legitimately has no layers; another image
-                    # without blob rows had its manifest unread (unknown: an upper bound).
-                    tuple(known) if known else (() if manifests_read and children else None),
-                    tuple(children),
-                    subject,
-                )
-            )
+                repo = repos[key] = RepositoryImages(*key, None, False, False)
+            known = known_layers.get(key, {}).pop(row[3], None)
+            children = row[11]
+            # Manifests read: a manifest list legitimately has no layers; another image without
+            # blob rows had its manifest unread (unknown: an upper bound).
+            blobs = tuple(known) if known else (() if manifests_read and children else None)
+            repo.images.append(lifecycle_image(row[3:], blobs))
     for repo in repos.values():
         repo.images.sort(key=_digest_of)  # deterministic output whatever the scan order
     return Inventory(snapshot_id, taken_at, bool(manifests_read), list(repos.values()))
@@ -248,25 +246,11 @@ def _digest_of(image: LifecycleImage) -> str:
     return image.digest
 
 
-def select_repositories(
-    repositories: list[RepositoryImages], include: list[str] | None, exclude: list[str] | None
-) -> list[RepositoryImages]:
-    """Repositories whose name matches one include glob (all when none) and no exclude glob."""
-    return [
-        r
-        for r in repositories
-        if (not include or any(fnmatchcase(r.repository_name, g) for g in include))
-        and not any(fnmatchcase(r.repository_name, g) for g in exclude or ())
-    ]
-
-
 def skip_reason(repo: RepositoryImages, settings: Settings) -> tuple[str, str] | None:
     """(danger kind, reason) when the repository must not be planned, else None."""
-    if repo.exempt:
-        return "exempt_repository", f"carries the exemption tag {settings.exemption_tag}"
-    for glob in settings.exempt_repositories:
-        if fnmatchcase(repo.repository_name, glob):
-            return "exempt_repository", f"matches exempt_repositories entry {glob!r}"
+    exempt = exempt_reason(settings, repo.repository_name, repo.exempt)
+    if exempt is not None:
+        return "exempt_repository", exempt
     if not repo.complete:
         return (
             "incomplete_inventory",
@@ -292,7 +276,7 @@ def plan_policy(
         differ = _Differ(pretty_policy_text(policy_text))
         total = Savings()
         plans: list[RepositoryPlan] = []
-        for repo in select_repositories(inventory.repositories, include_globs, exclude_globs):
+        for repo in select(inventory.repositories, include_globs, exclude_globs):
             skip = skip_reason(repo, settings)
             if skip is not None:
                 plans.append(_skipped(repo, *skip))
@@ -326,9 +310,7 @@ def _planned(
     differ: _Differ,
 ) -> RepositoryPlan:
     return RepositoryPlan(
-        account_id=repo.account_id,
-        region=repo.region,
-        repository_name=repo.repository_name,
+        *repo.key,
         current_policy_text=repo.policy_text,
         proposed_policy_text=proposed_text,
         diff=differ.diff(repo.repository_name, repo.policy_text),
@@ -382,17 +364,8 @@ class _Differ:
 
 def _skipped(repo: RepositoryImages, kind: str, reason: str) -> RepositoryPlan:
     return RepositoryPlan(
-        account_id=repo.account_id,
-        region=repo.region,
-        repository_name=repo.repository_name,
+        *repo.key,
         current_policy_text=repo.policy_text,
-        proposed_policy_text=None,
-        diff="",
-        expired=0,
-        transitioned=0,
-        freed_bytes=0,
-        monthly_savings_usd=0.0,
-        upper_bound=False,
         dangers=[Danger(kind, f"not planned: {reason}")],
         skipped_reason=reason,
     )

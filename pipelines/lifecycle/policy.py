@@ -1,8 +1,9 @@
 """Lifecycle policy model and validator: the rules PutLifecyclePolicy enforces, checked locally.
 
 `validate_policy_text` returns every problem (one line each, naming the rule priority and field);
-`parse_policy` raises `PolicyError` with the first one. The rules follow
-docs reference ecr-lifecycle.md ("What PutLifecyclePolicy rejects"), including the November 2025
+`parse_policy` raises `PolicyError` with the first one; `load_policy_file` reads and parses a
+policy file (the playbook base policy by default) for every command. The rules are those of
+docs/lifecycle-semantics.md ("What PutLifecyclePolicy rejects"), including the November 2025
 archive grammar. Where AWS does not say, we choose the stricter reading and say so here:
 - an empty `rules` list is rejected (AWS requires at least one rule to have a policy at all);
 - `targetStorageClass` is only accepted with a `transition` action;
@@ -16,9 +17,11 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from pipelines.errors import UserError
+from pipelines.resources import base_policy_path
 
 MIN_TEXT_LENGTH = 100
 MAX_TEXT_LENGTH = 30_720
@@ -138,6 +141,26 @@ def parse_policy(text: str) -> Policy:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise PolicyError(problems[0] + more)
     return Policy(rules=tuple(sorted(rules, key=lambda r: r.priority)), text=text)
+
+
+def read_policy_file(path: Path | str | None = None) -> tuple[Path, str]:
+    """The text of the policy file `path` (default: the playbook base policy)."""
+    path = Path(path) if path else base_policy_path()
+    try:
+        return path, path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the policy file ({exc})") from None
+
+
+def load_policy_file(path: Path | str | None = None) -> tuple[Path, str, Policy]:
+    """`read_policy_file`, parsed: a policy PutLifecyclePolicy would reject is refused before
+    anything runs (moto's and older validators accept invalid policies: this one is the gate),
+    in one line naming the file."""
+    path, text = read_policy_file(path)
+    try:
+        return path, text, parse_policy(text)
+    except PolicyError as exc:
+        raise PolicyError(f"{path}: {exc} (invalid lifecycle policy)") from None
 
 
 def validate_policy_text(text: str) -> list[str]:

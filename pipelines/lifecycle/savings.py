@@ -1,4 +1,4 @@
-"""Bytes and dollars a simulation frees, following the bill's logic (ecr-lifecycle.md, issue 5.3).
+"""Bytes and dollars a simulation frees, following the bill's logic (docs/lifecycle-semantics.md).
 
 - Standard storage is billed per unique blob in a repository: a layer is freed only when no image
   that stays in standard storage (in the same repository) still uses it. A blob is its
@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from pipelines.lifecycle.simulate import ACTIVATING, ARCHIVE, LifecycleImage
+from pipelines.fmt import gib, money, money_per_month
+from pipelines.lifecycle.model import ACTIVATING, ARCHIVE, LifecycleImage
 from pipelines.prices import ARCHIVE_MINIMUM_DAYS, GIB, PriceTable
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -60,11 +61,11 @@ class Savings:
             )
         if self.archived_bytes:
             out.append(
-                f"transition to archive: {self.archived_bytes / GIB:.2f} GB leave standard storage "
-                f"(counted in the freed bytes) and add ${self.archive_added_usd:.2f}/month of "
-                f"archive storage; they commit to the {ARCHIVE_MINIMUM_DAYS}-day minimum "
-                f"(${self.archive_minimum_usd:.2f}) and restoring it all would cost "
-                f"${self.restore_usd:.2f}; archived images cannot be pulled"
+                f"transition to archive: {gib(self.archived_bytes, 2)} leave standard storage "
+                f"(counted in the freed bytes) and add {money_per_month(self.archive_added_usd)} "
+                f"of archive storage; they commit to the {ARCHIVE_MINIMUM_DAYS}-day minimum "
+                f"({money(self.archive_minimum_usd)}) and restoring it all would cost "
+                f"{money(self.restore_usd)}; archived images cannot be pulled"
             )
         return out
 
@@ -104,12 +105,11 @@ def compute_savings(
     out.freed_bytes += sum(map(_size, freed))
     if removed_any and kept_unknown:
         out.upper_bound = True  # a kept image of unknown layers may share the freed ones
-    rp = prices.for_region(region)
-    out.standard_usd = out.freed_bytes / GIB * rp.storage_per_gb_month
-    out.archive_freed_usd = out.archive_freed_bytes / GIB * rp.archive_per_gb_month
-    out.archive_added_usd = out.archived_bytes / GIB * rp.archive_per_gb_month
+    out.standard_usd = prices.monthly_cost(out.freed_bytes, region=region)
+    out.archive_freed_usd = prices.monthly_cost(0, out.archive_freed_bytes, region=region)
+    out.archive_added_usd = prices.monthly_cost(0, out.archived_bytes, region=region)
     out.archive_minimum_usd = out.archive_added_usd * ARCHIVE_MINIMUM_DAYS / DAYS_PER_MONTH
-    out.restore_usd = out.archived_bytes / GIB * rp.restore_per_gb
+    out.restore_usd = out.archived_bytes / GIB * prices.restore(region)
     return out
 
 

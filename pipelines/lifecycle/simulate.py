@@ -1,26 +1,16 @@
 """Local, exact evaluation of a lifecycle policy over one repository's images at a stated instant.
 
-Follows ecr-lifecycle.md "Evaluation". How it is computed (and why it equals the spec's wording):
-an image's acting rule is the FIRST rule in priority order (within its storage class) whose
+Follows the evaluation rules in docs/lifecycle-semantics.md. How it is computed (and why it
+equals AWS's wording): an image's acting rule is the FIRST rule in priority order (within its storage class) whose
 selection matches it, because a lower-priority rule may not act on an image a higher-priority
 rule's selection matched; the image is acted on iff that rule's candidate computation, done over
 ALL images the rule selects, marks it. So each repository is sorted once, each rule selects once,
 and set differences hand every image to exactly one rule. tests/test_lifecycle_simulate.py checks
 this against a literal reference implementation.
 
-Choices where AWS does not say (tested):
-- Ties on equal push time: the image with the smaller digest counts as the newer one, so
-  `imageCountMoreThan` keeps it first (deterministic, independent of input order).
-- "Older than N days" is strict: an image exactly N days old at the evaluation instant stays.
-- Tag matching is case-sensitive, as ECR image tags are (`Latest` is not `latest`).
-- An image restored from archive counts from its last activation (push and, if not pulled since,
-  pull). An image still ACTIVATING is in transit: no rule acts on it.
-- Children of a manifest list present at the instant are protected for this evaluation, even when
-  the list itself goes now (AWS lets them go only once the list is gone: a later daily run).
-  Protected images still occupy their place (and keep slots) in every rule's selection.
-- Referrers (signatures, SBOMs) of an expired image are expired with it (AWS: within 24 hours),
-  recorded with the subject's rule priority and `via_subject`. Transitioning a subject to archive
-  does not move its referrers (AWS does not say it does).
+The choices where AWS does not say (ties on equal push time, "older than" is strict, tags are
+case-sensitive, ACTIVATING images are in transit, manifest-list children and referrers) are listed
+with their reasons in docs/lifecycle-semantics.md ("Evaluation"); each is tested.
 """
 
 from __future__ import annotations
@@ -32,70 +22,20 @@ from datetime import datetime, timedelta
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
+from pipelines.fmt import iso
+from pipelines.lifecycle.danger import Danger, danger_flags
+from pipelines.lifecycle.model import (
+    ARCHIVE,
+    STANDARD,
+    Evaluation,
+    LifecycleImage,
+    Outcome,
+)
 from pipelines.lifecycle.policy import Policy, Rule
+from pipelines.lifecycle.savings import Savings, compute_savings
 
 if TYPE_CHECKING:
-    from pipelines.lifecycle.danger import Danger
-    from pipelines.lifecycle.savings import Savings
     from pipelines.prices import PriceTable
-
-STANDARD, ARCHIVE, ACTIVATING = "standard", "archive", "activating"
-
-
-@dataclass(slots=True)
-class LifecycleImage:
-    """What the simulator needs to know about one image (all times timezone-aware UTC)."""
-
-    digest: str
-    tags: tuple[str, ...]
-    pushed_at: datetime
-    last_pulled_at: datetime | None = None
-    size_bytes: int | None = None
-    storage_class: str = STANDARD  # standard | archive | activating
-    archived_at: datetime | None = None
-    last_activated_at: datetime | None = None
-    layers: tuple[tuple[str, int], ...] | None = None  # (blob digest, size); None: unknown
-    child_digests: tuple[str, ...] = ()  # a manifest list's children
-    subject_digest: str | None = None  # a referrer's subject
-
-    @property
-    def effective_pushed_at(self) -> datetime:
-        return self.last_activated_at or self.pushed_at
-
-    @property
-    def effective_pulled_at(self) -> datetime:
-        """Last pull, or the (re)activation/push time when never pulled since then."""
-        pulled, start = self.last_pulled_at, self.effective_pushed_at
-        return pulled if pulled is not None and pulled >= start else start
-
-
-@dataclass(slots=True)
-class Outcome:
-    digest: str
-    action: str | None = None  # expire | transition | None
-    rule_priority: int | None = None
-    via_subject: str | None = None  # expired because this subject image goes
-    protected_by: str | None = None  # a manifest list that keeps this image (a rule marked it)
-
-
-@dataclass
-class Evaluation:
-    """Per input image (same order): the action and the rule acting; kept as columns because
-    one object per image is what a million-image simulation cannot afford."""
-
-    digests: list[str]
-    actions: list[str | None]
-    priorities: list[int | None]
-    via_subject: dict[int, str] = field(default_factory=dict)
-    protected_by: dict[int, str] = field(default_factory=dict)
-
-    def outcomes(self) -> list[Outcome]:
-        return [
-            Outcome(d, a, p, self.via_subject.get(i), self.protected_by.get(i))
-            for i, (d, a, p) in enumerate(
-                zip(self.digests, self.actions, self.priorities, strict=True)
-            )
-        ]
 
 
 @dataclass
@@ -145,10 +85,6 @@ class SimulationResult:
         }
 
 
-def iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def simulate(
     policy: Policy,
     images: Sequence[LifecycleImage],
@@ -158,9 +94,6 @@ def simulate(
     recent_pull_days: int = 30,
 ) -> SimulationResult:
     """Evaluate `policy` over one repository's `images` at `at`; price what it frees in `region`."""
-    from pipelines.lifecycle.danger import danger_flags
-    from pipelines.lifecycle.savings import compute_savings
-
     evaluation = evaluate_columns(policy, images, at)
     return SimulationResult(
         evaluated_at=at,

@@ -2,10 +2,7 @@
 -- whether they carry the exemption tag. Bytes: unique layer/config blobs when manifests were read
 -- (layers shared by images are billed once), else the images' sizes without manifest lists
 -- (their children are listed as images of their own).
-WITH latest AS (
-    SELECT snapshot_id, taken_at FROM ecr_snapshots ORDER BY taken_at DESC LIMIT 1
-),
-images AS (
+WITH images AS (
     SELECT
         i.account_id, i.region, i.repository_name,
         count(*) AS image_count,
@@ -15,7 +12,7 @@ images AS (
                  THEN coalesce(i.size_bytes, 0) ELSE 0 END) AS archive_bytes,
         max(greatest(i.pushed_at, coalesce(i.last_pulled_at, i.pushed_at),
                      coalesce(i.activated_at, i.pushed_at))) AS last_activity
-    FROM ecr_images AS i JOIN latest USING (snapshot_id)
+    FROM ecr_images AS i JOIN latest_snapshot USING (snapshot_id)
     GROUP BY i.account_id, i.region, i.repository_name
 ),
 blobs AS (
@@ -23,7 +20,7 @@ blobs AS (
     FROM (
         SELECT DISTINCT b.account_id, b.region, b.repository_name, b.blob_digest, b.size_bytes
         FROM ecr_image_blobs AS b
-        JOIN latest USING (snapshot_id)
+        JOIN latest_snapshot USING (snapshot_id)
         JOIN ecr_images AS i
           ON i.snapshot_id = b.snapshot_id AND i.account_id = b.account_id
          AND i.region = b.region AND i.repository_name = b.repository_name
@@ -31,11 +28,6 @@ blobs AS (
         WHERE i.image_status <> 'ARCHIVED'
     )
     GROUP BY account_id, region, repository_name
-),
-exempt AS (
-    SELECT DISTINCT t.account_id, t.region, t.repository_name
-    FROM ecr_repository_tags AS t JOIN latest USING (snapshot_id)
-    WHERE t.tag_key = $exemption_tag
 )
 SELECT
     r.account_id,
@@ -43,15 +35,14 @@ SELECT
     r.repository_name,
     r.repository_arn,
     r.created_at,
-    latest.taken_at AS snapshot_taken_at,
+    latest_snapshot.taken_at AS snapshot_taken_at,
     coalesce(i.image_count, 0) AS image_count,
     coalesce(b.blob_bytes, i.standard_image_bytes, 0) AS standard_bytes,
     coalesce(i.archive_bytes, 0) AS archive_bytes,
     i.last_activity,
-    e.repository_name IS NOT NULL AS exempt_tagged
-FROM ecr_repositories AS r
-JOIN latest USING (snapshot_id)
+    list_contains(r.tag_keys, $exemption_tag) AS exempt_tagged
+FROM repository_policy_tags AS r
+JOIN latest_snapshot USING (snapshot_id)
 LEFT JOIN images AS i USING (account_id, region, repository_name)
 LEFT JOIN blobs AS b USING (account_id, region, repository_name)
-LEFT JOIN exempt AS e USING (account_id, region, repository_name)
 ORDER BY r.account_id, r.region, r.repository_name

@@ -1,0 +1,48 @@
+"""Which repositories a plan or an action may touch: the user's name globs, and the exemptions
+that always win. Plan, apply, restore, export and `repos delete` all ask these two functions.
+
+- Globs (`--repositories`, `--exclude`) match the repository name, case-sensitively: a name is
+  selected when it matches an include glob (every name when there is none) and no exclude glob.
+- A repository is exempt when it carries the exemption tag key (settings.exemption_tag, any value)
+  or its name matches an entry of settings.exempt_repositories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from pipelines.settings import Settings
+
+
+class _Named(Protocol):
+    @property
+    def repository_name(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def select(
+    repositories: Iterable[N], include: Sequence[str] | None, exclude: Sequence[str] | None
+) -> list[N]:
+    """The repositories (anything with a `repository_name`) the globs select, in their order."""
+    return [
+        r
+        for r in repositories
+        if (not include or any(fnmatchcase(r.repository_name, g) for g in include))
+        and not any(fnmatchcase(r.repository_name, g) for g in exclude or ())
+    ]
+
+
+def exempt_reason(settings: Settings, repository_name: str, tagged: bool) -> str | None:
+    """Why the repository must never be written to, or None. `tagged`: it carries the exemption
+    tag key in the inventory."""
+    if tagged:
+        return f"carries the exemption tag {settings.exemption_tag}"
+    for glob in settings.exempt_repositories:
+        if fnmatchcase(repository_name, glob):
+            return f"matches exempt_repositories entry {glob!r}"
+    return None
