@@ -18,6 +18,11 @@ def money(value: float | None, places: int = 2, missing: str = "?") -> str:
     return f"-{text}" if value < 0 and round(value, places) != 0 else text
 
 
+def signed_money(value: float, places: int = 2) -> str:
+    """A change of money with its sign always shown: `+$1.20`, `-$3.10`."""
+    return f"{'-' if value < 0 else '+'}${abs(value):,.{places}f}"
+
+
 def money_per_month(value: float | None, places: int = 2) -> str:
     return "?" if value is None else f"{money(value, places)}/month"
 
@@ -43,6 +48,11 @@ def gib(n: float, places: int = 3) -> str:
 def share(value: float | None, missing: str = "-") -> str:
     """A fraction as a percentage with one decimal: 0.1234 -> `12.3%`."""
     return missing if value is None else f"{value * 100:.1f}%"
+
+
+def signed_share(value: float) -> str:
+    """A relative change with its sign always shown: 0.1234 -> `+12.3%`."""
+    return f"{value * 100:+.1f}%"
 
 
 def iso(value: datetime) -> str:
