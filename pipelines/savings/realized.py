@@ -36,13 +36,12 @@ The total across actions sums the judged actions (too-early ones are listed apar
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from pipelines import sqlfiles
-from pipelines.errors import UserError
+from pipelines import fmt, sqlfiles
+from pipelines.periods import Period
 from pipelines.warehouse import transaction
 
 if TYPE_CHECKING:
@@ -105,24 +104,8 @@ class SavingsTotal:
     realized_monthly_savings_usd: float
 
 
-def period_bounds(period: str) -> tuple[date, date]:
-    """(first day, first day of the next month) of a YYYY-MM period."""
-    try:
-        year, month = (int(p) for p in period.split("-"))
-        start = date(year, month, 1)
-    except (ValueError, TypeError):
-        raise UserError(f"--period {period!r}: expected a billing period as YYYY-MM") from None
-    end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return start, end
-
-
-def _span_start(start: date) -> date:
-    """First day of the 12-month span ending with the month starting at `start`."""
-    index = start.year * 12 + start.month - 1 - (SPAN_MONTHS - 1)
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _as_dt(d: date) -> datetime:
+    """Midnight (naive UTC, as the warehouse stores times) of a day."""
     return datetime(d.year, d.month, d.day)
 
 
@@ -131,15 +114,14 @@ def realized_savings(
 ) -> list[ActionVerdict]:
     """Judge the actions of the 12 months ending with `period` against the bill up to the end
     of `period`; replace the period's rows of realized_savings in one transaction."""
-    start, end = period_bounds(period)
-    rows = sqlfiles.run(con, "savings/bill_days", {"period_end": _as_dt(end)}).fetchall()
+    judged = Period.parse(period)
+    rows = sqlfiles.run(con, "savings/bill_days", {"period_end": judged.end_at}).fetchall()
     days = {r[0] for r in rows}
     horizon: date | None = None
     if rows:
-        horizon = min(end - timedelta(days=1), rows[0][1] - timedelta(days=settings.data_lag_days))
-    actions = sqlfiles.records(
-        con, "savings/actions", {"from": _as_dt(_span_start(start)), "to": _as_dt(end)}
-    )
+        horizon = min(judged.last_day, rows[0][1] - timedelta(days=settings.data_lag_days))
+    span_start = judged.shift(-(SPAN_MONTHS - 1)).start_at
+    actions = sqlfiles.records(con, "savings/actions", {"from": span_start, "to": judged.end_at})
     windows = [_window(a, days, horizon) for a in actions]
     sums = _window_sums(con, actions, windows)
     verdicts = [
@@ -230,13 +212,9 @@ def _window_sums(
     return {r["action_id"]: r for r in sqlfiles.records(con, "savings/window_costs", params)}
 
 
-def _money(value: float, places: int = 2) -> str:
-    return f"${abs(value):,.{places}f}"
-
-
 def _judge(period: str, action: dict, w: _Window, sums: dict | None) -> ActionVerdict:
     predicted = action["predicted_monthly_savings_usd"]
-    month_days = calendar.monthrange(w.effective_day.year, w.effective_day.month)[1]
+    month_days = Period.of(w.effective_day).days
     base = {
         "period": period,
         "action_id": action["action_id"],
@@ -318,15 +296,15 @@ def _verdict(
 ) -> tuple[str, str]:
     trend = "" if abs(g) < 0.0005 else f", untouched repositories {g:+.1%}"
     facts = (
-        f"{_money(before, 4)}/day over {n} days before, {_money(after, 4)}/day after{trend}; "
-        f"{'saves' if realized >= 0 else 'costs'} {_money(realized)}/month"
+        f"{fmt.money(before, 4)}/day over {n} days before, {fmt.money(after, 4)}/day after"
+        f"{trend}; {'saves' if realized >= 0 else 'costs'} {fmt.money(abs(realized))}/month"
     )
     if ratio is None:
         what = "no saving was predicted"
         if realized > 0:
             return REALIZED, f"{what}; {facts}"
         return NOT_REALIZED, f"{what}; cost rose beyond the trend: {facts}"
-    of = f"{ratio:.0%} of the predicted {_money(predicted or 0.0)}/month"
+    of = f"{ratio:.0%} of the predicted {fmt.money(predicted or 0.0)}/month"
     if realized <= 0:
         return NOT_REALIZED, f"cost did not fall beyond the trend: {facts}"
     if ratio >= REALIZED_RATIO:
@@ -337,41 +315,14 @@ def _verdict(
 
 
 def _store(con: duckdb.DuckDBPyConnection, period: str, verdicts: list[ActionVerdict]) -> None:
-    def col(name: str) -> list:
-        return [getattr(v, name) for v in verdicts]
-
+    columns = [f.name for f in fields(ActionVerdict) if f.name != "period"]
     with transaction(con):
         sqlfiles.run(con, "savings/delete_period", {"period": period})
         if not verdicts:
             return
-        sqlfiles.run(
+        sqlfiles.insert_staged(
             con,
             "savings/insert_rows",
-            {
-                "period": period,
-                "action_ids": col("action_id"),
-                "actions": col("action"),
-                "acted_ats": col("acted_at"),
-                "account_ids": col("account_id"),
-                "regions": col("region"),
-                "repository_names": col("repository_name"),
-                "effective_days": col("effective_day"),
-                "window_days": col("window_days"),
-                "before_starts": col("before_start"),
-                "before_ends": col("before_end"),
-                "after_starts": col("after_start"),
-                "after_ends": col("after_end"),
-                "before_daily_costs": col("before_daily_cost"),
-                "after_daily_costs": col("after_daily_cost"),
-                "baseline_changes": col("baseline_change"),
-                "baseline_repositories": col("baseline_repositories"),
-                "daily_savings": col("daily_saving"),
-                "days_in_months": col("days_in_month"),
-                "predicted": col("predicted_monthly_savings_usd"),
-                "realized": col("realized_monthly_savings_usd"),
-                "ratios": col("realized_ratio"),
-                "verdicts": col("verdict"),
-                "reasons": col("reason"),
-                "computed_at": datetime.now(UTC).replace(tzinfo=None),
-            },
+            {name: [getattr(v, name) for v in verdicts] for name in columns},
+            {"period": period, "computed_at": datetime.now(UTC).replace(tzinfo=None)},
         )
