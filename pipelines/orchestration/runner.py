@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from pipelines.errors import UserError
+from pipelines.orchestration.catalog import ASSETS, CHECKS
 from pipelines.orchestration.partitions import billing_periods
+from pipelines.orchestration.resources import EcrcostResource
+from pipelines.settings import Settings
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -35,8 +39,6 @@ def materialize_periods(resource: dg.ConfigurableResource, periods: Sequence[str
     known = billing_periods.get_partition_keys()
     unknown = [p for p in periods if p not in known]
     if unknown:
-        from pipelines.errors import UserError
-
         raise UserError(
             f"period(s) {', '.join(unknown)} are outside {known[0]}..{known[-1]} "
             "(set first_period in ecrcost.toml for older months)"
@@ -56,8 +58,6 @@ def materialize_periods(resource: dg.ConfigurableResource, periods: Sequence[str
 
 
 def _materialize_range(resource: dg.ConfigurableResource, first: str, last: str):
-    from pipelines.definitions import ASSETS, CHECKS
-
     tags = {
         "dagster/asset_partition_range_start": first,
         "dagster/asset_partition_range_end": last,
@@ -72,3 +72,9 @@ def _materialize_range(resource: dg.ConfigurableResource, first: str, last: str)
     )
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     return result.success and not failed, failed
+
+
+def run_pipeline(settings: Settings, periods: Sequence[str], config_file: str | None = None):
+    """`ecrcost run` / `ecrcost demo`: every asset over `periods` with the command's settings
+    (home, CUR location, snapshot file, AWS flags) handed to the Dagster resource."""
+    return materialize_periods(EcrcostResource.from_settings(settings, config_file), periods)

@@ -108,6 +108,15 @@ def environment() -> jinja2.Environment:
 # --- rendering -------------------------------------------------------------------------------
 
 
+def report_dir(settings: Settings, period: str) -> Path:
+    """Where a period's report is written unless told otherwise: <home>/reports/<period>/."""
+    return settings.home / "reports" / period
+
+
+def html_path(out_dir: Path, period: str) -> Path:
+    return out_dir / f"ecr-report-{period}.html"
+
+
 def render_report(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -120,7 +129,7 @@ def render_report(
     started = time.perf_counter()
     period = parse_period(period)
     compare = parse_period(compare, "--compare") if compare else shift_period(period, -1)
-    out = Path(out_dir) if out_dir is not None else settings.home / "reports" / period
+    out = Path(out_dir) if out_dir is not None else report_dir(settings, period)
     out.mkdir(parents=True, exist_ok=True)
 
     ctx = sec.build_context(con, settings, period, compare)
@@ -132,7 +141,7 @@ def render_report(
         "sections": sections,
     }
     env = environment()
-    html = out / f"ecr-report-{period}.html"
+    html = html_path(out, period)
     md = out / f"ecr-report-{period}.md"
     html.write_text(env.get_template("report.html.j2").render(model), encoding="utf-8")
     md.write_text(env.get_template("report.md.j2").render(model), encoding="utf-8")
