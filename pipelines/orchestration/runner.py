@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dagster as dg
 
@@ -22,6 +22,7 @@ class RunOutcome:
     periods: list[str]
     success: bool
     failed_checks: list[str]
+    checks: list[dg.AssetCheckEvaluation] = field(default_factory=list)  # every evaluation
 
 
 def _instance() -> dg.DagsterInstance:
@@ -51,9 +52,10 @@ def materialize_periods(resource: dg.ConfigurableResource, periods: Sequence[str
             blocks.append([period])
     outcome = RunOutcome(periods=periods, success=True, failed_checks=[])
     for block in blocks:
-        success, failed = _materialize_range(resource, block[0], block[-1])
+        success, evaluations = _materialize_range(resource, block[0], block[-1])
         outcome.success &= success
-        outcome.failed_checks += failed
+        outcome.failed_checks += [e.check_name for e in evaluations if not e.passed]
+        outcome.checks += evaluations
     return outcome
 
 
@@ -70,8 +72,8 @@ def _materialize_range(resource: dg.ConfigurableResource, first: str, last: str)
         run_config=QUIET_LOGS,
         raise_on_error=False,
     )
-    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
-    return result.success and not failed, failed
+    evaluations = list(result.get_asset_check_evaluations())
+    return result.success and all(e.passed for e in evaluations), evaluations
 
 
 def run_pipeline(settings: Settings, periods: Sequence[str], config_file: str | None = None):
