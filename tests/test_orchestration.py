@@ -176,40 +176,37 @@ def test_every_check_passes_with_typed_metadata(org, tmp_path):
     assert checks["savings_report_fresh"].metadata["stale"] == dg.TextMetadataValue("none")
 
 
-def test_source_check_fails_when_the_warehouse_lost_a_line(org, tmp_path, monkeypatch):
-    real = assets.ingest
+def _break_after(monkeypatch, name: str, damage) -> None:
+    """Run the real `assets.<name>`, then `damage(args, result)` what it wrote."""
+    real = getattr(assets, name)
 
-    def ingest_then_lose_a_line(con, *args, **kwargs):
-        result = real(con, *args, **kwargs)
-        con.execute(
-            "DELETE FROM cur_ecr_lines WHERE rowid = (SELECT min(rowid) FROM cur_ecr_lines)"
-        )
+    def broken(*args, **kwargs):
+        result = real(*args, **kwargs)
+        damage(args, result)
         return result
 
-    monkeypatch.setattr(assets, "ingest", ingest_then_lose_a_line)
+    monkeypatch.setattr(assets, name, broken)
+
+
+def test_source_check_fails_when_the_warehouse_lost_a_line(org, tmp_path, monkeypatch):
+    lose_a_line = "DELETE FROM cur_ecr_lines WHERE rowid = (SELECT min(rowid) FROM cur_ecr_lines)"
+    _break_after(monkeypatch, "ingest", lambda args, _: args[0].execute(lose_a_line))
     outcome = materialize_periods(_resource(org, tmp_path / "home"), ["2026-09"])
     assert not outcome.success
     assert outcome.failed_checks == ["cur_ecr_lines_match_source"]
-    (off,) = (
-        _evaluations(outcome)["cur_ecr_lines_match_source"].metadata["mismatched"].data.values()
-    )
+    mismatched = _evaluations(outcome)["cur_ecr_lines_match_source"].metadata["mismatched"]
+    (off,) = mismatched.data.values()
     assert off["warehouse_rows"] == off["source_rows"] - 1
     # Blocking: nothing downstream of the bad lines was built.
     assert "ecr_cost_marts_reconcile" not in _evaluations(outcome)
 
 
 def test_reconcile_check_fails_when_the_marts_lose_a_cent(org, tmp_path, monkeypatch):
-    real = assets.build_marts
-
-    def build_then_drift(con, *args, **kwargs):
-        summary = real(con, *args, **kwargs)
-        con.execute(
-            "UPDATE unattributed_costs SET cost = cost + 0.01 "
-            "WHERE rowid = (SELECT min(rowid) FROM unattributed_costs)"
-        )
-        return summary
-
-    monkeypatch.setattr(assets, "build_marts", build_then_drift)
+    drift = (
+        "UPDATE unattributed_costs SET cost = cost + 0.01 "
+        "WHERE rowid = (SELECT min(rowid) FROM unattributed_costs)"
+    )
+    _break_after(monkeypatch, "build_marts", lambda args, _: args[0].execute(drift))
     outcome = materialize_periods(_resource(org, tmp_path / "home"), ["2026-09"])
     assert not outcome.success
     assert outcome.failed_checks == ["ecr_cost_marts_reconcile"]
@@ -220,14 +217,8 @@ def test_reconcile_check_fails_when_the_marts_lose_a_cent(org, tmp_path, monkeyp
 
 
 def test_freshness_check_fails_for_a_report_older_than_its_bill(org, tmp_path, monkeypatch):
-    real = assets.render_report
-
-    def render_then_age(*args, **kwargs):
-        files = real(*args, **kwargs)
-        os.utime(files.html, (0, 0))  # written in 1970: older than any billing load
-        return files
-
-    monkeypatch.setattr(assets, "render_report", render_then_age)
+    # Written in 1970: older than any billing load.
+    _break_after(monkeypatch, "render_report", lambda _, files: os.utime(files.html, (0, 0)))
     outcome = materialize_periods(_resource(org, tmp_path / "home"), ["2026-09"])
     assert outcome.failed_checks == ["savings_report_fresh"]
     stale = _evaluations(outcome)["savings_report_fresh"].metadata["stale"]
