@@ -26,6 +26,14 @@ from pipelines.savings.realized import realized_savings as judge_actions
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
+
+def _each_period(ecrcost: EcrcostResource, periods, step) -> dict:
+    """`step(con, settings, period)` for each period of the run, over one connection."""
+    settings = ecrcost.settings()
+    with ecrcost.connection() as con:
+        return {period: step(con, settings, period) for period in periods}
+
+
 policy_actions = dg.AssetSpec(
     "policy_actions",
     description="The action log: policies applied/restored and repositories deleted "
@@ -126,12 +134,8 @@ def cur_ecr_lines_match_source(
     description="Spend per repository and per cost-allocation tag, with the unattributed line.",
 )
 def ecr_cost_marts(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
-    settings = ecrcost.settings()
-    totals = {}
-    with ecrcost.connection() as con:
-        for period in context.partition_keys:
-            summary = build_marts(con, settings, period)
-            totals[period] = round(summary.total_cost, 2)
+    built = _each_period(ecrcost, context.partition_keys, build_marts)
+    totals = {period: round(summary.total_cost, 2) for period, summary in built.items()}
     return dg.MaterializeResult(metadata={"total_cost_by_period": dg.MetadataValue.json(totals)})
 
 
@@ -143,12 +147,16 @@ def ecr_cost_marts(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
 def ecr_cost_marts_reconcile(
     context: dg.AssetCheckExecutionContext, ecrcost: EcrcostResource
 ) -> dg.AssetCheckResult:
-    off = {}
-    with ecrcost.connection() as con:
-        for period in context.op_execution_context.partition_keys:
-            attributed, billed = reconcile(con, period)
-            if round(attributed - billed, 2) != 0:
-                off[period] = {"marts": round(attributed, 2), "bill": round(billed, 2)}
+    sums = _each_period(
+        ecrcost,
+        context.op_execution_context.partition_keys,
+        lambda con, _, period: reconcile(con, period),
+    )
+    off = {
+        period: {"marts": round(attributed, 2), "bill": round(billed, 2)}
+        for period, (attributed, billed) in sums.items()
+        if round(attributed - billed, 2) != 0
+    }
     return dg.AssetCheckResult(passed=not off, metadata={"mismatched": dg.MetadataValue.json(off)})
 
 
@@ -186,11 +194,8 @@ def candidate_policy_plan(ecrcost: EcrcostResource):
     description="Each logged action's predicted saving against what the bill shows.",
 )
 def realized_savings(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
-    verdicts = {}
-    with ecrcost.connection() as con:
-        for period in context.partition_keys:
-            found = judge_actions(con, ecrcost.settings(), period)
-            verdicts[period] = [v.verdict for v in found]
+    judged = _each_period(ecrcost, context.partition_keys, judge_actions)
+    verdicts = {period: [v.verdict for v in found] for period, found in judged.items()}
     return dg.MaterializeResult(metadata={"verdicts": dg.MetadataValue.json(verdicts)})
 
 
@@ -202,11 +207,14 @@ def realized_savings(context: dg.AssetExecutionContext, ecrcost: EcrcostResource
     description="The monthly savings report: HTML, Markdown and CSV under <home>/reports/.",
 )
 def savings_report(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
-    paths = {}
-    with ecrcost.connection() as con:
-        for period in context.partition_keys:
-            files = render_report(con, ecrcost.settings(), period, shift_period(period, -1))
-            paths[period] = str(files.html)
+    rendered = _each_period(
+        ecrcost,
+        context.partition_keys,
+        lambda con, settings, period: render_report(
+            con, settings, period, shift_period(period, -1)
+        ),
+    )
+    paths = {period: str(files.html) for period, files in rendered.items()}
     return dg.MaterializeResult(metadata={"html": dg.MetadataValue.json(paths)})
 
 
