@@ -27,6 +27,11 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_p
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 
+def monthly_asset(**kwargs):
+    """An asset per billing period: monthly partitions, and a backfill is one run."""
+    return dg.asset(partitions_def=billing_periods, backfill_policy=SINGLE_RUN, **kwargs)
+
+
 def _each_period(ecrcost: EcrcostResource, periods, step) -> dict:
     """`step(con, settings, period)` for each period of the run, over one connection."""
     settings = ecrcost.settings()
@@ -67,10 +72,8 @@ def ecr_inventory(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
     )
 
 
-@dg.asset(
+@monthly_asset(
     group_name="billing",
-    partitions_def=billing_periods,
-    backfill_policy=SINGLE_RUN,
     description="ECR line items of the billing export, replaced a whole month at a time.",
 )
 def cur_ecr_lines(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
@@ -126,10 +129,8 @@ def cur_ecr_lines_match_source(
     )
 
 
-@dg.asset(
+@monthly_asset(
     group_name="marts",
-    partitions_def=billing_periods,
-    backfill_policy=SINGLE_RUN,
     deps=[cur_ecr_lines, ecr_inventory],
     description="Spend per repository and per cost-allocation tag, with the unattributed line.",
 )
@@ -186,10 +187,8 @@ def candidate_policy_plan(ecrcost: EcrcostResource):
         raise dg.Failure(why_not)
 
 
-@dg.asset(
+@monthly_asset(
     group_name="savings",
-    partitions_def=billing_periods,
-    backfill_policy=SINGLE_RUN,
     deps=[cur_ecr_lines, policy_actions],
     description="Each logged action's predicted saving against what the bill shows.",
 )
@@ -199,10 +198,8 @@ def realized_savings(context: dg.AssetExecutionContext, ecrcost: EcrcostResource
     return dg.MaterializeResult(metadata={"verdicts": dg.MetadataValue.json(verdicts)})
 
 
-@dg.asset(
+@monthly_asset(
     group_name="reports",
-    partitions_def=billing_periods,
-    backfill_policy=SINGLE_RUN,
     deps=[ecr_cost_marts, realized_savings, ecr_findings, candidate_policy_plan],
     description="The monthly savings report: HTML, Markdown and CSV under <home>/reports/.",
 )
