@@ -114,6 +114,15 @@ def repo_label(r: dict[str, Any]) -> str:
     return f"{r['repository_name']} ({r['account_id']}/{r['region']})"
 
 
+# A period's spend, as the headline and the trend show it.
+_SPEND_COLUMNS = [
+    Column("period", "period"),
+    Column("total_cost", "total (net)", "money"),
+    Column("usage_cost", "gross usage", "money"),
+    Column("adjustments", "adjustments", "signed_money"),
+]
+
+
 @dataclass
 class Context:
     con: duckdb.DuckDBPyConnection
@@ -178,10 +187,7 @@ def headline(ctx: Context) -> Section:
             "headline",
             "This period against the comparison period",
             [
-                Column("period", "period"),
-                Column("total_cost", "total (net)", "money"),
-                Column("usage_cost", "gross usage", "money"),
-                Column("adjustments", "adjustments", "signed_money"),
+                *_SPEND_COLUMNS,
                 Column("storage_gb_months", "storage GB-months", "gb"),
                 Column("cost_per_gb_month", "$ per GB-month", "money4"),
                 Column("repositories", "repositories", "int"),
@@ -221,10 +227,7 @@ def trend(ctx: Context) -> Section:
             "trend",
             "ECR spend per month",
             [
-                Column("period", "period"),
-                Column("total_cost", "total (net)", "money"),
-                Column("usage_cost", "gross usage", "money"),
-                Column("adjustments", "adjustments", "signed_money"),
+                *_SPEND_COLUMNS,
             ],
             table_rows,
         )
