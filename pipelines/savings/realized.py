@@ -1,37 +1,9 @@
 """Realized savings: did each action in the action log lower the bill as predicted?
 
-Which actions a report period judges: every `done` action (policy_applied, policy_restored,
-repository_deleted) acted on in the 12 months ending with the period (the report's trend span),
-so last month's actions are judged with this month's bill and earlier ones stay in view. Only
-the bill up to the end of the period is read, so a period's verdicts do not change when later
-months are loaded (except for its own last data-lag days once the next bill arrives).
-
-Windows (per action, in usage days, UTC):
-- acted day A; effective day E = A + 2 (the action day and the next are left out: AWS applies
-  lifecycle policies and deletions within 24 hours, so those days are mixed);
-- the bill's usable horizon H = min(last day of the period, last day in the bill - data_lag_days)
-  (the newest days of a bill may be incomplete);
-- after window: E .. E+n-1, before window: A-n .. A-1, the same length n on both sides, with
-  n = min(28, days available after E up to H, days available before A); both windows stop at
-  the same repository's neighbouring actions (the previous action's effective day, the next
-  action's day) and at a gap in the bill, so one action's effect is never read as another's.
-
-Figures (gross usage of storage + archive storage, from cur_ecr_lines; adjustments such as
-credits, discounts and tax are left out: they scale with usage and would blur the comparison):
-- before = repository cost over the before window / n; after = same over the after window / n
-  (a day without a line costs 0, so a deleted repository's after-cost is 0);
-- baseline g = (untouched after / untouched before) - 1, over the repositories nobody touched
-  (no action acting inside the span A-n-2 .. E+n-1) that billed on both sides: the organisation's
-  organic trend over the same windows (0 when there is no such repository);
-- daily saving s = before x (1 + g) - after: the drop beyond what the trend alone would give,
-  so growth elsewhere neither hides a saving nor fakes one;
-- realized monthly = s x days in the month of E (partial months compare per day, not per month);
-- ratio = realized monthly / predicted_monthly_savings_usd, when the prediction is positive.
-
-Verdicts: too_early (fewer than 7 comparable days after E), realized (ratio >= 0.8),
-partly (0.2 <= ratio < 0.8), not_realized (ratio < 0.2, or the cost rose). Without a positive
-prediction (a restore, an old record) a drop counts as realized and a rise as not realized.
-The total across actions sums the judged actions (too-early ones are listed apart).
+Each `done` action of the 12 months ending with the report period is compared over equal
+windows before and after it took effect (the action day and the next left out, the bill's last
+data-lag days left out), net of the untouched repositories' trend, and given a verdict. The
+windows, formulas and verdict thresholds, with their AWS sources: docs/realized-savings.md.
 """
 
 from __future__ import annotations
