@@ -13,6 +13,7 @@ from pipelines.attribution import build_marts, ensure_marts, reconcile
 from pipelines.attribution.analysis import analyse
 from pipelines.attribution.folding import KeyFolder
 from pipelines.attribution.views import costs_view
+from pipelines.billing.groups import replace_line_groups
 from pipelines.cli import main
 from pipelines.errors import UserError
 from pipelines.settings import load_settings
@@ -246,8 +247,6 @@ def _marts(con) -> dict[str, list[tuple]]:
 
 
 def test_marts_without_line_groups_equal_marts_with_them(con, settings):
-    from pipelines.billing.groups import replace_line_groups
-
     add_lines(
         con,
         [

@@ -12,10 +12,14 @@ import dagster as dg
 import pytest
 
 from pipelines import warehouse
-from pipelines.orchestration import assets
+from pipelines.cli import main
+from pipelines.definitions import defs
+from pipelines.errors import UserError
+from pipelines.orchestration import assets, runner
 from pipelines.orchestration.jobs import billing_files_changed, monthly_schedule
 from pipelines.orchestration.resources import EcrcostResource
 from pipelines.orchestration.runner import materialize_periods
+from pipelines.settings import load_settings
 
 
 @pytest.fixture
@@ -24,8 +28,6 @@ def org(sample_org):
 
 
 def test_definitions_load_with_every_asset_and_check():
-    from pipelines.definitions import defs
-
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {"ecr_inventory", "cur_ecr_lines", "ecr_cost_marts", "policy_actions"} <= keys
@@ -34,8 +36,6 @@ def test_definitions_load_with_every_asset_and_check():
 
 
 def test_schedule_on_day_three_targets_the_month_that_just_closed():
-    from pipelines.definitions import defs
-
     schedule = defs.resolve_schedule_def(monthly_schedule.name)
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
@@ -46,8 +46,6 @@ def test_schedule_on_day_three_targets_the_month_that_just_closed():
 
 
 def _evaluate(sensor, cursor, resource):
-    from pipelines.definitions import defs
-
     with dg.build_sensor_context(
         cursor=cursor,
         resources={"ecrcost": resource},
@@ -106,16 +104,12 @@ def test_materialize_two_months_through_dagster(org, tmp_path):
 
 
 def test_run_rejects_a_period_outside_the_partitions(tmp_path):
-    from pipelines.errors import UserError
-
     with pytest.raises(UserError, match="1999-01"):
         materialize_periods(EcrcostResource(home=str(tmp_path)), ["1999-01"])
 
 
 @pytest.mark.skipif(os.environ.get("ECRCOST_SKIP_DEMO") == "1", reason="demo skipped on request")
 def test_demo_runs_end_to_end_and_prints_where_the_outputs_are(tmp_path, capsys):
-    from pipelines.cli import main
-
     home = tmp_path / "demo"
     assert main(["demo", "--home", str(home)]) == 0
     printed = capsys.readouterr().out
@@ -238,9 +232,6 @@ def test_report_is_stale_when_missing_or_older_than_the_load(tmp_path):
 
 
 def test_run_hands_the_aws_flags_to_the_dagster_resource(tmp_path, monkeypatch):
-    from pipelines.cli import main
-    from pipelines.orchestration import runner
-
     seen = {}
 
     def capture(resource, periods):
@@ -263,8 +254,6 @@ def test_run_hands_the_aws_flags_to_the_dagster_resource(tmp_path, monkeypatch):
 
 
 def test_run_rejects_a_malformed_period_in_one_line(tmp_path, capsys):
-    from pipelines.cli import main
-
     assert main(["run", "--period", "2026-13", "--home", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == (
         "ecrcost: --period '2026-13': expected a billing period as YYYY-MM, e.g. 2026-10"
@@ -272,8 +261,6 @@ def test_run_rejects_a_malformed_period_in_one_line(tmp_path, capsys):
 
 
 def test_resource_from_settings_round_trips():
-    from pipelines.settings import load_settings
-
     settings = load_settings(
         {"home": "/h", "regions": "all", "role_name": "R", "inventory_snapshot": "/s.json"},
         env={},
