@@ -116,14 +116,18 @@ def handle(args: argparse.Namespace, settings) -> int:
 
 # Columns of the table output per view: (field, header, kind).
 _MONEY, _SHARE, _NUM, _TEXT, _FLAG = "money", "share", "num", "text", "flag"
-_REPO_COLUMNS = [
-    ("repository_name", "repository", _TEXT),
-    ("account_id", "account", _TEXT),
-    ("region", "region", _TEXT),
+# Every view's spend split: net cost, gross usage, adjustments and the share of gross usage.
+_SPEND = [
     ("cost", "cost", _MONEY),
     ("gross_cost", "gross", _MONEY),
     ("adjustments", "adjustments", _MONEY),
     ("share", "share", _SHARE),
+]
+_REPO_COLUMNS = [
+    ("repository_name", "repository", _TEXT),
+    ("account_id", "account", _TEXT),
+    ("region", "region", _TEXT),
+    *_SPEND,
     ("avg_gb_stored", "avg GB", _NUM),
     ("exists_in_inventory", "exists", _FLAG),
     ("expected_monthly_cost", "expected", _MONEY),
@@ -132,19 +136,13 @@ _REPO_COLUMNS = [
 ]
 _SCOPE_COLUMNS = [
     ("key", "key", _TEXT),
-    ("cost", "cost", _MONEY),
-    ("gross_cost", "gross", _MONEY),
-    ("adjustments", "adjustments", _MONEY),
-    ("share", "share", _SHARE),
+    *_SPEND,
     ("repository_count", "repositories", _NUM),
     ("estimated", "estimated", _FLAG),
 ]
 _TAG_COLUMNS = [
     ("key", "value", _TEXT),
-    ("cost", "cost", _MONEY),
-    ("gross_cost", "gross", _MONEY),
-    ("adjustments", "adjustments", _MONEY),
-    ("share", "share", _SHARE),
+    *_SPEND,
     ("repository_count", "repositories", _NUM),
     ("bill_tag_cost", "from bill tags", _MONEY),
     ("inventory_tag_cost", "from inventory tags", _MONEY),
