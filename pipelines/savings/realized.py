@@ -169,15 +169,21 @@ def _window_sums(
     pairs = [(a, w) for a, w in zip(actions, windows, strict=True) if w.n >= MIN_AFTER_DAYS]
     if not pairs:
         return {}
+    sqlfiles.insert_staged(
+        con,
+        "savings/stage_windows",
+        {
+            "action_id": [a["action_id"] for a, _ in pairs],
+            "account_id": [a["account_id"] for a, _ in pairs],
+            "region": [a["region"] for a, _ in pairs],
+            "repository_name": [a["repository_name"] for a, _ in pairs],
+            "before_start": [w.before_start for _, w in pairs],
+            "before_end": [w.before_end for _, w in pairs],
+            "after_start": [w.after_start for _, w in pairs],
+            "after_end": [w.after_end for _, w in pairs],
+        },
+    )
     params = {
-        "action_ids": [a["action_id"] for a, _ in pairs],
-        "account_ids": [a["account_id"] for a, _ in pairs],
-        "regions": [a["region"] for a, _ in pairs],
-        "repository_names": [a["repository_name"] for a, _ in pairs],
-        "before_starts": [w.before_start for _, w in pairs],
-        "before_ends": [w.before_end for _, w in pairs],
-        "after_starts": [w.after_start for _, w in pairs],
-        "after_ends": [w.after_end for _, w in pairs],
         "from": _as_dt(min(w.before_start for _, w in pairs)),
         "to": _as_dt(max(w.after_end for _, w in pairs) + timedelta(days=1)),
     }
