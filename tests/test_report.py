@@ -7,7 +7,7 @@ import argparse
 import csv
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from report_data import (
     build_warehouse,
 )
 
+from pipelines import fmt as formats
 from pipelines import warehouse
 from pipelines.attribution.forecast import forecast, trend_periods
 from pipelines.errors import UserError
@@ -265,6 +266,8 @@ def test_report_cells_use_the_one_format_per_kind():
     assert fmt(None, "money") == "–"
     assert fmt(date(2026, 3, 9), "date") == "2026-03-09"
     assert fmt(True) == "yes"
+    assert formats.utc_minute(datetime(2026, 4, 2, 6, 5)) == "2026-04-02 06:05 UTC"
+    assert formats.share(0.125, places=0) == "12%"
 
 
 def test_month_arithmetic_crosses_years():

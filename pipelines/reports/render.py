@@ -137,7 +137,7 @@ def render_report(
     model = {
         "period": period,
         "compare": compare,
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": formats.utc_minute(datetime.now(UTC)),
         "sections": sections,
     }
     env = environment()

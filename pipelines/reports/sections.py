@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from pipelines import sqlfiles
 from pipelines.attribution.forecast import repository_forecasts, trend_periods
+from pipelines.fmt import utc_minute
 from pipelines.lifecycle.policy import PolicyError, parse_policy
 from pipelines.periods import Period
 from pipelines.reports import charts
@@ -410,7 +411,7 @@ def findings(ctx: Context) -> Section:
             s.key, s.title, "the warehouse holds no inventory snapshot (run `ecrcost inventory`)"
         )
     snap = ctx.snapshot["snapshot_id"]
-    s.text.append(f"Inventory snapshot {snap} taken {ctx.snapshot['taken_at']:%Y-%m-%d %H:%M} UTC.")
+    s.text.append(f"Inventory snapshot {snap} taken {utc_minute(ctx.snapshot['taken_at'])}.")
     summary = sqlfiles.records(ctx.con, "reports/findings_summary", {"snapshot_id": snap})
     if summary:
         s.tables.append(
@@ -703,7 +704,7 @@ def data_quality(ctx: Context) -> Section:
         if not b["complete"]:
             s.text.append(
                 f"{ctx.period} is INCOMPLETE: the bill's status said UPDATING when it was read "
-                f"({b['loaded_at']:%Y-%m-%d %H:%M} UTC); figures will change when AWS closes it."
+                f"({utc_minute(b['loaded_at'])}); figures will change when AWS closes it."
             )
         else:
             s.text.append(

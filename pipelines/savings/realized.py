@@ -272,7 +272,7 @@ def _verdict(
     ratio: float | None,
     n: int,
 ) -> tuple[str, str]:
-    trend = "" if abs(g) < 0.0005 else f", untouched repositories {g:+.1%}"
+    trend = "" if abs(g) < 0.0005 else f", untouched repositories {fmt.signed_share(g)}"
     facts = (
         f"{fmt.money(before, 4)}/day over {n} days before, {fmt.money(after, 4)}/day after"
         f"{trend}; {'saves' if realized >= 0 else 'costs'} {fmt.money(abs(realized))}/month"
@@ -282,7 +282,7 @@ def _verdict(
         if realized > 0:
             return REALIZED, f"{what}; {facts}"
         return NOT_REALIZED, f"{what}; cost rose beyond the trend: {facts}"
-    of = f"{ratio:.0%} of the predicted {fmt.money(predicted or 0.0)}/month"
+    of = f"{fmt.share(ratio, places=0)} of the predicted {fmt.money(predicted or 0.0)}/month"
     if realized <= 0:
         return NOT_REALIZED, f"cost did not fall beyond the trend: {facts}"
     if ratio >= REALIZED_RATIO:
