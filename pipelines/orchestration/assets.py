@@ -32,6 +32,11 @@ def monthly_asset(**kwargs):
     return dg.asset(partitions_def=billing_periods, backfill_policy=SINGLE_RUN, **kwargs)
 
 
+def blocking_check(asset, description: str):
+    """A check whose failure stops everything downstream of its asset in the run."""
+    return dg.asset_check(asset=asset, blocking=True, description=description)
+
+
 def _each_period(ecrcost: EcrcostResource, periods, step) -> dict:
     """`step(con, settings, period)` for each period of the run, over one connection."""
     settings = ecrcost.settings()
@@ -98,11 +103,7 @@ def cur_ecr_lines(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
     )
 
 
-@dg.asset_check(
-    asset=cur_ecr_lines,
-    blocking=True,
-    description="Warehouse = the source files read again, rows and dollars to the cent.",
-)
+@blocking_check(cur_ecr_lines, "Warehouse = the source files read again, rows and $ to the cent.")
 def cur_ecr_lines_match_source(
     context: dg.AssetCheckExecutionContext, ecrcost: EcrcostResource
 ) -> dg.AssetCheckResult:
@@ -140,11 +141,7 @@ def ecr_cost_marts(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
     return dg.MaterializeResult(metadata={"total_cost_by_period": dg.MetadataValue.json(totals)})
 
 
-@dg.asset_check(
-    asset=ecr_cost_marts,
-    blocking=True,
-    description="Attributed + unattributed = the period's ECR total in cur_ecr_lines, to the cent.",
-)
+@blocking_check(ecr_cost_marts, "Attributed + unattributed = the period's ECR lines, to the cent.")
 def ecr_cost_marts_reconcile(
     context: dg.AssetCheckExecutionContext, ecrcost: EcrcostResource
 ) -> dg.AssetCheckResult:
