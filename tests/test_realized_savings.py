@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date, datetime
 
 import pytest
@@ -195,7 +196,11 @@ def sample(tmp_path_factory):
     generate(out, seed=7, months=3, end="2026-10")
     c = warehouse.connect(":memory:")
     ingest(c, str(out / "cur-legacy-parquet"))
-    assert import_actions(c, out / "inventory" / "actions.json") > 0
+    actions = out / "inventory" / "actions.json"
+    assert import_actions(c, actions) == len(json.loads(actions.read_text())) > 0
+    assert (
+        import_actions(c, actions) == c.execute("SELECT count(*) FROM policy_actions").fetchone()[0]
+    )
     yield c, out
     c.close()
 
