@@ -21,11 +21,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines import sqlfiles
 from pipelines.attribution import build_marts, reconcile
 from pipelines.billing.groups import replace_line_groups
 from pipelines.settings import load_settings
 from pipelines.warehouse import connect, transaction
+
+BENCH_SQL = Path(__file__).resolve().parent / "sql"  # the benchmark's own statements
+
+
+def bench_sql(con, name: str, params: dict | None = None):
+    """Run bench/sql/<name>.sql (one statement, values bound as $name)."""
+    return con.execute((BENCH_SQL / f"{name}.sql").read_text(), params or {})
 
 
 def main() -> int:
@@ -42,11 +48,11 @@ def main() -> int:
         settings = load_settings({"home": str(path.parent)}, env={})
         t0 = time.perf_counter()
         # A kept --db with lines is reused as it is (generation takes minutes).
-        reused = sqlfiles.run(con, "marts/bench_line_counts").fetchall()[0][0] > 0
+        reused = bench_sql(con, "line_counts").fetchall()[0][0] > 0
         if not reused:
-            sqlfiles.run(
+            bench_sql(
                 con,
-                "marts/bench_generate_lines",
+                "generate_lines",
                 {
                     "repos": args.repos,
                     "months": args.months,
@@ -54,7 +60,7 @@ def main() -> int:
                     "start": "2025-01-01",
                 },
             )
-        rows, periods = sqlfiles.run(con, "marts/bench_line_counts").fetchall()[0]
+        rows, periods = bench_sql(con, "line_counts").fetchall()[0]
         generated = time.perf_counter() - t0
         print(
             f"{'reused' if reused else 'generated'} {rows:,} rows ({args.repos:,} repositories, "

@@ -5,24 +5,9 @@ In-process executor: DuckDB allows one writing process per file.
 
 import dagster as dg
 
-from pipelines.orchestration import assets, jobs
+from pipelines.orchestration import jobs
+from pipelines.orchestration.catalog import ASSETS, CHECKS
 from pipelines.orchestration.resources import EcrcostResource
-
-ASSETS = [
-    assets.policy_actions,
-    assets.ecr_inventory,
-    assets.cur_ecr_lines,
-    assets.ecr_cost_marts,
-    assets.ecr_findings,
-    assets.candidate_policy_plan,
-    assets.realized_savings,
-    assets.savings_report,
-]
-CHECKS = [
-    assets.cur_ecr_lines_match_source,
-    assets.ecr_cost_marts_reconcile,
-    assets.savings_report_fresh,
-]
 
 defs = dg.Definitions(
     assets=ASSETS,

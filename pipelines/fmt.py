@@ -18,6 +18,11 @@ def money(value: float | None, places: int = 2, missing: str = "?") -> str:
     return f"-{text}" if value < 0 and round(value, places) != 0 else text
 
 
+def signed_money(value: float, places: int = 2) -> str:
+    """A change of money with its sign always shown: `+$1.20`, `-$3.10`."""
+    return f"{'-' if value < 0 else '+'}${abs(value):,.{places}f}"
+
+
 def money_per_month(value: float | None, places: int = 2) -> str:
     return "?" if value is None else f"{money(value, places)}/month"
 
@@ -40,9 +45,21 @@ def gib(n: float, places: int = 3) -> str:
     return f"{n / GIB:,.{places}f} GiB"
 
 
-def share(value: float | None, missing: str = "-") -> str:
-    """A fraction as a percentage with one decimal: 0.1234 -> `12.3%`."""
-    return missing if value is None else f"{value * 100:.1f}%"
+def share(value: float | None, missing: str = "-", places: int = 1) -> str:
+    """A fraction as a percentage, one decimal unless told: 0.1234 -> `12.3%`."""
+    return missing if value is None else f"{value * 100:.{places}f}%"
+
+
+def signed_share(value: float) -> str:
+    """A relative change with its sign always shown: 0.1234 -> `+12.3%`."""
+    return f"{value * 100:+.1f}%"
+
+
+def utc_minute(value: datetime) -> str:
+    """A time to the minute for a sentence: `2026-04-02 06:00 UTC` (naive taken as UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return f"{value:%Y-%m-%d %H:%M} UTC"
 
 
 def iso(value: datetime) -> str:

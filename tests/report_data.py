@@ -7,6 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from pipelines.attribution import build_marts
+from pipelines.inventory.model import Image, Repository, Snapshot
+from pipelines.inventory.store import store_snapshot
+from pipelines.reports import prepare_report
+
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
 PERIOD = "2026-03"
@@ -24,8 +29,6 @@ KEEP_20 = {
 
 
 def add_snapshot(con: Any) -> None:
-    from pipelines.inventory.model import Image, Repository, Snapshot
-    from pipelines.inventory.store import store_snapshot
 
     taken = datetime(2026, 4, 2, tzinfo=UTC)
 
@@ -144,8 +147,6 @@ def build_warehouse(con: Any, settings: Any) -> None:
     """Three months of a small organisation: tagged (markup and a pipe in tag values),
     untagged and unattributed spend, an action, an inventory snapshot, then everything the
     report of PERIOD reads (marts, realized savings, the candidate policy's plan)."""
-    from pipelines.attribution import build_marts
-    from pipelines.reports import prepare_report
 
     start, end = date(2026, 1, 1), date(2026, 3, 31)
     add_daily_storage(

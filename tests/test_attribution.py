@@ -13,6 +13,7 @@ from pipelines.attribution import build_marts, ensure_marts, reconcile
 from pipelines.attribution.analysis import analyse
 from pipelines.attribution.folding import KeyFolder
 from pipelines.attribution.views import costs_view
+from pipelines.billing.groups import replace_line_groups
 from pipelines.cli import main
 from pipelines.errors import UserError
 from pipelines.settings import load_settings
@@ -116,18 +117,6 @@ def add_snapshot(con, repos: dict[str, dict], snapshot_id: str = "s1", blobs: bo
 
 def rows(con, sql: str, params: list | None = None) -> list[tuple]:
     return con.execute(sql, params or []).fetchall()
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = connect(tmp_path / "w.duckdb")
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def settings(home):
-    return load_settings({"home": str(home)}, env={})
 
 
 # --- key folding -------------------------------------------------------------------------
@@ -258,8 +247,6 @@ def _marts(con) -> dict[str, list[tuple]]:
 
 
 def test_marts_without_line_groups_equal_marts_with_them(con, settings):
-    from pipelines.billing.groups import replace_line_groups
-
     add_lines(
         con,
         [
@@ -658,3 +645,31 @@ def test_cli_analysis_table_and_csv(home, settings, capsys):
         "by_size",
         "by_size",
     ]
+
+
+def test_cli_output_option_and_its_format_alias_agree(home, settings, capsys):
+    con = connect(settings.warehouse_path)
+    add_lines(con, [line(repo="a", unblended_cost=6.0), line(repo="b", unblended_cost=2.0)])
+    con.close()
+    argv = ["costs", "--period", "2026-01", "--home", str(home)]
+    printed = []
+    for flag in ("-o", "--output", "--format"):
+        assert main([*argv, flag, "csv"]) == 0
+        printed.append(capsys.readouterr().out)
+    assert printed[0] == printed[1] == printed[2]
+    assert printed[0].splitlines()[0].startswith("key,")
+
+
+def test_cli_errors_name_the_real_command_and_the_one_period_message(home, settings, capsys):
+    assert main(["costs", "--period", "2026-13", "--home", str(home)]) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --period '2026-13': expected a billing period as YYYY-MM, e.g. 2026-10\n"
+    )
+    connect(settings.warehouse_path).close()
+    with pytest.raises(UserError) as missing:
+        costs_view(con := connect(settings.warehouse_path), settings, "2026-01")
+    con.close()
+    assert str(missing.value) == (
+        "period 2026-01: no billing data in the warehouse; load the bill for it first "
+        "(ecrcost ingest --cur LOCATION) or pick a loaded period"
+    )

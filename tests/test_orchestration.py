@@ -12,9 +12,14 @@ import dagster as dg
 import pytest
 
 from pipelines import warehouse
+from pipelines.cli import main
+from pipelines.definitions import defs
+from pipelines.errors import UserError
+from pipelines.orchestration import assets, runner
 from pipelines.orchestration.jobs import billing_files_changed, monthly_schedule
 from pipelines.orchestration.resources import EcrcostResource
 from pipelines.orchestration.runner import materialize_periods
+from pipelines.settings import load_settings
 
 
 @pytest.fixture
@@ -23,8 +28,6 @@ def org(sample_org):
 
 
 def test_definitions_load_with_every_asset_and_check():
-    from pipelines.definitions import defs
-
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {"ecr_inventory", "cur_ecr_lines", "ecr_cost_marts", "policy_actions"} <= keys
@@ -33,8 +36,6 @@ def test_definitions_load_with_every_asset_and_check():
 
 
 def test_schedule_on_day_three_targets_the_month_that_just_closed():
-    from pipelines.definitions import defs
-
     schedule = defs.resolve_schedule_def(monthly_schedule.name)
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
@@ -45,8 +46,6 @@ def test_schedule_on_day_three_targets_the_month_that_just_closed():
 
 
 def _evaluate(sensor, cursor, resource):
-    from pipelines.definitions import defs
-
     with dg.build_sensor_context(
         cursor=cursor,
         resources={"ecrcost": resource},
@@ -105,16 +104,12 @@ def test_materialize_two_months_through_dagster(org, tmp_path):
 
 
 def test_run_rejects_a_period_outside_the_partitions(tmp_path):
-    from pipelines.errors import UserError
-
     with pytest.raises(UserError, match="1999-01"):
         materialize_periods(EcrcostResource(home=str(tmp_path)), ["1999-01"])
 
 
 @pytest.mark.skipif(os.environ.get("ECRCOST_SKIP_DEMO") == "1", reason="demo skipped on request")
 def test_demo_runs_end_to_end_and_prints_where_the_outputs_are(tmp_path, capsys):
-    from pipelines.cli import main
-
     home = tmp_path / "demo"
     assert main(["demo", "--home", str(home)]) == 0
     printed = capsys.readouterr().out
@@ -139,3 +134,137 @@ def test_workspace_loads_as_dagster_dev_would(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Validation successful for code location ecrcost" in done.stderr + done.stdout
+
+
+# --- the blocking checks, passing and driven to failure ------------------------------------
+
+
+def _resource(org, home: Path) -> EcrcostResource:
+    out, _ = org
+    return EcrcostResource(
+        home=str(home),
+        cur_location=str(out / "cur2"),
+        inventory_snapshot=str(out / "inventory" / "snapshot.json.gz"),
+    )
+
+
+def _evaluations(outcome) -> dict[str, dg.AssetCheckEvaluation]:
+    return {e.check_name: e for e in outcome.checks}
+
+
+def test_every_check_passes_with_typed_metadata(org, tmp_path):
+    outcome = materialize_periods(_resource(org, tmp_path / "home"), ["2026-09"])
+    assert outcome.success and outcome.failed_checks == []
+    checks = _evaluations(outcome)
+    assert set(checks) == {
+        "cur_ecr_lines_match_source",
+        "ecr_cost_marts_reconcile",
+        "savings_report_fresh",
+    }
+    assert all(e.passed for e in checks.values())
+    assert checks["cur_ecr_lines_match_source"].metadata["mismatched"] == dg.JsonMetadataValue({})
+    assert checks["cur_ecr_lines_match_source"].metadata["periods"] == dg.JsonMetadataValue(
+        ["2026-09"]
+    )
+    assert checks["ecr_cost_marts_reconcile"].metadata["mismatched"] == dg.JsonMetadataValue({})
+    assert checks["savings_report_fresh"].metadata["stale"] == dg.TextMetadataValue("none")
+
+
+def _break_after(monkeypatch, name: str, damage) -> None:
+    """Run the real `assets.<name>`, then `damage(args, result)` what it wrote."""
+    real = getattr(assets, name)
+
+    def broken(*args, **kwargs):
+        result = real(*args, **kwargs)
+        damage(args, result)
+        return result
+
+    monkeypatch.setattr(assets, name, broken)
+
+
+def test_source_check_fails_when_the_warehouse_lost_a_line(org, tmp_path, monkeypatch):
+    lose_a_line = "DELETE FROM cur_ecr_lines WHERE rowid = (SELECT min(rowid) FROM cur_ecr_lines)"
+    _break_after(monkeypatch, "ingest", lambda args, _: args[0].execute(lose_a_line))
+    outcome = materialize_periods(_resource(org, tmp_path / "home"), ["2026-09"])
+    assert not outcome.success
+    assert outcome.failed_checks == ["cur_ecr_lines_match_source"]
+    mismatched = _evaluations(outcome)["cur_ecr_lines_match_source"].metadata["mismatched"]
+    (off,) = mismatched.data.values()
+    assert off["warehouse_rows"] == off["source_rows"] - 1
+    # Blocking: nothing downstream of the bad lines was built.
+    assert "ecr_cost_marts_reconcile" not in _evaluations(outcome)
+
+
+def test_reconcile_check_fails_when_the_marts_lose_a_cent(org, tmp_path, monkeypatch):
+    drift = (
+        "UPDATE unattributed_costs SET cost = cost + 0.01 "
+        "WHERE rowid = (SELECT min(rowid) FROM unattributed_costs)"
+    )
+    _break_after(monkeypatch, "build_marts", lambda args, _: args[0].execute(drift))
+    outcome = materialize_periods(_resource(org, tmp_path / "home"), ["2026-09"])
+    assert not outcome.success
+    assert outcome.failed_checks == ["ecr_cost_marts_reconcile"]
+    off = _evaluations(outcome)["ecr_cost_marts_reconcile"].metadata["mismatched"].data
+    assert set(off) == {"2026-09"}
+    assert round(off["2026-09"]["marts"] - off["2026-09"]["bill"], 2) == 0.01
+    assert "savings_report_fresh" not in _evaluations(outcome)  # the report was not rendered
+
+
+def test_freshness_check_fails_for_a_report_older_than_its_bill(org, tmp_path, monkeypatch):
+    # Written in 1970: older than any billing load.
+    _break_after(monkeypatch, "render_report", lambda _, files: os.utime(files.html, (0, 0)))
+    outcome = materialize_periods(_resource(org, tmp_path / "home"), ["2026-09"])
+    assert outcome.failed_checks == ["savings_report_fresh"]
+    stale = _evaluations(outcome)["savings_report_fresh"].metadata["stale"]
+    assert stale == dg.TextMetadataValue("2026-09")
+
+
+def test_report_is_stale_when_missing_or_older_than_the_load(tmp_path):
+    html = tmp_path / "ecr-report-2026-09.html"
+    loaded = datetime(2026, 10, 3, 6, 0)
+    assert assets.report_is_stale(html, loaded)  # missing
+    html.write_text("<html></html>")
+    os.utime(html, (loaded.timestamp() - 60, loaded.timestamp() - 60))
+    assert assets.report_is_stale(html, loaded)
+    os.utime(html, (loaded.timestamp() + 60, loaded.timestamp() + 60))
+    assert not assets.report_is_stale(html, loaded)
+    assert not assets.report_is_stale(html, None)  # no load recorded: nothing newer to miss
+
+
+def test_run_hands_the_aws_flags_to_the_dagster_resource(tmp_path, monkeypatch):
+    seen = {}
+
+    def capture(resource, periods):
+        seen["settings"] = resource.settings()
+        seen["periods"] = periods
+        return runner.RunOutcome(periods=list(periods), success=True, failed_checks=[])
+
+    monkeypatch.setattr(runner, "materialize_periods", capture)
+    argv = ["run", "--period", "2026-09", "--home", str(tmp_path / "h"), "--cur", "/bill"]
+    argv += ["--profile", "finops", "--regions", "eu-west-1,us-east-1", "--accounts", "111,222"]
+    argv += ["--role-name", "EcrcostRead", "--external-id", "ext-1"]
+    assert main(argv) == 0
+    s = seen["settings"]
+    assert seen["periods"] == ["2026-09"]
+    assert s.home == tmp_path / "h" and s.cur_location == "/bill"
+    assert s.aws_profile == "finops"
+    assert s.regions == ("eu-west-1", "us-east-1")
+    assert s.accounts == ("111", "222")
+    assert (s.role_name, s.external_id) == ("EcrcostRead", "ext-1")
+
+
+def test_run_rejects_a_malformed_period_in_one_line(tmp_path, capsys):
+    assert main(["run", "--period", "2026-13", "--home", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "ecrcost: --period '2026-13': expected a billing period as YYYY-MM, e.g. 2026-10"
+    )
+
+
+def test_resource_from_settings_round_trips():
+    settings = load_settings(
+        {"home": "/h", "regions": "all", "role_name": "R", "inventory_snapshot": "/s.json"},
+        env={},
+    )
+    back = EcrcostResource.from_settings(settings).settings()
+    assert (back.home, back.regions, back.role_name) == (Path("/h"), ("all",), "R")
+    assert back.inventory_snapshot == "/s.json" and back.accounts == ()

@@ -3,10 +3,11 @@ say so. Built on a hand-made warehouse (and the sample organisation when it is p
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,17 @@ from report_data import (
     build_warehouse,
 )
 
+from pipelines import fmt as formats
 from pipelines import warehouse
+from pipelines.attribution.forecast import forecast, trend_periods
+from pipelines.errors import UserError
+from pipelines.lifecycle.plan import plan_policy
+from pipelines.reports import cli as report_cli
 from pipelines.reports import render_report
-from pipelines.reports.render import md_cell
-from pipelines.reports.sections import policy_bound
-from pipelines.settings import Settings
+from pipelines.reports.render import fmt, md_cell
+from pipelines.reports.sections import Column, Table, last_months, policy_bound
+from pipelines.resources import base_policy_path
+from pipelines.settings import Settings, load_settings
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +147,8 @@ def test_predictability_bound_and_ceiling(built):
 
 
 def test_candidate_policy_equals_the_planner(built):
-    from pipelines.lifecycle.plan import plan_policy
-    from pipelines.reports.prepare import BASE_POLICY
-
     con, settings, files = built
-    plan = plan_policy(con, settings, BASE_POLICY.read_text())
+    plan = plan_policy(con, settings, base_policy_path().read_text())
     rows = _csv(files, "candidate_policy")
     by_repo = {r.repository_name: r for r in plan.repositories}
     assert rows, "the base policy expires images in the fixture"
@@ -160,8 +164,6 @@ def test_candidate_policy_equals_the_planner(built):
 
 
 def test_long_tables_show_a_limit_but_csv_has_all():
-    from pipelines.reports.sections import Column, Table
-
     t = Table("x", "x", [Column("a", "a")], [{"a": i} for i in range(25)], limit=20)
     assert len(t.shown) == 20 and t.hidden == 5
 
@@ -218,10 +220,76 @@ def test_policy_bound():
     assert policy_bound("{not json")[1] == "policy unreadable"
 
 
-def test_missing_sources_say_not_available(tmp_path):
-    con = warehouse.connect(":memory:")
+def test_policy_bound_reads_only_catch_all_expire_rules():
+    def policy(*rules):
+        return json.dumps(
+            {
+                "rules": [
+                    {"rulePriority": i + 1, "selection": sel, "action": {"type": "expire"}}
+                    for i, sel in enumerate(rules)
+                ]
+            }
+        )
+
+    by_age = {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days"}
+    assert policy_bound(policy({**by_age, "countNumber": 30})) == (
+        None,
+        "images expire after 30 days: size follows the push rate",
+    )
+    prefixed = {
+        "tagStatus": "tagged",
+        "tagPrefixList": ["v"],
+        "countType": "imageCountMoreThan",
+        "countNumber": 5,
+    }
+    catch_all = {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 40}
+    assert policy_bound(policy(prefixed, catch_all)) == (
+        40,
+        "at most 40 images (catch-all count rule)",
+    )
+    # What PutLifecyclePolicy would refuse is not a bound either (one reader: lifecycle.policy).
+    assert policy_bound(json.dumps({"rules": []}).ljust(120)) == (None, "policy unreadable")
+
+
+def test_report_cells_use_the_one_format_per_kind():
+    assert fmt(1234.5, "money") == "$1,234.50"
+    assert fmt(-3.1, "money") == "-$3.10"
+    assert fmt(0.12345, "money4") == "$0.1235"
+    assert fmt(2.5, "signed_money") == "+$2.50"
+    assert fmt(-2.5, "signed_money") == "-$2.50"
+    assert fmt(0.123, "pct") == "12.3%"
+    assert fmt(-0.05, "signed_pct") == "-5.0%"
+    assert fmt(0.05, "signed_pct") == "+5.0%"
+    assert fmt(1536, "bytes") == "1.5 KiB"
+    assert fmt(3 * 1024**4 * 1024, "bytes") == "3,072.0 TiB"
+    assert fmt(512, "bytes") == "512 B"
+    assert fmt(None, "money") == "–"
+    assert fmt(date(2026, 3, 9), "date") == "2026-03-09"
+    assert fmt(True) == "yes"
+    assert formats.utc_minute(datetime(2026, 4, 2, 6, 5)) == "2026-04-02 06:05 UTC"
+    assert formats.share(0.125, places=0) == "12%"
+
+
+def test_month_arithmetic_crosses_years():
+    assert last_months("2026-02", 4) == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert trend_periods("2026-01") == ["2025-11", "2025-12", "2026-01"]
+
+
+def test_forecast_is_a_line_through_the_daily_costs():
+    periods = ["2026-01", "2026-02", "2026-03"]
+    covered = {"2026-01": 31, "2026-02": 28, "2026-03": 31}
+    costs = {"2026-01": 31.0, "2026-02": 56.0, "2026-03": 93.0}  # $1, $2, $3 a day
+    assert forecast(costs, periods, covered, 30) == pytest.approx(4.0 * 30)
+    # Only the covered months count; one point is flat; a falling line stops at zero.
+    assert forecast(costs, periods, {"2026-03": 31}, 30) == pytest.approx(3.0 * 30)
+    falling = {"2026-01": 93.0, "2026-02": 28.0, "2026-03": 0.0}
+    assert forecast(falling, periods, covered, 30) == 0.0
+    assert forecast({}, periods, covered, 30) is None
+
+
+def test_missing_sources_say_not_available(con, settings, tmp_path):
     add_daily_storage(con, "team/api", date(2026, 3, 1), date(2026, 3, 31), lambda d: 1.0)
-    files = render_report(con, Settings(home=tmp_path), PERIOD, out_dir=tmp_path / "out")
+    files = render_report(con, settings, PERIOD, out_dir=tmp_path / "out")
     html = files.html.read_text()
     assert "Not available: the attribution marts of 2026-03 are not built" in html
     assert "Not available: the warehouse holds no inventory snapshot" in html
@@ -230,69 +298,65 @@ def test_missing_sources_say_not_available(tmp_path):
     assert "No billing load is recorded for 2026-03" in html
     trend = {r["period"]: r["total_cost"] for r in _csv(files, "trend")}
     assert float(trend[PERIOD]) == pytest.approx(31.0)
-    con.close()
 
 
-def test_incomplete_period_is_flagged(tmp_path):
-    con = warehouse.connect(":memory:")
+def test_incomplete_period_is_flagged(con, settings, tmp_path):
     add_daily_storage(con, "team/api", date(2026, 3, 1), date(2026, 3, 20), lambda d: 1.0)
     con.execute(
         "INSERT INTO billing_loads VALUES ('2026-03', 'cur-legacy-parquet', '/bill', [], 'f', 20,"
         " 20.0, false, 'status UPDATING', TIMESTAMP '2026-03-21 06:00:00')"
     )
-    files = render_report(con, Settings(home=tmp_path), PERIOD, out_dir=tmp_path / "out")
+    files = render_report(con, settings, PERIOD, out_dir=tmp_path / "out")
     md = files.md.read_text()
     assert "2026-03 is INCOMPLETE" in md
     assert "The bill covers 20 of 31 days of 2026-03" in md
-    con.close()
 
 
-def test_cli_report(tmp_path, capsys):
-    import argparse
-
-    from pipelines.reports import cli as report_cli
-    from pipelines.settings import load_settings
-
-    home = tmp_path / "home"
+@pytest.fixture
+def billed_home(home):
+    """A home whose warehouse holds February and March 2026 of one repository's storage."""
     con = warehouse.connect(home / "warehouse.duckdb")
     add_daily_storage(con, "team/api", date(2026, 2, 1), date(2026, 3, 31), lambda d: 1.0)
     con.close()
+    return home
+
+
+def _report(home, *argv: str) -> int:
+    """`ecrcost report ARGV --home HOME` through the command's own parser and handler."""
     parser = argparse.ArgumentParser()
     report_cli.register(parser.add_subparsers())
-    args = parser.parse_args(["report", "--period", PERIOD, "--home", str(home)])
-    assert args.handler(args, load_settings({"home": str(home)}, env={})) == 0
+    args = parser.parse_args(["report", *argv, "--home", str(home)])
+    return args.handler(args, load_settings({"home": str(home)}, env={}))
+
+
+def test_cli_report(billed_home, capsys):
+    assert _report(billed_home, "--period", PERIOD) == 0
     out = capsys.readouterr().out
     assert f"ecr-report-{PERIOD}.html" in out
-    html = (home / "reports" / PERIOD / f"ecr-report-{PERIOD}.html").read_text()
+    html = (billed_home / "reports" / PERIOD / f"ecr-report-{PERIOD}.html").read_text()
     assert "team/api" in html  # the command built the marts before rendering
     assert "Not available: the attribution marts" not in html
 
 
-def test_cli_refuses_a_period_without_a_bill(tmp_path):
-    import argparse
-
-    from pipelines.errors import UserError
-    from pipelines.reports import cli as report_cli
-    from pipelines.settings import load_settings
-
-    home = tmp_path / "home"
-    con = warehouse.connect(home / "warehouse.duckdb")
-    add_daily_storage(con, "team/api", date(2026, 2, 1), date(2026, 3, 31), lambda d: 1.0)
-    con.close()
-    parser = argparse.ArgumentParser()
-    report_cli.register(parser.add_subparsers())
-    args = parser.parse_args(["report", "--period", "2027-05", "--home", str(home)])
+def test_cli_refuses_a_period_without_a_bill(billed_home):
     with pytest.raises(UserError, match="no billing data for it"):
-        args.handler(args, load_settings({"home": str(home)}, env={}))
+        _report(billed_home, "--period", "2027-05")
 
 
-def test_bad_period_is_a_user_error(tmp_path):
-    from pipelines.errors import UserError
+def test_cli_bad_periods_give_the_one_message(billed_home):
+    with pytest.raises(UserError) as bad:
+        _report(billed_home, "--period", "2026-13")
+    assert (
+        str(bad.value) == "--period '2026-13': expected a billing period as YYYY-MM, e.g. 2026-10"
+    )
+    with pytest.raises(UserError) as bad:
+        _report(billed_home, "--period", PERIOD, "--compare", "March")
+    assert str(bad.value) == "--compare 'March': expected a billing period as YYYY-MM, e.g. 2026-10"
 
-    con = warehouse.connect(":memory:")
+
+def test_bad_period_is_a_user_error(con, settings):
     with pytest.raises(UserError, match="YYYY-MM"):
-        render_report(con, Settings(home=tmp_path), "2026-3x")
-    con.close()
+        render_report(con, settings, "2026-3x")
 
 
 def test_render_under_a_second(built):

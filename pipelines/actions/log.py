@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pipelines import sqlfiles
@@ -64,3 +65,9 @@ def current_actor(access: Any) -> str:
             return f"local:{getpass.getuser()}"
         except (KeyError, OSError):
             return "local:unknown"
+
+
+def import_actions(con: Any, path: Path | str) -> int:
+    """Load action records from a JSON array file (e.g. the sample organisation's recorded
+    history) into the log, replacing rows with the same action_id; returns how many it read."""
+    return sqlfiles.run(con, "actions/import_actions", {"path": str(path)}).fetchall()[0][0]

@@ -1,6 +1,6 @@
 """Attribution and chargeback: actual ECR spend per repository and per cost-allocation tag.
 
-The lead's Dagster assets call `build_marts(con, settings, period)` per monthly partition and
+The Dagster assets (pipelines/orchestration/assets.py) call `build_marts(con, settings, period)` per monthly partition and
 the blocking check compares the two figures of `reconcile(con, period)` to the cent.
 """
 

@@ -7,12 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipelines import sqlfiles
-from pipelines.attribution.marts import (
-    ensure_marts,
-    period_has_data,
-    prior_period,
-    query_one,
-)
+from pipelines.attribution.marts import ensure_marts, period_has_data, query_one
+from pipelines.periods import shift_period
 
 if TYPE_CHECKING:
     import duckdb
@@ -54,7 +50,7 @@ def analyse(
             con, "marts/analysis_above_median", {"period": period, "median": median}
         )
     result.by_size = sqlfiles.records(con, "marts/analysis_by_size", {"period": period, "top": top})
-    prior = prior_period(period)
+    prior = shift_period(period, -1)
     if period_has_data(con, prior):
         ensure_marts(con, settings, prior, tags_from_inventory=tags_from_inventory)
         result.prior_period = prior

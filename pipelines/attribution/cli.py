@@ -1,5 +1,5 @@
 """`ecrcost costs`: billed ECR spend per repository, account, region or tag, and the playbook's
-analysis. Heavy imports happen inside the handler."""
+analysis. duckdb loads inside the handler (start-up time)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ import csv
 import io
 import json
 import sys
+from contextlib import ExitStack
 from typing import Any
 
-from pipelines.cli import home_option
+from pipelines import fmt, options, warehouse
+from pipelines.attribution.analysis import analyse
+from pipelines.attribution.marts import ensure_marts
+from pipelines.attribution.views import costs_view
+from pipelines.errors import EcrcostError, UserError
+from pipelines.periods import parse_period
 
 HELP = """\
 What each repository (or account, region, tag value) cost in a billing period, from the bill.
@@ -30,6 +36,7 @@ period.
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "costs",
+        parents=[options.home(), options.output()],
         help="billed ECR spend per repository, account, region or tag",
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -41,7 +48,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="repository (default), account, region or tag:KEY (KEY folded like the bill's keys)",
     )
     parser.add_argument("--top", type=int, help="show only the N costliest rows (analysis: 10)")
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     parser.add_argument(
         "--tags-from-inventory",
         action="store_true",
@@ -56,38 +62,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--analysis", action="store_true", help="the playbook's analysis")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the period's marts")
-    home_option(parser)
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace, settings) -> int:
     import duckdb
 
-    from pipelines.attribution.analysis import analyse
-    from pipelines.attribution.marts import check_period
-    from pipelines.attribution.views import costs_view
-    from pipelines.errors import EcrcostError, UserError
-    from pipelines.warehouse import connect
-
-    check_period(args.period)
+    parse_period(args.period)
     if not settings.warehouse_path.exists():
         raise UserError(
             f"{settings.warehouse_path}: no warehouse; load a bill first or pass --home"
         )
-    try:
-        con = connect(settings.warehouse_path)
-    except duckdb.Error as exc:  # e.g. another process holds the write lock
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise EcrcostError(
-            f"{settings.warehouse_path}: cannot open the warehouse: {first}"
-        ) from None
-    try:
+    with ExitStack() as stack:
+        try:
+            con = stack.enter_context(warehouse.opened(settings.warehouse_path))
+        except duckdb.Error as exc:  # e.g. another process holds the write lock
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise EcrcostError(
+                f"{settings.warehouse_path}: cannot open the warehouse: {first}"
+            ) from None
         if args.analysis:
             if args.top is not None and args.top < 1:
                 raise UserError(f"--top {args.top}: expected a positive number of rows")
             if args.rebuild:
-                from pipelines.attribution.marts import ensure_marts
-
                 ensure_marts(
                     con,
                     settings,
@@ -102,7 +99,7 @@ def handle(args: argparse.Namespace, settings) -> int:
                 args.top or 10,
                 tags_from_inventory=args.tags_from_inventory,
             ).to_dict()
-            sys.stdout.write(_render_analysis(result, args.format))
+            sys.stdout.write(_render_analysis(result, args.output))
         else:
             view = costs_view(
                 con,
@@ -113,22 +110,24 @@ def handle(args: argparse.Namespace, settings) -> int:
                 tags_from_inventory=args.tags_from_inventory,
                 rebuild=args.rebuild,
             )
-            sys.stdout.write(_render_costs(view, args.format, args.redistribute))
-    finally:
-        con.close()
+            sys.stdout.write(_render_costs(view, args.output, args.redistribute))
     return 0
 
 
 # Columns of the table output per view: (field, header, kind).
 _MONEY, _SHARE, _NUM, _TEXT, _FLAG = "money", "share", "num", "text", "flag"
-_REPO_COLUMNS = [
-    ("repository_name", "repository", _TEXT),
-    ("account_id", "account", _TEXT),
-    ("region", "region", _TEXT),
+# Every view's spend split: net cost, gross usage, adjustments and the share of gross usage.
+_SPEND = [
     ("cost", "cost", _MONEY),
     ("gross_cost", "gross", _MONEY),
     ("adjustments", "adjustments", _MONEY),
     ("share", "share", _SHARE),
+]
+_REPO_COLUMNS = [
+    ("repository_name", "repository", _TEXT),
+    ("account_id", "account", _TEXT),
+    ("region", "region", _TEXT),
+    *_SPEND,
     ("avg_gb_stored", "avg GB", _NUM),
     ("exists_in_inventory", "exists", _FLAG),
     ("expected_monthly_cost", "expected", _MONEY),
@@ -137,19 +136,13 @@ _REPO_COLUMNS = [
 ]
 _SCOPE_COLUMNS = [
     ("key", "key", _TEXT),
-    ("cost", "cost", _MONEY),
-    ("gross_cost", "gross", _MONEY),
-    ("adjustments", "adjustments", _MONEY),
-    ("share", "share", _SHARE),
+    *_SPEND,
     ("repository_count", "repositories", _NUM),
     ("estimated", "estimated", _FLAG),
 ]
 _TAG_COLUMNS = [
     ("key", "value", _TEXT),
-    ("cost", "cost", _MONEY),
-    ("gross_cost", "gross", _MONEY),
-    ("adjustments", "adjustments", _MONEY),
-    ("share", "share", _SHARE),
+    *_SPEND,
     ("repository_count", "repositories", _NUM),
     ("bill_tag_cost", "from bill tags", _MONEY),
     ("inventory_tag_cost", "from inventory tags", _MONEY),
@@ -162,14 +155,14 @@ _REDISTRIBUTED = [
 _ADJUSTMENTS = ("credits", "discounts", "tax", "other_adjustments")
 
 
-def _render_costs(view: dict[str, Any], fmt: str, redistribute: bool) -> str:
+def _render_costs(view: dict[str, Any], output: str, redistribute: bool) -> str:
     rows = view["rows"]
     if not redistribute:
         drop = {"redistributed_cost", "redistributed_share"}
         rows = [{k: v for k, v in r.items() if k not in drop} for r in rows]
-    if fmt == "json":
+    if output == "json":
         return json.dumps({**view, "rows": rows}, default=str, indent=2) + "\n"
-    if fmt == "csv":
+    if output == "csv":
         return _csv(rows)
     if view["by"] == "repository":
         columns = _REPO_COLUMNS
@@ -191,11 +184,11 @@ def _render_costs(view: dict[str, Any], fmt: str, redistribute: bool) -> str:
 def _headline(view: dict[str, Any]) -> str:
     parts = [
         f"period {view['period']}",
-        f"total {_money(view['total_cost'])}",
-        f"unattributed {_money(view['unattributed_cost'])}",
+        f"total {fmt.money(view['total_cost'], missing='-')}",
+        f"unattributed {fmt.money(view['unattributed_cost'], missing='-')}",
     ]
     by_class = ", ".join(
-        f"{k} {_money(v)}" for k, v in view["unattributed_by_charge_class"].items()
+        f"{k} {fmt.money(v, missing='-')}" for k, v in view["unattributed_by_charge_class"].items()
     )
     if by_class and not view["by"].startswith("tag:"):
         parts[-1] += f" ({by_class})"
@@ -204,8 +197,8 @@ def _headline(view: dict[str, Any]) -> str:
     if view["by"].startswith("tag:"):
         cov = view.get("coverage")
         notes.append(
-            f"tag key '{view['tag_key']}': coverage {_share(cov)} of gross usage, "
-            f"untagged {_money(view['untagged_cost'])}; tags from {view['tags_source']}"
+            f"tag key '{view['tag_key']}': coverage {fmt.share(cov)} of gross usage, "
+            f"untagged {fmt.money(view['untagged_cost'], missing='-')}; tags from {view['tags_source']}"
         )
         folded = [f"{f['raw_key']} ({f['source']})" for f in view["folded_keys"]]
         if folded:
@@ -240,24 +233,14 @@ def _cell(value: Any, kind: str) -> str:
     if value is None:
         return "-"
     if kind == _MONEY:
-        return _money(value)
+        return fmt.money(value, missing="-")
     if kind == _SHARE:
-        return _share(value)
+        return fmt.share(value)
     if kind == _FLAG:
         return "yes" if value else "no"
     if kind == _NUM and isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
-
-
-def _money(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -269,8 +252,8 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def _render_analysis(result: dict[str, Any], fmt: str) -> str:
-    if fmt == "json":
+def _render_analysis(result: dict[str, Any], output: str) -> str:
+    if output == "json":
         return json.dumps(result, default=str, indent=2) + "\n"
     sections = [
         ("top", result["top"]),
@@ -278,13 +261,13 @@ def _render_analysis(result: dict[str, Any], fmt: str) -> str:
         ("by_size", result["by_size"]),
         ("movers", result["movers"]),
     ]
-    if fmt == "csv":
+    if output == "csv":
         return _csv([{"section": name, **row} for name, rows in sections for row in rows])
     n = result["top_n"]
     prior = result["prior_period"]
     titles = {
         "top": f"Top {n} repositories by cost",
-        "above_median": f"Every repository above the median ({_money(result['median_cost'])}, "
+        "above_median": f"Every repository above the median ({fmt.money(result['median_cost'], missing='-')}, "
         f"{result['repository_count']} repositories billed)",
         "by_size": f"Top {n} by size (average GB stored as billed)",
         "movers": f"Biggest movers against {prior}" if prior else "Biggest movers: no prior period",

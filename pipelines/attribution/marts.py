@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines import sqlfiles
 from pipelines.attribution.folding import KeyFolder, folder_from_settings
 from pipelines.billing.groups import ensure_line_groups
-from pipelines.errors import UserError
+from pipelines.periods import parse_period
 from pipelines.warehouse import transaction
 
 if TYPE_CHECKING:
@@ -27,14 +26,14 @@ if TYPE_CHECKING:
 
 # Bump when the marts' logic changes, so stored periods rebuild on their next use.
 MART_VERSION = 3
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-MART_TABLES = (
-    "mart_builds",
-    "repository_costs",
-    "tag_chargeback",
-    "tag_coverage",
-    "unattributed_costs",
-    "tag_key_folding",
+# One DELETE per mart table: a rebuild replaces the whole period.
+_DELETE_PERIOD = (
+    "marts/delete_mart_builds",
+    "marts/delete_repository_costs",
+    "marts/delete_tag_chargeback",
+    "marts/delete_tag_coverage",
+    "marts/delete_unattributed_costs",
+    "marts/delete_tag_key_folding",
 )
 
 
@@ -50,12 +49,6 @@ class MartSummary:
     tags_source: str  # bill | bill+inventory
     snapshot_id: str | None
     seconds: float
-
-
-def check_period(period: str) -> str:
-    if not isinstance(period, str) or not PERIOD_RE.match(period):
-        raise UserError(f"--period {period!r}: expected a billing period as YYYY-MM, e.g. 2026-01")
-    return period
 
 
 def settings_key(settings: Settings) -> str:
@@ -86,7 +79,7 @@ def build_marts(
     cur_ecr_lines when missing or stale) and the latest inventory snapshot, all or nothing.
     `tags_from_inventory`: today's repository tags win over the bill's for repositories in the
     snapshot (tags are not retroactive in the bill)."""
-    check_period(period)
+    parse_period(period)
     started = time.perf_counter()
     folder = folder_from_settings(settings)
     snapshot_id = latest_snapshot_id(con)
@@ -111,8 +104,8 @@ def build_marts(
         )
         report_keys = [folder.canonical(k) for k in settings.tag_keys]
         sqlfiles.run(con, "marts/attr_tag_rows", {"report_keys": report_keys})
-        for table in MART_TABLES:
-            sqlfiles.run(con, f"marts/delete_{table}", {"period": period})
+        for name in _DELETE_PERIOD:
+            sqlfiles.run(con, name, {"period": period})
         sqlfiles.run(con, "marts/insert_repository_costs", params)
         sqlfiles.run(con, "marts/insert_unattributed_costs", {"period": period})
         tag_params = {"period": period, "tags_source": tags_source}
@@ -152,7 +145,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, period: str) -> tuple[float, float
     """(attributed + unattributed from the marts, the period's total in cur_ecr_lines).
 
     The blocking check passes when `round(a, 2) == round(b, 2)`."""
-    check_period(period)
+    parse_period(period)
     marts, lines = query_one(con, "marts/reconcile", {"period": period})
     return float(marts), float(lines)
 
@@ -167,7 +160,7 @@ def ensure_marts(
 ) -> MartSummary | None:
     """Build the period's marts when missing or stale (a newer billing load, another snapshot,
     another tag source or changed settings). Returns the summary when it built, else None."""
-    check_period(period)
+    parse_period(period)
     built, loaded, snap, source, key, current_loaded = query_one(
         con, "marts/build_state", {"period": period}
     )
@@ -211,14 +204,14 @@ def _fill_key_map(
         rows = sqlfiles.run(con, "marts/inventory_raw_keys", {"snapshot_id": inventory_snapshot})
         raw += [("inventory", r[0]) for r in rows.fetchall()]
     folded = folder.fold_all(raw)
-    sqlfiles.run(
+    sqlfiles.insert_staged(
         con,
         "marts/attr_key_map",
         {
-            "sources": [f.source for f in folded],
-            "raw_keys": [f.raw_key for f in folded],
-            "canonical_keys": [f.canonical_key for f in folded],
-            "rules": [f.rule for f in folded],
+            "source": [f.source for f in folded],
+            "raw_key": [f.raw_key for f in folded],
+            "canonical_key": [f.canonical_key for f in folded],
+            "rule": [f.rule for f in folded],
         },
     )
 
@@ -227,8 +220,3 @@ def period_has_data(con: duckdb.DuckDBPyConnection, period: str) -> bool:
     """True when the period was loaded (even with no ECR spend) or has ECR lines."""
     lines = query_one(con, "marts/period_lines", {"period": period})[0]
     return lines > 0 or query_one(con, "marts/billing_load_exists", {"period": period})[0] > 0
-
-
-def prior_period(period: str) -> str:
-    year, month = map(int, check_period(period).split("-"))
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"

@@ -7,13 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines import sqlfiles
 from pipelines.attribution.folding import folder_from_settings
-from pipelines.attribution.marts import (
-    check_period,
-    ensure_marts,
-    period_has_data,
-    query_one,
-)
+from pipelines.attribution.marts import ensure_marts, period_has_data, query_one
 from pipelines.errors import UserError
+from pipelines.periods import parse_period
 
 if TYPE_CHECKING:
     import duckdb
@@ -45,14 +41,14 @@ def costs_view(
     """`{"period", "by", "total_cost", "unattributed_cost", "rows": [{"key", "cost", ...}]}`
     plus what the figures rest on (tag source, estimated, adjustments, folding audit).
     Rows sum with unattributed_cost to total_cost."""
-    check_period(period)
+    parse_period(period)
     scope, raw_key = parse_by(by)
     if top is not None and top < 1:
         raise UserError(f"--top {top}: expected a positive number of rows")
     if not period_has_data(con, period):
         raise UserError(
             f"period {period}: no billing data in the warehouse; load the bill for it first "
-            "(ecrcost billing ...) or pick a loaded period"
+            "(ecrcost ingest --cur LOCATION) or pick a loaded period"
         )
     ensure_marts(con, settings, period, tags_from_inventory=tags_from_inventory, force=rebuild)
     total, unattributed, estimated, tags_source, snapshot_id, lines, _ = query_one(

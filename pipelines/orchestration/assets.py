@@ -1,16 +1,48 @@
 """Assets: each a few lines that call the domain and describe what it did."""
 
 import warnings
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
 
+from pipelines import sqlfiles
+from pipelines.attribution import build_marts, reconcile
+from pipelines.billing import check_against_source, ingest
+from pipelines.findings.findings import build_findings
+from pipelines.inventory.collect import collect_inventory
+from pipelines.inventory.model import Snapshot
+from pipelines.inventory.store import store_snapshot
 from pipelines.orchestration.partitions import billing_periods
 from pipelines.orchestration.resources import EcrcostResource
+from pipelines.periods import shift_period
+from pipelines.reports.prepare import plan_candidate_policy
+from pipelines.reports.render import html_path, render_report, report_dir
+from pipelines.savings.realized import realized_savings as judge_actions
 
 # DuckDB has one writer: a backfill of many months is one run that loops over its periods.
 # (backfill_policy is marked beta; the warning would print on every CLI run.)
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 SINGLE_RUN = dg.BackfillPolicy.single_run()
+
+
+def monthly_asset(**kwargs):
+    """An asset per billing period: monthly partitions, and a backfill is one run."""
+    return dg.asset(partitions_def=billing_periods, backfill_policy=SINGLE_RUN, **kwargs)
+
+
+def blocking_check(asset, description: str):
+    """A check whose failure stops everything downstream of its asset in the run."""
+    return dg.asset_check(asset=asset, blocking=True, description=description)
+
+
+def _each_period(ecrcost: EcrcostResource, periods, step) -> dict:
+    """`step(con, settings, period)` for each period of the run, over one connection."""
+    settings = ecrcost.settings()
+    with ecrcost.connection() as con:
+        return {period: step(con, settings, period) for period in periods}
+
 
 policy_actions = dg.AssetSpec(
     "policy_actions",
@@ -22,10 +54,6 @@ policy_actions = dg.AssetSpec(
 
 @dg.asset(group_name="inventory", description="A new ECR inventory snapshot per run.")
 def ecr_inventory(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
-    from pipelines.inventory.collect import collect_inventory
-    from pipelines.inventory.model import Snapshot
-    from pipelines.inventory.store import store_snapshot
-
     settings = ecrcost.settings()
     if settings.inventory_snapshot:
         snapshot = Snapshot.read(settings.inventory_snapshot)
@@ -41,7 +69,7 @@ def ecr_inventory(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
     return dg.MaterializeResult(
         metadata={
             "snapshot_id": snapshot_id,
-            "taken_at": snapshot.taken_at.isoformat(),
+            "taken_at": dg.MetadataValue.timestamp(snapshot.taken_at),
             "repositories": len(snapshot.repositories),
             "images": sum(len(r.images) for r in snapshot.repositories),
             "scan_errors": len(snapshot.errors),
@@ -49,15 +77,11 @@ def ecr_inventory(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
     )
 
 
-@dg.asset(
+@monthly_asset(
     group_name="billing",
-    partitions_def=billing_periods,
-    backfill_policy=SINGLE_RUN,
     description="ECR line items of the billing export, replaced a whole month at a time.",
 )
 def cur_ecr_lines(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
-    from pipelines.billing import ingest
-
     settings = ecrcost.settings()
     if not settings.cur_location:
         raise dg.Failure(
@@ -72,69 +96,66 @@ def cur_ecr_lines(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
             context.log.warning(f"{load.period}: {note}")
     return dg.MaterializeResult(
         metadata={
-            "periods": [p.period for p in result.periods],
+            "periods": dg.MetadataValue.json([p.period for p in result.periods]),
             "ecr_rows": sum(p.ecr_rows for p in result.periods),
             "ecr_cost": round(sum(p.ecr_cost for p in result.periods), 2),
         }
     )
 
 
-@dg.asset_check(
-    asset=cur_ecr_lines,
-    blocking=True,
-    description="Warehouse = the source files read again, rows and dollars to the cent.",
-)
+@blocking_check(cur_ecr_lines, "Warehouse = the source files read again, rows and $ to the cent.")
 def cur_ecr_lines_match_source(
     context: dg.AssetCheckExecutionContext, ecrcost: EcrcostResource
 ) -> dg.AssetCheckResult:
-    from pipelines.billing import check_against_source
-
     settings = ecrcost.settings()
     periods = context.op_execution_context.partition_keys
     with ecrcost.connection() as con:
         off = check_against_source(con, settings.cur_location, settings.cur_format, periods)
     return dg.AssetCheckResult(
         passed=not off,
-        metadata={"periods": periods, "mismatched": str(off) if off else "none"},
+        metadata={
+            "periods": dg.MetadataValue.json(periods),
+            "mismatched": dg.MetadataValue.json(
+                {
+                    period: {
+                        "warehouse_rows": mine[0],
+                        "warehouse_cost": mine[1],
+                        "source_rows": theirs[0],
+                        "source_cost": theirs[1],
+                    }
+                    for period, (mine, theirs) in off.items()
+                }
+            ),
+        },
     )
 
 
-@dg.asset(
+@monthly_asset(
     group_name="marts",
-    partitions_def=billing_periods,
-    backfill_policy=SINGLE_RUN,
     deps=[cur_ecr_lines, ecr_inventory],
     description="Spend per repository and per cost-allocation tag, with the unattributed line.",
 )
 def ecr_cost_marts(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
-    from pipelines.attribution import build_marts
-
-    settings = ecrcost.settings()
-    totals = {}
-    with ecrcost.connection() as con:
-        for period in context.partition_keys:
-            summary = build_marts(con, settings, period)
-            totals[period] = round(summary.total_cost, 2)
-    return dg.MaterializeResult(metadata={"total_cost_by_period": str(totals)})
+    built = _each_period(ecrcost, context.partition_keys, build_marts)
+    totals = {period: round(summary.total_cost, 2) for period, summary in built.items()}
+    return dg.MaterializeResult(metadata={"total_cost_by_period": dg.MetadataValue.json(totals)})
 
 
-@dg.asset_check(
-    asset=ecr_cost_marts,
-    blocking=True,
-    description="Attributed + unattributed = the period's ECR total in cur_ecr_lines, to the cent.",
-)
+@blocking_check(ecr_cost_marts, "Attributed + unattributed = the period's ECR lines, to the cent.")
 def ecr_cost_marts_reconcile(
     context: dg.AssetCheckExecutionContext, ecrcost: EcrcostResource
 ) -> dg.AssetCheckResult:
-    from pipelines.attribution import reconcile
-
-    off = {}
-    with ecrcost.connection() as con:
-        for period in context.op_execution_context.partition_keys:
-            attributed, billed = reconcile(con, period)
-            if round(attributed - billed, 2) != 0:
-                off[period] = (round(attributed, 2), round(billed, 2))
-    return dg.AssetCheckResult(passed=not off, metadata={"mismatched": str(off) if off else "none"})
+    sums = _each_period(
+        ecrcost,
+        context.op_execution_context.partition_keys,
+        lambda con, _, period: reconcile(con, period),
+    )
+    off = {
+        period: {"marts": round(attributed, 2), "bill": round(billed, 2)}
+        for period, (attributed, billed) in sums.items()
+        if round(attributed - billed, 2) != 0
+    }
+    return dg.AssetCheckResult(passed=not off, metadata={"mismatched": dg.MetadataValue.json(off)})
 
 
 @dg.asset(
@@ -143,14 +164,12 @@ def ecr_cost_marts_reconcile(
     description="What is worth cleaning in the latest snapshot, with bytes and $/month.",
 )
 def ecr_findings(ecrcost: EcrcostResource):
-    from pipelines.findings.findings import build_findings
-
     with ecrcost.connection() as con:
         found = build_findings(con, ecrcost.settings())
-    kinds: dict[str, int] = {}
-    for finding in found:
-        kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
-    return dg.MaterializeResult(metadata={"findings": len(found), "by_kind": str(kinds)})
+    kinds = dict(Counter(finding.kind for finding in found))
+    return dg.MaterializeResult(
+        metadata={"findings": len(found), "by_kind": dg.MetadataValue.json(kinds)}
+    )
 
 
 @dg.asset(
@@ -159,64 +178,59 @@ def ecr_findings(ecrcost: EcrcostResource):
     description="The playbook base policy planned over the latest snapshot (what it would save).",
 )
 def candidate_policy_plan(ecrcost: EcrcostResource):
-    from pipelines.reports.prepare import plan_candidate_policy
-
     with ecrcost.connection() as con:
         why_not = plan_candidate_policy(con, ecrcost.settings())
     if why_not:
         raise dg.Failure(why_not)
 
 
-@dg.asset(
+@monthly_asset(
     group_name="savings",
-    partitions_def=billing_periods,
-    backfill_policy=SINGLE_RUN,
     deps=[cur_ecr_lines, policy_actions],
     description="Each logged action's predicted saving against what the bill shows.",
 )
 def realized_savings(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
-    from pipelines.savings.realized import realized_savings as judge
-
-    verdicts = {}
-    with ecrcost.connection() as con:
-        for period in context.partition_keys:
-            verdicts[period] = [v.verdict for v in judge(con, ecrcost.settings(), period)]
-    return dg.MaterializeResult(metadata={"verdicts": str(verdicts)})
+    judged = _each_period(ecrcost, context.partition_keys, judge_actions)
+    verdicts = {period: [v.verdict for v in found] for period, found in judged.items()}
+    return dg.MaterializeResult(metadata={"verdicts": dg.MetadataValue.json(verdicts)})
 
 
-@dg.asset(
+@monthly_asset(
     group_name="reports",
-    partitions_def=billing_periods,
-    backfill_policy=SINGLE_RUN,
     deps=[ecr_cost_marts, realized_savings, ecr_findings, candidate_policy_plan],
     description="The monthly savings report: HTML, Markdown and CSV under <home>/reports/.",
 )
 def savings_report(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
-    from pipelines.reports.render import render_report
-    from pipelines.reports.sections import shift
-
-    paths = {}
-    with ecrcost.connection() as con:
-        for period in context.partition_keys:
-            files = render_report(con, ecrcost.settings(), period, shift(period, -1))
-            paths[period] = str(files.html)
-    return dg.MaterializeResult(metadata={"html": str(paths)})
+    rendered = _each_period(
+        ecrcost,
+        context.partition_keys,
+        lambda con, settings, period: render_report(
+            con, settings, period, shift_period(period, -1)
+        ),
+    )
+    paths = {period: str(files.html) for period, files in rendered.items()}
+    return dg.MaterializeResult(metadata={"html": dg.MetadataValue.json(paths)})
 
 
 @dg.asset_check(asset=savings_report, description="The report is newer than its period's bill.")
 def savings_report_fresh(
     context: dg.AssetCheckExecutionContext, ecrcost: EcrcostResource
 ) -> dg.AssetCheckResult:
-    from pipelines import sqlfiles
-
     periods = context.op_execution_context.partition_keys
     settings = ecrcost.settings()
     with ecrcost.connection() as con:
         loads = dict(sqlfiles.run(con, "checks/billing_loaded_at", {"periods": periods}).fetchall())
-    stale = []
-    for period in periods:
-        html = settings.home / "reports" / period / f"ecr-report-{period}.html"
-        loaded_at = loads.get(period)
-        if not html.exists() or (loaded_at and html.stat().st_mtime < loaded_at.timestamp()):
-            stale.append(period)
-    return dg.AssetCheckResult(passed=not stale, metadata={"stale": str(stale) or "none"})
+    stale = [
+        p for p in periods if report_is_stale(html_path(report_dir(settings, p), p), loads.get(p))
+    ]
+    return dg.AssetCheckResult(
+        passed=not stale,
+        metadata={"stale": dg.MetadataValue.text(", ".join(stale) or "none")},
+    )
+
+
+def report_is_stale(html: Path, loaded_at: datetime | None) -> bool:
+    """A report is stale when it is missing or older than its period's billing load."""
+    return not html.exists() or (
+        loaded_at is not None and html.stat().st_mtime < loaded_at.timestamp()
+    )

@@ -4,6 +4,7 @@ import json
 
 import dagster as dg
 
+from pipelines.billing import location_fingerprints
 from pipelines.orchestration.partitions import billing_periods
 from pipelines.orchestration.resources import EcrcostResource
 
@@ -23,8 +24,6 @@ def billing_files_changed(context: dg.SensorEvaluationContext, ecrcost: EcrcostR
     """Re-run a month when its billing files or manifest change (AWS restates open months).
 
     The cursor keeps each period's fingerprint (listing + manifests, no data read)."""
-    from pipelines.billing import location_fingerprints
-
     settings = ecrcost.settings()
     if not settings.cur_location:
         return dg.SkipReason("no CUR location configured")

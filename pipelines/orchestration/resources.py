@@ -11,30 +11,50 @@ import dagster as dg
 from pipelines import warehouse
 from pipelines.settings import Settings, load_settings
 
+# The settings a run takes from the command line, as the resource's config fields.
+_RUN_SETTINGS = (
+    "home",
+    "cur_location",
+    "inventory_snapshot",
+    "aws_profile",
+    "regions",
+    "accounts",
+    "role_name",
+    "external_id",
+)
+
 
 class EcrcostResource(dg.ConfigurableResource):
-    """`home` and `config_file` override ECRCOST_* and ecrcost.toml, like the CLI flags do."""
+    """`home`, `config_file` and the rest override ECRCOST_* and ecrcost.toml, like the CLI
+    flags do (unset fields leave the settings as they are)."""
 
     home: str | None = None
     config_file: str | None = None
     cur_location: str | None = None
     inventory_snapshot: str | None = None
+    aws_profile: str | None = None
+    regions: list[str] | None = None
+    accounts: list[str] | None = None
+    role_name: str | None = None
+    external_id: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, config_file: str | None = None) -> EcrcostResource:
+        """The resource a command-line run hands to Dagster: the settings the flags gave."""
+        values = {name: getattr(settings, name) for name in _RUN_SETTINGS}
+        values["home"] = str(settings.home)
+        for name in ("regions", "accounts"):
+            values[name] = list(values[name]) or None
+        return cls(config_file=config_file, **values)
 
     def settings(self) -> Settings:
         return load_settings(
-            {
-                "home": self.home,
-                "cur_location": self.cur_location,
-                "inventory_snapshot": self.inventory_snapshot,
-            },
+            {name: getattr(self, name) for name in _RUN_SETTINGS},
             config_file=Path(self.config_file) if self.config_file else None,
         )
 
     @contextmanager
     def connection(self) -> Iterator:
         """A warehouse connection held only for one step: DuckDB allows one writing process."""
-        con = warehouse.connect(self.settings().warehouse_path)
-        try:
+        with warehouse.opened(self.settings().warehouse_path) as con:
             yield con
-        finally:
-            con.close()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dagster as dg
 
+from pipelines.errors import UserError
+from pipelines.orchestration.catalog import ASSETS, CHECKS
 from pipelines.orchestration.partitions import billing_periods
+from pipelines.orchestration.resources import EcrcostResource
+from pipelines.settings import Settings
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -18,6 +22,7 @@ class RunOutcome:
     periods: list[str]
     success: bool
     failed_checks: list[str]
+    checks: list[dg.AssetCheckEvaluation] = field(default_factory=list)  # every evaluation
 
 
 def _instance() -> dg.DagsterInstance:
@@ -35,8 +40,6 @@ def materialize_periods(resource: dg.ConfigurableResource, periods: Sequence[str
     known = billing_periods.get_partition_keys()
     unknown = [p for p in periods if p not in known]
     if unknown:
-        from pipelines.errors import UserError
-
         raise UserError(
             f"period(s) {', '.join(unknown)} are outside {known[0]}..{known[-1]} "
             "(set first_period in ecrcost.toml for older months)"
@@ -49,15 +52,14 @@ def materialize_periods(resource: dg.ConfigurableResource, periods: Sequence[str
             blocks.append([period])
     outcome = RunOutcome(periods=periods, success=True, failed_checks=[])
     for block in blocks:
-        success, failed = _materialize_range(resource, block[0], block[-1])
+        success, evaluations = _materialize_range(resource, block[0], block[-1])
         outcome.success &= success
-        outcome.failed_checks += failed
+        outcome.failed_checks += [e.check_name for e in evaluations if not e.passed]
+        outcome.checks += evaluations
     return outcome
 
 
 def _materialize_range(resource: dg.ConfigurableResource, first: str, last: str):
-    from pipelines.definitions import ASSETS, CHECKS
-
     tags = {
         "dagster/asset_partition_range_start": first,
         "dagster/asset_partition_range_end": last,
@@ -70,5 +72,11 @@ def _materialize_range(resource: dg.ConfigurableResource, first: str, last: str)
         run_config=QUIET_LOGS,
         raise_on_error=False,
     )
-    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
-    return result.success and not failed, failed
+    evaluations = list(result.get_asset_check_evaluations())
+    return result.success and all(e.passed for e in evaluations), evaluations
+
+
+def run_pipeline(settings: Settings, periods: Sequence[str], config_file: str | None = None):
+    """`ecrcost run` / `ecrcost demo`: every asset over `periods` with the command's settings
+    (home, CUR location, snapshot file, AWS flags) handed to the Dagster resource."""
+    return materialize_periods(EcrcostResource.from_settings(settings, config_file), periods)

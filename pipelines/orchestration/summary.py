@@ -5,12 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines import sqlfiles
-
-
-def import_actions(con, path: Path) -> int:
-    """Load action records from a JSON array file (the sample's recorded history)."""
-    sqlfiles.run(con, "demo/import_actions", {"path": str(path)})
-    return con.execute("SELECT count(*) FROM policy_actions").fetchall()[0][0]
+from pipelines.fmt import money, signed_money, signed_share
+from pipelines.reports.render import html_path, report_dir
 
 
 def demo_summary(con, settings, sample_dir: Path) -> list[str]:
@@ -25,15 +21,16 @@ def demo_summary(con, settings, sample_dir: Path) -> list[str]:
     if len(totals) > 1:
         prior = totals[-2]
         change = last[3] - prior[3]
-        pct = f" ({change / prior[3]:+.1%})" if prior[3] else ""
+        pct = f" ({signed_share(change / prior[3])})" if prior[3] else ""
         lines.append(
-            f"ECR spend {last[0]}: ${last[3]:,.2f} (usage ${last[1]:,.2f}, adjustments "
-            f"${last[2] or 0:,.2f}); {prior[0]}: ${prior[3]:,.2f}; change ${change:+,.2f}{pct}"
+            f"ECR spend {last[0]}: {money(last[3])} (usage {money(last[1])}, adjustments "
+            f"{money(last[2] or 0)}); {prior[0]}: {money(prior[3])}; "
+            f"change {signed_money(change)}{pct}"
         )
     top = sqlfiles.run(con, "demo/top_repositories", {"period": last[0], "limit": 5}).fetchall()
     lines.append(f"top repositories in {last[0]}:")
     lines += [
-        f"  ${cost:>9,.2f}  {name}  ({account} {region})" for account, region, name, cost in top
+        f"  {money(cost):>10}  {name}  ({account} {region})" for account, region, name, cost in top
     ]
     actions, realized, predicted, realized_usd, candidate_usd, candidate_repos = sqlfiles.run(
         con, "demo/savings_summary", {"period": last[0]}
@@ -41,15 +38,15 @@ def demo_summary(con, settings, sample_dir: Path) -> list[str]:
     if actions:
         lines.append(
             f"past actions judged against the bill: {realized} of {actions} realized; "
-            f"predicted ${predicted or 0:,.2f}/month, realized ${realized_usd or 0:,.2f}/month"
+            f"predicted {money(predicted or 0)}/month, realized {money(realized_usd or 0)}/month"
         )
     if candidate_usd is not None:
         lines.append(
-            f"the playbook base policy would save ${candidate_usd:,.2f}/month "
+            f"the playbook base policy would save {money(candidate_usd)}/month "
             f"in {candidate_repos} repositories (ecrcost policy plan)"
         )
     lines.append(f"warehouse: {settings.warehouse_path}  (open it with any DuckDB client)")
-    report = settings.home / "reports" / last[0] / f"ecr-report-{last[0]}.html"
+    report = html_path(report_dir(settings, last[0]), last[0])
     if report.exists():
         lines.append(f"report: {report}")
     return lines

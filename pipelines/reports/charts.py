@@ -8,16 +8,14 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from pipelines.fmt import money
+
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
 BLUE = "#2563eb"
 GREY = "#9ca3af"
 GREEN = "#16a34a"
 RED = "#dc2626"
 HIGHLIGHT = "#1e3a8a"
-
-
-def _money(v: float) -> str:
-    return f"-${abs(v):,.2f}" if v < 0 else f"${v:,.2f}"
 
 
 def _short(label: str, limit: int = 46) -> str:
@@ -53,7 +51,7 @@ def column_chart(
         body.append(
             f'<line x1="{left}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="#6b7280">{escape(_money(v))}</text>'
+            f'fill="#6b7280">{escape(money(v))}</text>'
         )
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         h = plot_h * max(value, 0.0) / top_value
@@ -62,7 +60,7 @@ def column_chart(
         body.append(
             f'<rect class="bar" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.7:.1f}" '
             f'height="{h:.1f}" fill="{colour}" rx="2"><title>{escape(label)}: '
-            f"{escape(_money(value))}</title></rect>"
+            f"{escape(money(value))}</title></rect>"
             f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 16}" font-size="11" '
             f'text-anchor="middle" fill="#374151">{escape(label)}</text>'
         )
@@ -86,9 +84,9 @@ def bar_chart(
             f'<text x="{left - 8}" y="{y + 15}" font-size="12" text-anchor="end" '
             f'fill="#111827">{escape(_short(label))}</text>'
             f'<rect class="bar" x="{left}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" '
-            f'fill="{colour}" rx="2"><title>{escape(label)}: {escape(_money(value))}</title></rect>'
+            f'fill="{colour}" rx="2"><title>{escape(label)}: {escape(money(value))}</title></rect>'
             f'<text x="{left + w + 6:.1f}" y="{y + 15}" font-size="12" '
-            f'fill="#374151">{escape(_money(value))}</text>'
+            f'fill="#374151">{escape(money(value))}</text>'
         )
     return _svg(name, title, width, height, body)
 
@@ -140,9 +138,9 @@ def paired_bar_chart(
             body.append(
                 f'<rect class="bar" x="{x:.1f}" y="{by}" width="{max(w, 1):.1f}" height="12" '
                 f'fill="{fill}" rx="2"><title>{escape(label)} '
-                f"{'predicted' if j == 0 else 'realized'}: {escape(_money(value))}</title></rect>"
+                f"{'predicted' if j == 0 else 'realized'}: {escape(money(value))}</title></rect>"
                 f'<text x="{zero + max(w, 0) + 4 if value >= 0 else zero + 4:.1f}" y="{by + 11}" '
-                f'font-size="11" fill="#374151">{escape(_money(value))}</text>'
+                f'font-size="11" fill="#374151">{escape(money(value))}</text>'
             )
     body.append(
         f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{legend}" y2="{height - 4}" stroke="#6b7280"/>'

@@ -1,11 +1,16 @@
 """`ecrcost report`: the monthly savings report (HTML, Markdown, CSV) of one billing period.
-Heavy imports happen inside the handler."""
+duckdb and jinja2 load only when the handler runs (start-up time)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from pipelines.cli import home_option
+from pipelines import options, sqlfiles, warehouse
+from pipelines.errors import UserError
+from pipelines.periods import parse_period, shift_period
+from pipelines.reports.prepare import prepare_report
+from pipelines.reports.render import render_report
 
 HELP = """\
 Render one billing period's report from the warehouse: the headline against the comparison
@@ -21,6 +26,7 @@ missing or stale, and the period's realized savings are judged again.
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report",
+        parents=[options.home()],
         help="the monthly report: spend, chargeback, findings, realized savings",
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -28,40 +34,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--period", required=True, help="billing period, YYYY-MM")
     parser.add_argument("--compare", help="period to compare with, YYYY-MM (default: the prior)")
     parser.add_argument("--out", help="output folder (default <home>/reports/<period>/)")
-    home_option(parser)
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace, settings) -> int:
-    import sys
-
-    from pipelines.errors import UserError
-    from pipelines.reports.prepare import prepare_report
-    from pipelines.reports.render import render_report
-    from pipelines.reports.sections import shift
-    from pipelines.savings.realized import period_bounds
-    from pipelines.warehouse import connect
-
-    period_bounds(args.period)
-    compare = args.compare or shift(args.period, -1)
-    period_bounds(compare)
+    period = parse_period(args.period)
+    compare = parse_period(args.compare, "--compare") if args.compare else shift_period(period, -1)
     if not settings.warehouse_path.exists():
         raise UserError(
             f"{settings.warehouse_path}: no warehouse; load a bill first (ecrcost ingest) "
             "or pass --home"
         )
-    con = connect(settings.warehouse_path)
-    try:
-        if not _loaded(con, args.period):
+    with warehouse.opened(settings.warehouse_path) as con:
+        if not _loaded(con, period):
             raise UserError(
-                f"--period {args.period}: no billing data for it in {settings.warehouse_path}; "
+                f"--period {period}: no billing data for it in {settings.warehouse_path}; "
                 "load its bill first (ecrcost ingest) or pick a loaded period"
             )
-        for note in prepare_report(con, settings, args.period, compare):
+        for note in prepare_report(con, settings, period, compare):
             print(f"note: {note}", file=sys.stderr)
-        files = render_report(con, settings, args.period, compare, args.out)
-    finally:
-        con.close()
+        files = render_report(con, settings, period, compare, args.out)
     print(f"{files.html}")
     print(f"{files.md}")
     print(f"{len(files.csv)} CSV file(s) in {files.out_dir}  (rendered in {files.seconds:.2f} s)")
@@ -69,8 +61,6 @@ def handle(args: argparse.Namespace, settings) -> int:
 
 
 def _loaded(con, period: str) -> bool:
-    from pipelines import sqlfiles
-
     lines = sqlfiles.run(con, "reports/period_totals", {"periods": [period]}).fetchall()
     return bool(lines) or bool(
         sqlfiles.run(con, "reports/billing_load", {"period": period}).fetchall()

@@ -17,15 +17,16 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipelines import fmt as formats
+from pipelines.periods import parse_period, shift_period
 from pipelines.reports import sections as sec
+from pipelines.resources import templates_dir
 
 if TYPE_CHECKING:
     import duckdb
     import jinja2
 
     from pipelines.settings import Settings
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "reports"
 
 
 @dataclass(frozen=True)
@@ -45,34 +46,26 @@ def fmt(value: Any, kind: str = "text") -> str:
     if value is None:
         return "–"
     if kind == "money":
-        return f"-${abs(value):,.2f}" if value < 0 else f"${value:,.2f}"
+        return formats.money(value)
     if kind == "money4":
-        return f"-${abs(value):,.4f}" if value < 0 else f"${value:,.4f}"
+        return formats.money(value, 4)
     if kind == "signed_money":
-        return f"{'-' if value < 0 else '+'}${abs(value):,.2f}"
+        return formats.signed_money(value)
     if kind == "pct":
-        return f"{value:.1%}"
+        return formats.share(value)
     if kind == "signed_pct":
-        return f"{value:+.1%}"
+        return formats.signed_share(value)
     if kind == "gb":
         return f"{value:,.2f}"
     if kind == "int":
         return f"{int(value):,}"
     if kind == "bytes":
-        return _bytes(float(value))
+        return formats.human_bytes(value, thousands=True)
     if kind == "date":
         return f"{value:%Y-%m-%d}" if isinstance(value, date | datetime) else str(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
-
-
-def _bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return f"{n:,.1f} TiB"
 
 
 def md_cell(value: Any) -> str:
@@ -97,7 +90,7 @@ def environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FileSystemLoader(templates_dir()),
         # HTML templates escape every value; Markdown escapes its own way (md filter).
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html.j2", "html"), default_for_string=True, default=False
@@ -115,6 +108,15 @@ def environment() -> jinja2.Environment:
 # --- rendering -------------------------------------------------------------------------------
 
 
+def report_dir(settings: Settings, period: str) -> Path:
+    """Where a period's report is written unless told otherwise: <home>/reports/<period>/."""
+    return settings.home / "reports" / period
+
+
+def html_path(out_dir: Path, period: str) -> Path:
+    return out_dir / f"ecr-report-{period}.html"
+
+
 def render_report(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -124,13 +126,10 @@ def render_report(
 ) -> ReportFiles:
     """Render `period`'s report (against `compare`, default the prior period) into `out_dir`
     (default <home>/reports/<period>/). Reads the warehouse only."""
-    from pipelines.savings.realized import period_bounds
-
     started = time.perf_counter()
-    period_bounds(period)  # validates YYYY-MM
-    compare = compare or sec.shift(period, -1)
-    period_bounds(compare)
-    out = Path(out_dir) if out_dir is not None else settings.home / "reports" / period
+    period = parse_period(period)
+    compare = parse_period(compare, "--compare") if compare else shift_period(period, -1)
+    out = Path(out_dir) if out_dir is not None else report_dir(settings, period)
     out.mkdir(parents=True, exist_ok=True)
 
     ctx = sec.build_context(con, settings, period, compare)
@@ -138,11 +137,11 @@ def render_report(
     model = {
         "period": period,
         "compare": compare,
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": formats.utc_minute(datetime.now(UTC)),
         "sections": sections,
     }
     env = environment()
-    html = out / f"ecr-report-{period}.html"
+    html = html_path(out, period)
     md = out / f"ecr-report-{period}.md"
     html.write_text(env.get_template("report.html.j2").render(model), encoding="utf-8")
     md.write_text(env.get_template("report.md.j2").render(model), encoding="utf-8")

@@ -10,17 +10,19 @@ escape them, the CSV writer writes them as they are.
 
 from __future__ import annotations
 
-import calendar
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from pipelines import sqlfiles
+from pipelines.attribution.forecast import repository_forecasts, trend_periods
+from pipelines.fmt import utc_minute
+from pipelines.lifecycle.policy import PolicyError, parse_policy
+from pipelines.periods import Period
 from pipelines.reports import charts
+from pipelines.savings.realized import SPAN_MONTHS, VERDICT_LABELS
 
 if TYPE_CHECKING:
     import duckdb
@@ -103,24 +105,23 @@ def unavailable(key: str, title: str, why: str) -> Section:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> list:
-    """Rows of `sql/reports/<name>.sql` (or of `sql/<group>/<name>.sql` when qualified)."""
-    return sqlfiles.records(con, name if "/" in name else f"reports/{name}", params)
-
-
-def shift(period: str, months: int) -> str:
-    year, month = (int(p) for p in period.split("-"))
-    index = year * 12 + (month - 1) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def days_in(period: str) -> int:
-    year, month = (int(p) for p in period.split("-"))
-    return calendar.monthrange(year, month)[1]
+def last_months(period: str, count: int) -> list[str]:
+    """The `count` periods ending with `period`, oldest first."""
+    last = Period.parse(period)
+    return [str(last.shift(-i)) for i in range(count - 1, -1, -1)]
 
 
 def repo_label(r: dict[str, Any]) -> str:
     return f"{r['repository_name']} ({r['account_id']}/{r['region']})"
+
+
+# A period's spend, as the headline and the trend show it.
+_SPEND_COLUMNS = [
+    Column("period", "period"),
+    Column("total_cost", "total (net)", "money"),
+    Column("usage_cost", "gross usage", "money"),
+    Column("adjustments", "adjustments", "signed_money"),
+]
 
 
 @dataclass
@@ -137,13 +138,15 @@ class Context:
 def build_context(
     con: duckdb.DuckDBPyConnection, settings: Settings, period: str, compare: str
 ) -> Context:
-    trend = [shift(period, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
-    wanted = sorted({*trend, compare})
-    totals = {r["period"]: r for r in rows(con, "period_totals", {"periods": wanted})}
-    marts = {
-        r["billing_period"]: r for r in rows(con, "marts_built", {"periods": [period, compare]})
+    wanted = sorted({*last_months(period, TREND_MONTHS), compare})
+    totals = {
+        r["period"]: r for r in sqlfiles.records(con, "reports/period_totals", {"periods": wanted})
     }
-    snap = rows(con, "latest_snapshot")
+    marts = {
+        r["billing_period"]: r
+        for r in sqlfiles.records(con, "reports/marts_built", {"periods": [period, compare]})
+    }
+    snap = sqlfiles.records(con, "reports/inventory_snapshot")
     return Context(con, settings, period, compare, marts, totals, snap[0] if snap else None)
 
 
@@ -185,10 +188,7 @@ def headline(ctx: Context) -> Section:
             "headline",
             "This period against the comparison period",
             [
-                Column("period", "period"),
-                Column("total_cost", "total (net)", "money"),
-                Column("usage_cost", "gross usage", "money"),
-                Column("adjustments", "adjustments", "signed_money"),
+                *_SPEND_COLUMNS,
                 Column("storage_gb_months", "storage GB-months", "gb"),
                 Column("cost_per_gb_month", "$ per GB-month", "money4"),
                 Column("repositories", "repositories", "int"),
@@ -200,7 +200,7 @@ def headline(ctx: Context) -> Section:
 
 
 def trend(ctx: Context) -> Section:
-    periods = [shift(ctx.period, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
+    periods = last_months(ctx.period, TREND_MONTHS)
     present = [p for p in periods if p in ctx.totals]
     s = Section("trend", "Spend trend (12 months)")
     if not present:
@@ -228,10 +228,7 @@ def trend(ctx: Context) -> Section:
             "trend",
             "ECR spend per month",
             [
-                Column("period", "period"),
-                Column("total_cost", "total (net)", "money"),
-                Column("usage_cost", "gross usage", "money"),
-                Column("adjustments", "adjustments", "signed_money"),
+                *_SPEND_COLUMNS,
             ],
             table_rows,
         )
@@ -251,9 +248,9 @@ def analysis(ctx: Context) -> Section:
     if ctx.period not in ctx.marts:
         return unavailable(s.key, s.title, _no_marts(ctx, ctx.period))
     p = {"period": ctx.period, "top": TOP}
-    (m,) = rows(ctx.con, "repository_median", {"period": ctx.period})
-    top = rows(ctx.con, "top_repositories", p)
-    above = rows(ctx.con, "above_median", {"period": ctx.period})
+    (m,) = sqlfiles.records(ctx.con, "reports/repository_median", {"period": ctx.period})
+    top = sqlfiles.records(ctx.con, "reports/top_repositories", p)
+    above = sqlfiles.records(ctx.con, "reports/above_median", {"period": ctx.period})
     s.figures += [
         Figure("repositories", m["repositories"], "int"),
         Figure("median repository cost", m["median_cost"]),
@@ -310,7 +307,7 @@ def analysis(ctx: Context) -> Section:
                 Column("billed_bytes", "inventory bytes", "bytes"),
                 Column("net_cost", "cost (net)", "money"),
             ],
-            rows(ctx.con, "by_size", p),
+            sqlfiles.records(ctx.con, "reports/by_size", p),
         )
     )
     return s
@@ -320,8 +317,8 @@ def chargeback(ctx: Context) -> Section:
     s = Section("chargeback", "Chargeback by tag")
     if ctx.period not in ctx.marts:
         return unavailable(s.key, s.title, _no_marts(ctx, ctx.period))
-    coverage = rows(ctx.con, "tag_coverage", {"period": ctx.period})
-    values = rows(ctx.con, "tag_chargeback", {"period": ctx.period})
+    coverage = sqlfiles.records(ctx.con, "reports/tag_coverage", {"period": ctx.period})
+    values = sqlfiles.records(ctx.con, "reports/tag_chargeback", {"period": ctx.period})
     if not coverage:
         return unavailable(s.key, s.title, "no chargeback tag key is configured (tag_keys)")
     for c in coverage:
@@ -397,7 +394,7 @@ def movers(ctx: Context) -> Section:
                 Column("status", "status"),
             ],
             # the same statement as `ecrcost costs --analysis`
-            rows(
+            sqlfiles.records(
                 ctx.con,
                 "marts/analysis_movers",
                 {"period": ctx.period, "prior": ctx.compare, "top": TOP},
@@ -414,8 +411,8 @@ def findings(ctx: Context) -> Section:
             s.key, s.title, "the warehouse holds no inventory snapshot (run `ecrcost inventory`)"
         )
     snap = ctx.snapshot["snapshot_id"]
-    s.text.append(f"Inventory snapshot {snap} taken {ctx.snapshot['taken_at']:%Y-%m-%d %H:%M} UTC.")
-    summary = rows(ctx.con, "findings_summary", {"snapshot_id": snap})
+    s.text.append(f"Inventory snapshot {snap} taken {utc_minute(ctx.snapshot['taken_at'])}.")
+    summary = sqlfiles.records(ctx.con, "reports/findings_summary", {"snapshot_id": snap})
     if summary:
         s.tables.append(
             Table(
@@ -441,7 +438,7 @@ def findings(ctx: Context) -> Section:
                     Column("detail", "detail", "long"),
                     Column("monthly_cost_usd", "$/month", "money"),
                 ],
-                rows(ctx.con, "findings_top", {"snapshot_id": snap, "top": 15}),
+                sqlfiles.records(ctx.con, "reports/findings_top", {"snapshot_id": snap, "top": 15}),
             )
         )
     else:
@@ -453,7 +450,7 @@ def findings(ctx: Context) -> Section:
 
 
 def _candidate_plan(ctx: Context, s: Section, snapshot_id: str) -> None:
-    plans = rows(ctx.con, "candidate_plans", {"snapshot_id": snapshot_id})
+    plans = sqlfiles.records(ctx.con, "reports/candidate_plans", {"snapshot_id": snapshot_id})
     if not plans:
         s.text.append(
             f"Candidate policy: not available: not planned over snapshot {snapshot_id} "
@@ -497,12 +494,11 @@ def _candidate_plan(ctx: Context, s: Section, snapshot_id: str) -> None:
 
 
 def realized(ctx: Context) -> Section:
-    from pipelines.savings.realized import SPAN_MONTHS, VERDICT_LABELS, period_bounds
-
     s = Section("realized", "Realized savings")
-    _, end = period_bounds(ctx.period)
-    first = date.fromisoformat(shift(ctx.period, -(SPAN_MONTHS - 1)) + "-01")
-    verdicts = rows(ctx.con, "realized_savings", {"period": ctx.period})
+    period = Period.parse(ctx.period)
+    end = period.end
+    first = period.shift(-(SPAN_MONTHS - 1)).first_day
+    verdicts = sqlfiles.records(ctx.con, "reports/realized_savings", {"period": ctx.period})
     if not verdicts:
         (count,) = sqlfiles.run(
             ctx.con, "reports/actions_in_range", {"from": first, "to": end}
@@ -586,27 +582,19 @@ def policy_bound(text: str | None) -> tuple[int | None, str]:
     if text is None:
         return None, "no lifecycle policy"
     try:
-        doc = json.loads(text)
-        rules = doc.get("rules", []) if isinstance(doc, dict) else []
-    except ValueError:
+        rules = parse_policy(text).rules
+    except PolicyError:
         return None, "policy unreadable"
-    counts: list[int] = []
-    ages: list[int] = []
-    for r in rules:
-        if not isinstance(r, dict):
-            continue
-        sel = r.get("selection") or {}
-        if (r.get("action") or {}).get("type") != "expire" or sel.get("tagStatus") != "any":
-            continue
-        if sel.get("tagPatternList") or sel.get("tagPrefixList"):
-            continue
-        number = sel.get("countNumber")
-        if not isinstance(number, int):
-            continue
-        if sel.get("countType") == "imageCountMoreThan":
-            counts.append(number)
-        elif sel.get("countType") == "sinceImagePushed":
-            ages.append(number)
+    catch_all = [
+        r
+        for r in rules
+        if r.action == "expire"
+        and r.tag_status == "any"
+        and not r.tag_prefixes
+        and not r.tag_patterns
+    ]
+    counts = [r.count_number for r in catch_all if r.count_type == "imageCountMoreThan"]
+    ages = [r.count_number for r in catch_all if r.count_type == "sinceImagePushed"]
     if counts:
         return min(counts), f"at most {min(counts)} images (catch-all count rule)"
     if ages:
@@ -618,28 +606,23 @@ def predictability(ctx: Context) -> Section:
     s = Section("predictability", "Predictability")
     if ctx.snapshot is None:
         return unavailable(s.key, s.title, "the warehouse holds no inventory snapshot")
-    periods = [shift(ctx.period, -i) for i in (2, 1, 0)]
-    rates: dict[tuple, dict[str, float]] = {}
-    for r in rows(ctx.con, "repository_daily_rates", {"periods": periods}):
-        key = (r["account_id"], r["region"], r["repository_name"])
-        rates.setdefault(key, {})[r["period"]] = r["cost"]
+    periods = trend_periods(ctx.period)
     covered = {p: ctx.totals[p]["days"] for p in periods if p in ctx.totals}
-    nxt = shift(ctx.period, 1)
+    forecasts = repository_forecasts(ctx.con, ctx.period, covered)
+    nxt = Period.parse(ctx.period).shift(1)
     out = []
-    for r in rows(ctx.con, "repository_inventory", {"snapshot_id": ctx.snapshot["snapshot_id"]}):
+    for r in sqlfiles.records(
+        ctx.con, "reports/repository_inventory", {"snapshot_id": ctx.snapshot["snapshot_id"]}
+    ):
         bound, how = policy_bound(r["policy_text"])
         if not r["policy_known"]:
             how = "policy not read (scan failed)"
-        price = ctx.settings.prices.storage(r["region"])
         ceiling = None
         if bound is not None and r["avg_image_bytes"] is not None:
-            ceiling = bound * float(r["avg_image_bytes"]) / 1024**3 * price
-        forecast = _forecast(
-            rates.get((r["account_id"], r["region"], r["repository_name"]), {}),
-            periods,
-            covered,
-            days_in(nxt),
-        )
+            ceiling = ctx.settings.prices.monthly_storage_cost(
+                bound * float(r["avg_image_bytes"]), r["region"]
+            )
+        forecast = forecasts.get((r["account_id"], r["region"], r["repository_name"]))
         out.append(
             {
                 **{k: r[k] for k in ("account_id", "region", "repository_name", "images")},
@@ -667,7 +650,7 @@ def predictability(ctx: Context) -> Section:
         "A repository's size is bounded when an expire rule over every image (tagStatus any) caps "
         "the image count; the ceiling is that count at today's average image size and the "
         f"region's price. The {nxt} figure is a straight line through the daily cost of "
-        f"{', '.join(periods)}, times {days_in(nxt)} days."
+        f"{', '.join(periods)}, times {nxt.days} days."
     )
     s.tables.append(
         Table(
@@ -690,26 +673,10 @@ def predictability(ctx: Context) -> Section:
     return s
 
 
-def _forecast(
-    costs: dict[str, float], periods: list[str], covered: dict[str, int], next_days: int
-) -> float | None:
-    """Least-squares line through the per-day cost of the last 3 periods, extended one month."""
-    points = [(i, costs.get(p, 0.0) / covered[p]) for i, p in enumerate(periods) if covered.get(p)]
-    if not points or not costs:
-        return None
-    if len(points) == 1:
-        return points[0][1] * next_days
-    n = len(points)
-    mx = sum(x for x, _ in points) / n
-    my = sum(y for _, y in points) / n
-    slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
-    return max(0.0, my + slope * (len(periods) - mx)) * next_days
-
-
 def data_quality(ctx: Context) -> Section:
     s = Section("data_quality", "Data quality")
     cur = ctx.totals.get(ctx.period)
-    unattributed = rows(ctx.con, "unattributed", {"period": ctx.period})
+    unattributed = sqlfiles.records(ctx.con, "reports/unattributed", {"period": ctx.period})
     usage = cur["usage_cost"] if cur else 0.0
     no_repo_usage = sum(r["cost"] for r in unattributed if r["line_item_type"] in USAGE_TYPES)
     no_repo_adjust = sum(r["cost"] for r in unattributed if r["line_item_type"] not in USAGE_TYPES)
@@ -718,7 +685,7 @@ def data_quality(ctx: Context) -> Section:
     )
     s.figures.append(Figure("adjustments without a repository", no_repo_adjust, "signed_money"))
     if ctx.period in ctx.marts:
-        for c in rows(ctx.con, "tag_coverage", {"period": ctx.period}):
+        for c in sqlfiles.records(ctx.con, "reports/tag_coverage", {"period": ctx.period}):
             s.figures.append(
                 Figure(f"untagged share ('{c['tag_key']}')", c["untagged_share"], "pct")
             )
@@ -729,7 +696,7 @@ def data_quality(ctx: Context) -> Section:
             )
     else:
         s.text.append("Untagged share: not available: " + _no_marts(ctx, ctx.period) + ".")
-    load = rows(ctx.con, "billing_load", {"period": ctx.period})
+    load = sqlfiles.records(ctx.con, "reports/billing_load", {"period": ctx.period})
     if not load:
         s.text.append(f"No billing load is recorded for {ctx.period}.")
     else:
@@ -737,7 +704,7 @@ def data_quality(ctx: Context) -> Section:
         if not b["complete"]:
             s.text.append(
                 f"{ctx.period} is INCOMPLETE: the bill's status said UPDATING when it was read "
-                f"({b['loaded_at']:%Y-%m-%d %H:%M} UTC); figures will change when AWS closes it."
+                f"({utc_minute(b['loaded_at'])}); figures will change when AWS closes it."
             )
         else:
             s.text.append(
@@ -747,12 +714,13 @@ def data_quality(ctx: Context) -> Section:
             s.text.append(f"Load notes: {b['notes']}")
     if cur is not None:
         days = cur["days"]
-        if days < days_in(ctx.period):
+        month_days = Period.parse(ctx.period).days
+        if days < month_days:
             s.text.append(
-                f"The bill covers {days} of {days_in(ctx.period)} days of {ctx.period}: compare "
+                f"The bill covers {days} of {month_days} days of {ctx.period}: compare "
                 "per day, not per month."
             )
-    formats = rows(ctx.con, "source_formats", {"period": ctx.period})
+    formats = sqlfiles.records(ctx.con, "reports/source_formats", {"period": ctx.period})
     if len(formats) > 1:
         s.text.append(
             "Lines of several formats: " + ", ".join(f["source_format"] for f in formats) + "."

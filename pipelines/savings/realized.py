@@ -1,48 +1,19 @@
 """Realized savings: did each action in the action log lower the bill as predicted?
 
-Which actions a report period judges: every `done` action (policy_applied, policy_restored,
-repository_deleted) acted on in the 12 months ending with the period (the report's trend span),
-so last month's actions are judged with this month's bill and earlier ones stay in view. Only
-the bill up to the end of the period is read, so a period's verdicts do not change when later
-months are loaded (except for its own last data-lag days once the next bill arrives).
-
-Windows (per action, in usage days, UTC):
-- acted day A; effective day E = A + 2 (the action day and the next are left out: AWS applies
-  lifecycle policies and deletions within 24 hours, so those days are mixed);
-- the bill's usable horizon H = min(last day of the period, last day in the bill - data_lag_days)
-  (the newest days of a bill may be incomplete);
-- after window: E .. E+n-1, before window: A-n .. A-1, the same length n on both sides, with
-  n = min(28, days available after E up to H, days available before A); both windows stop at
-  the same repository's neighbouring actions (the previous action's effective day, the next
-  action's day) and at a gap in the bill, so one action's effect is never read as another's.
-
-Figures (gross usage of storage + archive storage, from cur_ecr_lines; adjustments such as
-credits, discounts and tax are left out: they scale with usage and would blur the comparison):
-- before = repository cost over the before window / n; after = same over the after window / n
-  (a day without a line costs 0, so a deleted repository's after-cost is 0);
-- baseline g = (untouched after / untouched before) - 1, over the repositories nobody touched
-  (no action acting inside the span A-n-2 .. E+n-1) that billed on both sides: the organisation's
-  organic trend over the same windows (0 when there is no such repository);
-- daily saving s = before x (1 + g) - after: the drop beyond what the trend alone would give,
-  so growth elsewhere neither hides a saving nor fakes one;
-- realized monthly = s x days in the month of E (partial months compare per day, not per month);
-- ratio = realized monthly / predicted_monthly_savings_usd, when the prediction is positive.
-
-Verdicts: too_early (fewer than 7 comparable days after E), realized (ratio >= 0.8),
-partly (0.2 <= ratio < 0.8), not_realized (ratio < 0.2, or the cost rose). Without a positive
-prediction (a restore, an old record) a drop counts as realized and a rise as not realized.
-The total across actions sums the judged actions (too-early ones are listed apart).
+Each `done` action of the 12 months ending with the report period is compared over equal
+windows before and after it took effect (the action day and the next left out, the bill's last
+data-lag days left out), net of the untouched repositories' trend, and given a verdict. The
+windows, formulas and verdict thresholds, with their AWS sources: docs/realized-savings.md.
 """
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from pipelines import sqlfiles
-from pipelines.errors import UserError
+from pipelines import fmt, sqlfiles
+from pipelines.periods import Period
 from pipelines.warehouse import transaction
 
 if TYPE_CHECKING:
@@ -105,24 +76,8 @@ class SavingsTotal:
     realized_monthly_savings_usd: float
 
 
-def period_bounds(period: str) -> tuple[date, date]:
-    """(first day, first day of the next month) of a YYYY-MM period."""
-    try:
-        year, month = (int(p) for p in period.split("-"))
-        start = date(year, month, 1)
-    except (ValueError, TypeError):
-        raise UserError(f"--period {period!r}: expected a billing period as YYYY-MM") from None
-    end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return start, end
-
-
-def _span_start(start: date) -> date:
-    """First day of the 12-month span ending with the month starting at `start`."""
-    index = start.year * 12 + start.month - 1 - (SPAN_MONTHS - 1)
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _as_dt(d: date) -> datetime:
+    """Midnight (naive UTC, as the warehouse stores times) of a day."""
     return datetime(d.year, d.month, d.day)
 
 
@@ -131,15 +86,14 @@ def realized_savings(
 ) -> list[ActionVerdict]:
     """Judge the actions of the 12 months ending with `period` against the bill up to the end
     of `period`; replace the period's rows of realized_savings in one transaction."""
-    start, end = period_bounds(period)
-    rows = sqlfiles.run(con, "savings/bill_days", {"period_end": _as_dt(end)}).fetchall()
+    judged = Period.parse(period)
+    rows = sqlfiles.run(con, "savings/bill_days", {"period_end": judged.end_at}).fetchall()
     days = {r[0] for r in rows}
     horizon: date | None = None
     if rows:
-        horizon = min(end - timedelta(days=1), rows[0][1] - timedelta(days=settings.data_lag_days))
-    actions = sqlfiles.records(
-        con, "savings/actions", {"from": _as_dt(_span_start(start)), "to": _as_dt(end)}
-    )
+        horizon = min(judged.last_day, rows[0][1] - timedelta(days=settings.data_lag_days))
+    span_start = judged.shift(-(SPAN_MONTHS - 1)).start_at
+    actions = sqlfiles.records(con, "savings/actions", {"from": span_start, "to": judged.end_at})
     windows = [_window(a, days, horizon) for a in actions]
     sums = _window_sums(con, actions, windows)
     verdicts = [
@@ -215,28 +169,30 @@ def _window_sums(
     pairs = [(a, w) for a, w in zip(actions, windows, strict=True) if w.n >= MIN_AFTER_DAYS]
     if not pairs:
         return {}
+    sqlfiles.insert_staged(
+        con,
+        "savings/stage_windows",
+        {
+            "action_id": [a["action_id"] for a, _ in pairs],
+            "account_id": [a["account_id"] for a, _ in pairs],
+            "region": [a["region"] for a, _ in pairs],
+            "repository_name": [a["repository_name"] for a, _ in pairs],
+            "before_start": [w.before_start for _, w in pairs],
+            "before_end": [w.before_end for _, w in pairs],
+            "after_start": [w.after_start for _, w in pairs],
+            "after_end": [w.after_end for _, w in pairs],
+        },
+    )
     params = {
-        "action_ids": [a["action_id"] for a, _ in pairs],
-        "account_ids": [a["account_id"] for a, _ in pairs],
-        "regions": [a["region"] for a, _ in pairs],
-        "repository_names": [a["repository_name"] for a, _ in pairs],
-        "before_starts": [w.before_start for _, w in pairs],
-        "before_ends": [w.before_end for _, w in pairs],
-        "after_starts": [w.after_start for _, w in pairs],
-        "after_ends": [w.after_end for _, w in pairs],
         "from": _as_dt(min(w.before_start for _, w in pairs)),
         "to": _as_dt(max(w.after_end for _, w in pairs) + timedelta(days=1)),
     }
     return {r["action_id"]: r for r in sqlfiles.records(con, "savings/window_costs", params)}
 
 
-def _money(value: float, places: int = 2) -> str:
-    return f"${abs(value):,.{places}f}"
-
-
 def _judge(period: str, action: dict, w: _Window, sums: dict | None) -> ActionVerdict:
     predicted = action["predicted_monthly_savings_usd"]
-    month_days = calendar.monthrange(w.effective_day.year, w.effective_day.month)[1]
+    month_days = Period.of(w.effective_day).days
     base = {
         "period": period,
         "action_id": action["action_id"],
@@ -316,17 +272,17 @@ def _verdict(
     ratio: float | None,
     n: int,
 ) -> tuple[str, str]:
-    trend = "" if abs(g) < 0.0005 else f", untouched repositories {g:+.1%}"
+    trend = "" if abs(g) < 0.0005 else f", untouched repositories {fmt.signed_share(g)}"
     facts = (
-        f"{_money(before, 4)}/day over {n} days before, {_money(after, 4)}/day after{trend}; "
-        f"{'saves' if realized >= 0 else 'costs'} {_money(realized)}/month"
+        f"{fmt.money(before, 4)}/day over {n} days before, {fmt.money(after, 4)}/day after"
+        f"{trend}; {'saves' if realized >= 0 else 'costs'} {fmt.money(abs(realized))}/month"
     )
     if ratio is None:
         what = "no saving was predicted"
         if realized > 0:
             return REALIZED, f"{what}; {facts}"
         return NOT_REALIZED, f"{what}; cost rose beyond the trend: {facts}"
-    of = f"{ratio:.0%} of the predicted {_money(predicted or 0.0)}/month"
+    of = f"{fmt.share(ratio, places=0)} of the predicted {fmt.money(predicted or 0.0)}/month"
     if realized <= 0:
         return NOT_REALIZED, f"cost did not fall beyond the trend: {facts}"
     if ratio >= REALIZED_RATIO:
@@ -337,41 +293,14 @@ def _verdict(
 
 
 def _store(con: duckdb.DuckDBPyConnection, period: str, verdicts: list[ActionVerdict]) -> None:
-    def col(name: str) -> list:
-        return [getattr(v, name) for v in verdicts]
-
+    columns = [f.name for f in fields(ActionVerdict) if f.name != "period"]
     with transaction(con):
         sqlfiles.run(con, "savings/delete_period", {"period": period})
         if not verdicts:
             return
-        sqlfiles.run(
+        sqlfiles.insert_staged(
             con,
             "savings/insert_rows",
-            {
-                "period": period,
-                "action_ids": col("action_id"),
-                "actions": col("action"),
-                "acted_ats": col("acted_at"),
-                "account_ids": col("account_id"),
-                "regions": col("region"),
-                "repository_names": col("repository_name"),
-                "effective_days": col("effective_day"),
-                "window_days": col("window_days"),
-                "before_starts": col("before_start"),
-                "before_ends": col("before_end"),
-                "after_starts": col("after_start"),
-                "after_ends": col("after_end"),
-                "before_daily_costs": col("before_daily_cost"),
-                "after_daily_costs": col("after_daily_cost"),
-                "baseline_changes": col("baseline_change"),
-                "baseline_repositories": col("baseline_repositories"),
-                "daily_savings": col("daily_saving"),
-                "days_in_months": col("days_in_month"),
-                "predicted": col("predicted_monthly_savings_usd"),
-                "realized": col("realized_monthly_savings_usd"),
-                "ratios": col("realized_ratio"),
-                "verdicts": col("verdict"),
-                "reasons": col("reason"),
-                "computed_at": datetime.now(UTC).replace(tzinfo=None),
-            },
+            {name: [getattr(v, name) for v in verdicts] for name in columns},
+            {"period": period, "computed_at": datetime.now(UTC).replace(tzinfo=None)},
         )

@@ -1,12 +1,17 @@
 -- The period's judged actions and the candidate policy's predicted saving, for the demo summary.
-SELECT
-    (SELECT count(*) FROM realized_savings WHERE billing_period = $period) AS actions,
-    (SELECT count(*) FROM realized_savings WHERE billing_period = $period AND verdict = 'realized') AS realized,
-    (SELECT sum(predicted_monthly_savings_usd) FROM realized_savings WHERE billing_period = $period) AS predicted,
-    (SELECT sum(realized_monthly_savings_usd) FROM realized_savings WHERE billing_period = $period) AS realized_usd,
-    (SELECT sum(monthly_savings_usd) FROM candidate_policy_plans
-      WHERE snapshot_id = (SELECT snapshot_id FROM ecr_snapshots ORDER BY taken_at DESC LIMIT 1)
-        AND skipped_reason IS NULL) AS candidate_usd,
-    (SELECT count(*) FILTER (WHERE expired + transitioned > 0) FROM candidate_policy_plans
-      WHERE snapshot_id = (SELECT snapshot_id FROM ecr_snapshots ORDER BY taken_at DESC LIMIT 1)
-        AND skipped_reason IS NULL) AS candidate_repositories
+WITH judged AS (
+    SELECT count(*) AS actions,
+        count(*) FILTER (WHERE verdict = 'realized') AS realized,
+        sum(predicted_monthly_savings_usd) AS predicted,
+        sum(realized_monthly_savings_usd) AS realized_usd
+    FROM realized_savings
+    WHERE billing_period = $period
+),
+candidate AS (
+    SELECT sum(monthly_savings_usd) AS candidate_usd,
+        count(*) FILTER (WHERE expired + transitioned > 0) AS candidate_repositories
+    FROM candidate_policy_plans
+    WHERE snapshot_id = (SELECT snapshot_id FROM latest_snapshot) AND skipped_reason IS NULL
+)
+SELECT actions, realized, predicted, realized_usd, candidate_usd, candidate_repositories
+FROM judged CROSS JOIN candidate

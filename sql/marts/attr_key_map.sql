@@ -1,7 +1,9 @@
--- The folding decided in Python (pipelines/attribution/folding.py), one row per raw key.
+-- The folding decided in Python (pipelines/attribution/folding.py), one row per raw key,
+-- from the relation `staged` (sqlfiles.insert_staged).
 CREATE OR REPLACE TEMP TABLE attr_key_map AS
 SELECT
-    unnest($sources::VARCHAR[]) AS source,
-    unnest($raw_keys::VARCHAR[]) AS raw_key,
-    unnest($canonical_keys::VARCHAR[]) AS canonical_key,
-    unnest($rules::VARCHAR[]) AS rule
+    source::VARCHAR AS source,
+    raw_key::VARCHAR AS raw_key,
+    canonical_key::VARCHAR AS canonical_key,
+    rule::VARCHAR AS rule
+FROM staged

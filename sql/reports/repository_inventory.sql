@@ -1,13 +1,10 @@
--- Per repository of one snapshot: its lifecycle policy and today's image count and sizes.
-SELECT r.account_id, r.region, r.repository_name, p.policy_text,
-    p.repository_name IS NOT NULL AS policy_known,
+-- Per repository of one snapshot: its lifecycle policy and today's image count and sizes
+-- (images only: an index and a referrer are not images of their own).
+SELECT r.account_id, r.region, r.repository_name, r.policy_text, r.policy_known,
     count(i.image_digest) AS images,
     avg(i.size_bytes) AS avg_image_bytes,
     max(i.size_bytes) AS max_image_bytes
-FROM ecr_repositories AS r
-LEFT JOIN ecr_lifecycle_policies AS p
-    ON p.snapshot_id = r.snapshot_id AND p.account_id = r.account_id
-    AND p.region = r.region AND p.repository_name = r.repository_name
+FROM repository_policies AS r
 LEFT JOIN ecr_images AS i
     ON i.snapshot_id = r.snapshot_id AND i.account_id = r.account_id
     AND i.region = r.region AND i.repository_name = r.repository_name

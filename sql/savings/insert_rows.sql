@@ -1,28 +1,5 @@
--- One row per judged action; columns arrive as parallel lists.
+-- One row per judged action, from the relation `staged` (sqlfiles.insert_staged): one column
+-- per field of savings.realized.ActionVerdict except the period, which is bound.
 INSERT INTO realized_savings BY NAME
-SELECT
-    $period AS billing_period,
-    unnest($action_ids) AS action_id,
-    unnest($actions) AS action,
-    unnest($acted_ats)::TIMESTAMP AS acted_at,
-    unnest($account_ids) AS account_id,
-    unnest($regions) AS region,
-    unnest($repository_names) AS repository_name,
-    unnest($effective_days)::DATE AS effective_day,
-    unnest($window_days)::INTEGER AS window_days,
-    unnest($before_starts)::DATE AS before_start,
-    unnest($before_ends)::DATE AS before_end,
-    unnest($after_starts)::DATE AS after_start,
-    unnest($after_ends)::DATE AS after_end,
-    unnest($before_daily_costs)::DOUBLE AS before_daily_cost,
-    unnest($after_daily_costs)::DOUBLE AS after_daily_cost,
-    unnest($baseline_changes)::DOUBLE AS baseline_change,
-    unnest($baseline_repositories)::INTEGER AS baseline_repositories,
-    unnest($daily_savings)::DOUBLE AS daily_saving,
-    unnest($days_in_months)::INTEGER AS days_in_month,
-    unnest($predicted)::DOUBLE AS predicted_monthly_savings_usd,
-    unnest($realized)::DOUBLE AS realized_monthly_savings_usd,
-    unnest($ratios)::DOUBLE AS realized_ratio,
-    unnest($verdicts) AS verdict,
-    unnest($reasons) AS reason,
-    $computed_at::TIMESTAMP AS computed_at
+SELECT $period AS billing_period, staged.*, $computed_at::TIMESTAMP AS computed_at
+FROM staged

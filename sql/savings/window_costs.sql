@@ -1,17 +1,7 @@
 -- Per action: the repository's storage + archive storage cost (gross usage) summed over its
 -- before and after windows, and the same sums for the untouched repositories (no action
--- acting inside the span) that billed on both sides.
-WITH w AS (
-    SELECT
-        unnest($action_ids) AS action_id,
-        unnest($account_ids) AS account_id,
-        unnest($regions) AS region,
-        unnest($repository_names) AS repository_name,
-        unnest($before_starts)::DATE AS before_start,
-        unnest($before_ends)::DATE AS before_end,
-        unnest($after_starts)::DATE AS after_start,
-        unnest($after_ends)::DATE AS after_end
-),
+-- acting inside the span) that billed on both sides. The windows: savings/stage_windows.
+WITH w AS (SELECT * FROM savings_windows),
 daily AS (
     SELECT usage_account_id AS account_id, region, repository_name,
         CAST(usage_start AS DATE) AS day, sum(unblended_cost) AS cost

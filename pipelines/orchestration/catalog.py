@@ -1,0 +1,20 @@
+"""Every asset and asset check of the pipeline, listed once: the code location
+(pipelines.definitions) and in-process runs (pipelines.orchestration.runner) both use these."""
+
+from pipelines.orchestration import assets
+
+ASSETS = [
+    assets.policy_actions,
+    assets.ecr_inventory,
+    assets.cur_ecr_lines,
+    assets.ecr_cost_marts,
+    assets.ecr_findings,
+    assets.candidate_policy_plan,
+    assets.realized_savings,
+    assets.savings_report,
+]
+CHECKS = [
+    assets.cur_ecr_lines_match_source,
+    assets.ecr_cost_marts_reconcile,
+    assets.savings_report_fresh,
+]

@@ -1,0 +1,13 @@
+-- The before/after windows of the actions to compare, one row per action, from the relation
+-- `staged` (sqlfiles.insert_staged); window_costs reads them.
+CREATE OR REPLACE TEMP TABLE savings_windows AS
+SELECT
+    action_id::VARCHAR AS action_id,
+    account_id::VARCHAR AS account_id,
+    region::VARCHAR AS region,
+    repository_name::VARCHAR AS repository_name,
+    before_start::DATE AS before_start,
+    before_end::DATE AS before_end,
+    after_start::DATE AS after_start,
+    after_end::DATE AS after_end
+FROM staged
