@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from pipelines import sqlfiles
 from pipelines.billing.location import Entry, Location
+from pipelines.billing.readers import first_line, scratch
 from pipelines.errors import UserError
 
 DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz")
@@ -195,9 +197,6 @@ def _select_export(loc: Location, entries: list[Entry], g: PeriodFiles, inner) -
 
 
 def _apply_status(loc: Location, entries: list[Entry], groups: list[PeriodFiles]) -> None:
-    import tempfile
-    from pathlib import Path
-
     # AWS writes `<prefix>/<report>/cost_and_usage_data_status/` next to the inner `<report>/`
     # folder that holds year=/month=; accept it there or beside year= itself.
     root = f"{groups[0].root}/"
@@ -216,13 +215,12 @@ def _apply_status(loc: Location, entries: list[Entry], groups: list[PeriodFiles]
     entry = max(found, key=lambda e: e.modified)
     import duckdb
 
-    with tempfile.TemporaryDirectory(prefix="ecrcost-status-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ecrcost-status-") as tmp, scratch() as con:
         path = loc.local_path(entry.key, Path(tmp))
         try:
-            rows = sqlfiles.run(duckdb.connect(), "billing/read_status", {"file": str(path)})
-            rows = rows.fetchall()
+            rows = sqlfiles.run(con, "billing/read_status", {"file": str(path)}).fetchall()
         except duckdb.Error as exc:
-            msg = str(exc).splitlines()[0]
+            msg = first_line(exc)
             raise UserError(f"{loc.display(entry.key)}: unreadable status table: {msg}") from None
         raw = path.read_bytes()
     status = str(rows[0][0]).upper() if rows and rows[0][0] is not None else "UNKNOWN"
