@@ -16,6 +16,7 @@ from fixtures_billing import (
     write_legacy_csv_manifest,
     write_legacy_parquet,
 )
+from fixtures_sql import fail_at
 
 from pipelines import cli
 from pipelines.billing import check_against_source, ingest, location_fingerprints, source_totals
@@ -27,13 +28,6 @@ LINES = (
     " line_item_type, usage_amount, unit, unblended_cost, net_cost, tags, source_format"
     " FROM cur_ecr_lines ORDER BY billing_period, unblended_cost"
 )
-
-
-@pytest.fixture
-def con(home):
-    c = connect(home / "warehouse.duckdb")
-    yield c
-    c.close()
 
 
 def state(con) -> tuple:
@@ -371,8 +365,6 @@ LINE_SUMS = (
 
 
 def test_line_groups_follow_each_load_and_roll_back_with_it(con, tmp_path, monkeypatch):
-    from pipelines import sqlfiles
-
     write_cur2(tmp_path, "2024-01")
     write_cur2(tmp_path, "2024-02", scale=2.0)
     loc = str(tmp_path / "cur2")
@@ -391,14 +383,7 @@ def test_line_groups_follow_each_load_and_roll_back_with_it(con, tmp_path, monke
     before = (state(con), con.execute("SELECT * FROM cur_ecr_line_groups ORDER BY ALL").fetchall())
     time.sleep(0.01)
     write_cur2(tmp_path, "2024-01", scale=5.0)
-    real_run = sqlfiles.run
-
-    def failing(c, name, params=None):
-        if name == "billing/insert_billing_load":
-            raise RuntimeError("disk full")
-        return real_run(c, name, params)
-
-    monkeypatch.setattr(sqlfiles, "run", failing)
+    fail_at(monkeypatch, "billing/insert_billing_load")
     with pytest.raises(RuntimeError):
         ingest(con, loc)
     monkeypatch.undo()
@@ -562,15 +547,10 @@ def test_bad_input_exit_code_and_one_line(tmp_path, home, capsys):
 
 
 @pytest.fixture
-def s3_endpoint(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
-    yield f"http://{host}:{port}"
-    server.stop()
+def s3_endpoint(moto_reset, monkeypatch):
+    """The session's moto server (emptied) as every client's endpoint."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
+    return moto_reset
 
 
 def test_s3_location(con, tmp_path, s3_endpoint):

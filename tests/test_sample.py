@@ -13,11 +13,11 @@ import duckdb
 import pytest
 
 from pipelines.billing import ingest
+from pipelines.billing.readers import parquet_name
 from pipelines.cli import main
 from pipelines.inventory.model import Snapshot
+from pipelines.periods import Period
 from pipelines.sample import generate
-from pipelines.sample.generator import last_closed_month
-from pipelines.sample.layouts import parquet_name
 from pipelines.sample.model import SimImage, build_org, evaluate_policy, periods_for
 from pipelines.sqlfiles import SQL_DIR
 from pipelines.warehouse import connect
@@ -69,8 +69,8 @@ def test_same_seed_and_end_give_byte_identical_files(sample, tmp_path):
 
 
 def test_default_end_is_the_last_closed_month():
-    assert last_closed_month(datetime(2026, 11, 28, tzinfo=UTC)) == "2026-10"
-    assert last_closed_month(datetime(2026, 1, 3, tzinfo=UTC)) == "2025-12"
+    assert str(Period.last_closed(datetime(2026, 11, 28, tzinfo=UTC))) == "2026-10"
+    assert str(Period.last_closed(datetime(2026, 1, 3, tzinfo=UTC))) == "2025-12"
 
 
 def test_every_layout_is_where_aws_puts_it(sample):

@@ -105,7 +105,9 @@ IMAGE_DETAIL_FIELDS = {
 
 
 def image_from_detail(d: dict[str, Any]) -> Image:
-    return image_of({ours: d[theirs] for theirs, ours in IMAGE_DETAIL_FIELDS.items() if theirs in d})
+    return image_of(
+        {ours: d[theirs] for theirs, ours in IMAGE_DETAIL_FIELDS.items() if theirs in d}
+    )
 
 
 def apply_manifest(image: Image, manifest_text: str) -> None:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
-from typing import Any
-
-import duckdb
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from pipelines.prices import PriceTable
 from pipelines.sample import model
 from pipelines.sample.model import DAY, HOUR, Org
 from pipelines.sqlfiles import run
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
 
 # Cross-region usage types name both ends; us-east-1 is USE1 there.
 REGION_CODE = {"us-east-1": "USE1", "eu-west-1": "EU", "us-west-2": "USW2"}
@@ -118,6 +119,9 @@ OTHER_SERVICES = [
 
 def build_lines(org: Org, prices: PriceTable) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding `lines` (every line item of every period) and its inputs."""
+    import duckdb
+    import pyarrow as pa
+
     con = duckdb.connect()
     con.execute("SET threads TO 2")  # the machine is shared; row order never depends on it
     con.execute("SET enable_progress_bar = false")
@@ -159,6 +163,8 @@ def _naive(t: datetime) -> datetime:
 
 
 def _periods(org: Org) -> pa.Table:
+    import pyarrow as pa
+
     return pa.table(
         {
             "billing_period": [p.label for p in org.periods],
@@ -171,6 +177,8 @@ def _periods(org: Org) -> pa.Table:
 
 
 def _repos(org: Org, prices: PriceTable) -> pa.Table:
+    import pyarrow as pa
+
     return pa.table(
         {
             "repo_id": pa.array([r.repo_id for r in org.repos], pa.int32()),
@@ -188,6 +196,8 @@ def _repos(org: Org, prices: PriceTable) -> pa.Table:
 
 
 def _segments(org: Org) -> pa.Table:
+    import pyarrow as pa
+
     rows = [(r.repo_id, *s) for r in org.repos for s in r.segments]
     cols = list(zip(*rows, strict=True)) if rows else [[]] * 5
     return pa.table(
@@ -204,6 +214,8 @@ def _segments(org: Org) -> pa.Table:
 def _daily(org: Org) -> pa.Table:
     """Data transfer out on days the repository holds images (pulls from outside AWS), and
     cross-region replication of the bytes first pushed that day."""
+    import pyarrow as pa
+
     rng = random.Random(org.seed * 7919 + 1)
     out: dict[str, list] = {
         k: []
@@ -272,6 +284,8 @@ def _daily(org: Org) -> pa.Table:
 
 
 def _other_resources(org: Org) -> pa.Table:
+    import pyarrow as pa
+
     rng = random.Random(org.seed * 104729 + 3)
     rows = []
     for account in model.ACCOUNTS:
@@ -309,6 +323,8 @@ def _other_resources(org: Org) -> pa.Table:
 def _repo_tags(org: Org) -> pa.Table:
     """Tag values as billed: a key shows from its activation month on (not retroactively), and
     only for repositories that exist in that month."""
+    import pyarrow as pa
+
     rows = []
     for p in org.periods:
         for r in org.repos:
