@@ -19,7 +19,19 @@ from fixtures_billing import (
 from fixtures_sql import fail_at
 
 from pipelines import cli
-from pipelines.billing import check_against_source, ingest, location_fingerprints, source_totals
+from pipelines.aws import AwsAccess
+from pipelines.billing import (
+    IngestResult,
+    PeriodLoad,
+    check_against_source,
+    ingest,
+    location_fingerprints,
+    source_totals,
+)
+from pipelines.billing.cli import report_lines
+from pipelines.billing.groups import ensure_line_groups
+from pipelines.billing.location import open_location
+from pipelines.billing.readers import scratch
 from pipelines.errors import UserError
 from pipelines.warehouse import connect
 
@@ -657,3 +669,69 @@ def test_check_against_source_reads_the_files_again(con, sample_org, layout):
     (held_rows, held_cost), (source_rows, source_cost) = off[periods[-1]]
     assert (held_rows, source_rows) == (totals[periods[-1]][0] - 1, totals[periods[-1]][0])
     assert held_cost < source_cost
+
+
+def test_ingest_reads_s3_with_the_profile(tmp_path, home, s3_endpoint, monkeypatch, capsys):
+    import boto3
+
+    creds = tmp_path / "aws-credentials"
+    creds.write_text("[billing]\naws_access_key_id = billing\naws_secret_access_key = billing\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    client = open_location("s3://b/p", AwsAccess(profile="billing")).client
+    assert client._request_signer._credentials.access_key == "billing"  # not the environment's
+    write_cur2(tmp_path / "up", "2024-01")
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="profiled")
+    for path in (tmp_path / "up").rglob("*"):
+        if path.is_file():
+            s3.upload_file(str(path), "profiled", path.relative_to(tmp_path / "up").as_posix())
+    argv = ["ingest", "--cur", "s3://profiled/cur2", "--home", str(home)]
+    assert cli.main([*argv, "--profile", "billing"]) == 0
+    assert "2024-01  cur2  1 file(s)  3 ECR rows  $2.35" in capsys.readouterr().out
+    assert cli.main([*argv, "--profile", "nope"]) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --profile nope: no such AWS profile in the AWS config files\n"
+    )
+
+
+def test_period_flag_has_the_one_period_message(con, tmp_path, home, capsys):
+    write_cur2(tmp_path, "2024-01")
+    with pytest.raises(UserError) as err:
+        ingest(con, str(tmp_path / "cur2"), periods=["2024-1"])
+    assert str(err.value) == "--period '2024-1': expected a billing period as YYYY-MM, e.g. 2026-10"
+    assert cli.main(["ingest", "--cur", str(tmp_path), "--period", "2024-13"]) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --period '2024-13': expected a billing period as YYYY-MM, e.g. 2026-10\n"
+    )
+
+
+def test_report_lines_per_period_and_warnings_apart():
+    def load(period, rows, cost, complete=True):
+        return PeriodLoad(period, "cur2", ["a", "b"], rows, cost, complete, "fp", ["status X"])
+
+    result = IngestResult("loc", [load("2024-01", 0, 0.0), load("2024-02", 3, 1234.5, False)])
+    assert report_lines(result) == [
+        ("2024-01  cur2  2 file(s)  no ECR spend in 2024-01", False),
+        ("2024-02  cur2  2 file(s)  3 ECR rows  $1,234.50", False),
+        ("warning: 2024-02 is incomplete: status X", True),
+    ]
+
+
+def test_scratch_connection_is_utc_and_closed_after():
+    import duckdb
+
+    with scratch() as c:
+        assert c.execute("SELECT current_setting('TimeZone')").fetchone() == ("UTC",)
+    with pytest.raises(duckdb.ConnectionException):
+        c.execute("SELECT 1")
+
+
+def test_line_groups_are_rebuilt_only_when_they_do_not_match_the_lines(con, tmp_path):
+    write_cur2(tmp_path, "2024-01")
+    ingest(con, str(tmp_path / "cur2"))
+    groups = con.execute("SELECT * FROM cur_ecr_line_groups ORDER BY ALL").fetchall()
+    assert groups and ensure_line_groups(con, "2024-01") is False
+    con.execute("DELETE FROM cur_ecr_line_groups")
+    assert ensure_line_groups(con, "2024-01") is True
+    assert con.execute("SELECT * FROM cur_ecr_line_groups ORDER BY ALL").fetchall() == groups
+    assert ensure_line_groups(con, "2024-01") is False

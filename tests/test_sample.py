@@ -544,3 +544,21 @@ def test_every_seed_and_length_has_the_features_later_stages_need(seed, months):
     assert sum(1 for r in org.repos if r.deleted_at) == 2
     assert any(im.archived_at and not im.removed_at for r in org.repos for im in r.images)
     assert len(org.repos) >= 60
+
+
+def test_periods_for_counts_back_from_the_end_across_a_year():
+    periods = periods_for("2026-02", 3)
+    assert [p.label for p in periods] == ["2025-12", "2026-01", "2026-02"]
+    assert periods == periods_for(Period(2026, 2), 3)
+    assert (periods[0].start, periods[0].end) == (
+        datetime(2025, 12, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert [p.hours for p in periods] == [31 * 24, 31 * 24, 28 * 24]
+
+
+def test_a_bad_end_has_the_one_period_message(tmp_path, capsys):
+    assert main(["sample", "--out", str(tmp_path / "x"), "--end", "2026-13"]) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --end '2026-13': expected a billing period as YYYY-MM, e.g. 2026-10\n"
+    )
