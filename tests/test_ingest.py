@@ -20,16 +20,10 @@ from fixtures_sql import fail_at
 
 from pipelines import cli
 from pipelines.aws import AwsAccess
-from pipelines.billing import (
-    IngestResult,
-    PeriodLoad,
-    check_against_source,
-    ingest,
-    location_fingerprints,
-    source_totals,
-)
+from pipelines.billing import check_against_source, ingest, location_fingerprints, source_totals
 from pipelines.billing.cli import report_lines
 from pipelines.billing.groups import ensure_line_groups
+from pipelines.billing.load import IngestResult, PeriodLoad
 from pipelines.billing.location import open_location
 from pipelines.billing.readers import scratch
 from pipelines.errors import UserError
