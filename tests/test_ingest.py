@@ -18,7 +18,7 @@ from fixtures_billing import (
 )
 from fixtures_sql import fail_at
 
-from pipelines import cli
+from pipelines import cli, warehouse
 from pipelines.aws import AwsAccess
 from pipelines.billing import check_against_source, ingest, location_fingerprints, source_totals
 from pipelines.billing.cli import report_lines
@@ -27,7 +27,6 @@ from pipelines.billing.load import IngestResult, PeriodLoad
 from pipelines.billing.location import open_location
 from pipelines.billing.readers import scratch
 from pipelines.errors import UserError
-from pipelines.warehouse import connect
 
 LINES = (
     "SELECT billing_period, region, product_code, repository_name, usage_category, usage_type,"
@@ -61,11 +60,11 @@ def test_real_legacy_parquet_month_without_ecr(tmp_path, real_data, home, capsys
     assert code == 0
     out = capsys.readouterr().out
     assert "2018-10  cur-legacy-parquet  1 file(s)  no ECR spend in 2018-10" in out
-    con = connect(home / "warehouse.duckdb")
-    assert con.execute("SELECT count(*) FROM cur_ecr_lines").fetchone() == (0,)
-    assert con.execute(
-        "SELECT ecr_rows, source_ecr_cost, complete FROM billing_loads"
-    ).fetchall() == [(0, 0.0, True)]
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        assert con.execute("SELECT count(*) FROM cur_ecr_lines").fetchone() == (0,)
+        assert con.execute(
+            "SELECT ecr_rows, source_ecr_cost, complete FROM billing_loads"
+        ).fetchall() == [(0, 0.0, True)]
 
 
 def test_real_legacy_csv_month_without_ecr(tmp_path, real_data, home, capsys):
@@ -450,8 +449,9 @@ def test_status_updating_loads_but_marks_recent_months_incomplete(
     assert code == 0
     assert "4 ECR rows  $1.64" in captured.out
     assert "warning: 2018-10 is incomplete: status UPDATING" in captured.err
-    c = connect(home / "warehouse.duckdb")
-    assert c.execute("SELECT complete, ecr_rows FROM billing_loads").fetchall() == [(False, 4)]
+    with warehouse.opened(home / "warehouse.duckdb") as c:
+        loads = c.execute("SELECT complete, ecr_rows FROM billing_loads").fetchall()
+    assert loads == [(False, 4)]
 
 
 # ---- bad input: one line, exit 2, warehouse unchanged --------------------------------------

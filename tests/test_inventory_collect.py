@@ -176,10 +176,9 @@ def test_collects_accounts_regions_images_and_manifests_in_order(aws, home):
     last_list = max(i for i, c in enumerate(calls) if c == "DescribeImages")
     assert calls.index("BatchGetImage") > last_list
 
-    con = warehouse.connect(home / "w.duckdb")
-    sid = store_snapshot(con, snap)
-    sizes = {s.repository_name: s for s in billed_sizes(con, settings, sid)}
-    con.close()
+    with warehouse.opened(home / "w.duckdb") as con:
+        sid = store_snapshot(con, snap)
+        sizes = {s.repository_name: s for s in billed_sizes(con, settings, sid)}
     # unique layers 1000+500+700+300+200 and configs a..d 4x100; archived: 4000 + config 100
     assert (sizes["web"].billed_bytes, sizes["web"].archived_bytes) == (3100, 4100)
     assert sizes["web"].size_basis == "deduplicated"

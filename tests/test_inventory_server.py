@@ -184,13 +184,12 @@ def test_faults_are_recorded_the_rest_is_stored_and_exit_is_3(org, front, home, 
         "missing: region eu-west-1: DescribeRepositories failed: AccessDeniedException: "
         "AccessDeniedException (fake)",
     ]
-    con = warehouse.connect(home / "warehouse.duckdb")
-    rows = con.execute(
-        "SELECT repository_name, complete, (SELECT count(*) FROM ecr_images i "
-        " WHERE i.repository_name = r.repository_name) FROM ecr_repositories r ORDER BY 1"
-    ).fetchall()
-    errors = con.execute("SELECT count(*) FROM ecr_scan_errors").fetchone()
-    con.close()
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        rows = con.execute(
+            "SELECT repository_name, complete, (SELECT count(*) FROM ecr_images i "
+            " WHERE i.repository_name = r.repository_name) FROM ecr_repositories r ORDER BY 1"
+        ).fetchall()
+        errors = con.execute("SELECT count(*) FROM ecr_scan_errors").fetchone()
     assert rows == [
         ("alpha", True, 3),
         ("flaky", True, 3),

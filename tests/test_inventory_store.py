@@ -202,9 +202,9 @@ def test_from_snapshot_cli_loads_a_file_and_prints_detailed_csv(home, tmp_path, 
         "AccessDenied: no" in err
     )
     assert "inventory is partial: 1 part(s) missing" in err
-    con = warehouse.connect(home / "warehouse.duckdb")
-    assert con.execute("SELECT count(*), min(message) FROM ecr_scan_errors").fetchone() == (1, "no")
-    con.close()
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        errors = con.execute("SELECT count(*), min(message) FROM ecr_scan_errors").fetchone()
+    assert errors == (1, "no")
 
 
 def test_detailed_needs_csv(home, capsys):

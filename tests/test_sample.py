@@ -20,7 +20,7 @@ from pipelines.periods import Period
 from pipelines.sample import generate
 from pipelines.sample.model import SimImage, build_org, evaluate_policy, periods_for
 from pipelines.sqlfiles import SQL_DIR
-from pipelines.warehouse import connect
+from pipelines.warehouse import opened
 
 END = "2026-10"
 MONTHS = 3
@@ -198,13 +198,12 @@ def test_every_layout_ingests_to_the_same_sums_per_account_region_and_line_type(
     as_focus = {"EdpDiscount": "Adjustment"}
     sums: dict[str, dict[tuple, float]] = {}
     for layout in LAYOUTS:
-        con = connect(tmp_path / layout / "warehouse.duckdb")
-        ingest(con, str(sample / layout))
-        rows = con.execute(
-            "SELECT billing_period, usage_account_id, region, line_item_type,"
-            " sum(unblended_cost) FROM cur_ecr_lines GROUP BY ALL"
-        ).fetchall()
-        con.close()
+        with opened(tmp_path / layout / "warehouse.duckdb") as con:
+            ingest(con, str(sample / layout))
+            rows = con.execute(
+                "SELECT billing_period, usage_account_id, region, line_item_type,"
+                " sum(unblended_cost) FROM cur_ecr_lines GROUP BY ALL"
+            ).fetchall()
         sums[layout] = {(p, a, r, as_focus.get(t, t)): c for p, a, r, t, c in rows}
     reference = sums["cur-legacy-parquet"]
     assert {k[0] for k in reference} == set(PERIODS)
