@@ -146,15 +146,19 @@ def build_lines(org: Org, prices: PriceTable) -> duckdb.DuckDBPyConnection:
     run(con, "sample/insert_storage_lines", edp)
     run(con, "sample/insert_daily_lines", edp)
     run(con, "sample/insert_other_service_lines", edp)
-    ids = {"seed": org.seed, "payer": model.PAYER}
-    run(con, "sample/insert_discount_lines", {**ids, "edp": model.EDP_RATE})
     run(
         con,
-        "sample/insert_credit_lines",
-        {**ids, "account": model.CREDIT_ACCOUNT, "share": model.CREDIT_SHARE},
+        "sample/insert_adjustment_lines",
+        {
+            "seed": org.seed,
+            "payer": model.PAYER,
+            "edp": model.EDP_RATE,
+            "credit_account": model.CREDIT_ACCOUNT,
+            "credit_share": model.CREDIT_SHARE,
+            "tax_accounts": list(model.TAX_RATE),
+            "tax_rates": list(model.TAX_RATE.values()),
+        },
     )
-    for account, rate in model.TAX_RATE.items():
-        run(con, "sample/insert_tax_lines", {**ids, "account": account, "rate": rate})
     return con
 
 
