@@ -729,3 +729,15 @@ def test_line_groups_are_rebuilt_only_when_they_do_not_match_the_lines(con, tmp_
     assert ensure_line_groups(con, "2024-01") is True
     assert con.execute("SELECT * FROM cur_ecr_line_groups ORDER BY ALL").fetchall() == groups
     assert ensure_line_groups(con, "2024-01") is False
+
+
+def test_a_period_folder_naming_no_month_is_one_line_naming_it(con, tmp_path):
+    write_cur2(tmp_path, "2024-01")
+    good = tmp_path / "cur2" / "data" / "BILLING_PERIOD=2024-01"
+    good.rename(good.with_name("BILLING_PERIOD=2024-13"))
+    with pytest.raises(UserError) as err:
+        ingest(con, str(tmp_path / "cur2"))
+    assert str(err.value).startswith("data/BILLING_PERIOD=2024-13/")
+    assert str(err.value).endswith(
+        ": folder BILLING_PERIOD '2024-13': expected a billing period as YYYY-MM, e.g. 2026-10"
+    )

@@ -20,6 +20,7 @@ from pipelines import sqlfiles
 from pipelines.billing.location import Entry, Location
 from pipelines.billing.readers import first_line, scratch
 from pipelines.errors import UserError
+from pipelines.periods import Period
 
 DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _EXPORT = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$")
@@ -61,18 +62,21 @@ def _is_data(key: str) -> bool:
 
 
 def _classify(key: str) -> tuple[str, str, str | None, str]:
-    """(layout, root, period, path inside the period folder) of a data file's key."""
+    """(layout, root, period, path inside the period folder) of a data file's key; a period
+    folder naming no real month (`BILLING_PERIOD=2024-13`) is an error naming the key."""
     parts = key.split("/")
     for i, part in enumerate(parts):
         if m := _EXPORT.match(part):
-            return "export", "/".join(parts[:i]), f"{m[1]}-{m[2]}", "/".join(parts[i + 1 :])
+            period = Period.parse(f"{m[1]}-{m[2]}", f"{key}: folder BILLING_PERIOD")
+            return "export", "/".join(parts[:i]), str(period), "/".join(parts[i + 1 :])
         if (m := _YEAR.match(part)) and i + 1 < len(parts) and (n := _MONTH.match(parts[i + 1])):
             month = int(n[1])
             if 1 <= month <= 12:
-                period = f"{m[1]}-{month:02d}"
+                period = str(Period(int(m[1]), month))
                 return "legacy-parquet", "/".join(parts[:i]), period, "/".join(parts[i + 2 :])
         if m := _RANGE.match(part):
-            return "legacy-csv", "/".join(parts[:i]), f"{m[1]}-{m[2]}", "/".join(parts[i + 1 :])
+            period = Period.parse(f"{m[1]}-{m[2]}", f"{key}: report folder")
+            return "legacy-csv", "/".join(parts[:i]), str(period), "/".join(parts[i + 1 :])
     return "loose", "", None, key
 
 

@@ -10,6 +10,7 @@ import random
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pipelines.fmt import GIB
 from pipelines.prices import PriceTable
 from pipelines.sample import model
 from pipelines.sample.model import DAY, HOUR, Org
@@ -267,7 +268,7 @@ def _daily(org: Org) -> pa.Table:
                     "replication",
                     f"{src}-{dst}-AWS-Out-Bytes",
                     "ReplicateImage",
-                    per_day[d] / 2**30,
+                    per_day[d] / GIB,
                     model.REPLICATION_RATE,
                     f"${model.REPLICATION_RATE:.3f} per GB - {model.REGION_NAME[r.region]} "
                     f"data transfer to {model.REGION_NAME[r.replicated_to]}",

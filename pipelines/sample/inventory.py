@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.fmt import iso
+from pipelines.fmt import GIB, iso
 from pipelines.inventory.model import Blob, Image, Repository, Snapshot, as_utc
-from pipelines.prices import GIB, PriceTable
+from pipelines.prices import PriceTable
 from pipelines.sample import model
 from pipelines.sample.model import HOUR, Org, SimRepo
 from pipelines.sqlfiles import load_sql
@@ -130,7 +130,7 @@ def _action(org, r: SimRepo, action, at, policy, freed, prices, detail) -> dict[
         "backup_id": f"backup-{action_id[:8]}",
         "old_policy": None,
         "new_policy": policy,
-        "predicted_monthly_savings_usd": round(freed / GIB * prices.storage(r.region), 6),
+        "predicted_monthly_savings_usd": round(prices.monthly_storage_cost(freed, r.region), 6),
         "predicted_freed_bytes": freed,
         "detail": detail,
     }
@@ -179,7 +179,7 @@ def write_truth(
                 "bytes_after": after,
                 "daily_storage_cost_before": before / GIB / hours * 24 * price,
                 "daily_storage_cost_after": after / GIB / hours * 24 * price,
-                "monthly_saving": (before - after) / GIB * price,
+                "monthly_saving": prices.monthly_storage_cost(before - after, r.region),
             }
         )
     paths.append(_rows_csv(root / "actions.csv", rows, ACTION_TRUTH_COLUMNS))
