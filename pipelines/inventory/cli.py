@@ -67,7 +67,7 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
         snapshot = Snapshot.read(args.from_snapshot)
     else:
         if args.manifests:
-            print(PULL_TIME_WARNING, file=sys.stderr)
+            print(PULL_TIME_WARNING, file=sys.stderr)  # before the calls that move pull times
         snapshot = collect_inventory(settings, manifests=args.manifests)
     if args.out:
         snapshot.write(args.out)

@@ -21,16 +21,8 @@ if TYPE_CHECKING:
 
     from pipelines.settings import Settings
 
-TABLES = (
-    "repositories",
-    "images",
-    "image_blobs",
-    "lifecycle_policies",
-    "repository_tags",
-    "scan_errors",
-)
-# What replacing a snapshot deletes, and the insert of each staged table (named in full, so a
-# search for a file name finds its caller).
+# What replacing a snapshot deletes, and the insert of each staged table (SQL files named in
+# full, so a search for a file name finds its caller).
 DELETES = (
     "inventory/delete_snapshots",
     "inventory/delete_repositories",
@@ -48,6 +40,7 @@ INSERTS = {
     "repository_tags": "inventory/insert_repository_tags",
     "scan_errors": "inventory/insert_scan_errors",
 }
+TABLES = tuple(INSERTS)
 
 
 def snapshot_id_of(snapshot: Snapshot) -> str:
