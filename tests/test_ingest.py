@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import os
 import shutil
 import time
 
+import boto3
+import duckdb
 import pytest
 from fixtures_billing import (
     write_cur2,
@@ -187,8 +190,6 @@ def test_legacy_csv_manifest_listing_a_missing_file(con, tmp_path, real_data):
 
 
 def _write_csv(path, header: list[str], rows: list[list[str]]) -> None:
-    import csv
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
@@ -397,8 +398,6 @@ def test_line_groups_follow_each_load_and_roll_back_with_it(con, tmp_path, monke
 
 
 def test_padded_and_unpadded_months_and_tag_drift(con, tmp_path, real_data):
-    import duckdb
-
     root = legacy_parquet_dir(tmp_path, real_data, month="10")
     d = duckdb.connect()
     src = root / "rep/rep/year=2018/month=10/rep-00001.snappy.parquet"
@@ -435,8 +434,6 @@ def test_padded_and_unpadded_months_and_tag_drift(con, tmp_path, real_data):
 def test_status_updating_loads_but_marks_recent_months_incomplete(
     con, tmp_path, real_data, capsys, home
 ):
-    import duckdb
-
     root = legacy_parquet_dir(tmp_path, real_data)
     status = root / "rep/cost_and_usage_data_status"  # beside the inner rep/, as AWS does
     status.mkdir()
@@ -492,8 +489,6 @@ def test_bad_csv_of_something_else(con, loaded, tmp_path):
 
 
 def test_bad_parquet_without_line_items(con, loaded, tmp_path):
-    import duckdb
-
     path = _bad_folder(tmp_path, "x.parquet")
     duckdb.execute(f"COPY (SELECT 1 AS a) TO '{path}' (FORMAT parquet)")
     with pytest.raises(UserError, match=r"x\.parquet: not billing data"):
@@ -511,8 +506,6 @@ def test_bad_truncated_parquet(con, loaded, tmp_path):
 
 
 def test_bad_required_column_missing(con, loaded, tmp_path):
-    import duckdb
-
     path = _bad_folder(tmp_path, "c.parquet")
     duckdb.execute(
         f"COPY (SELECT 'AmazonECR' AS line_item_product_code, 'u' AS line_item_usage_type,"
@@ -560,8 +553,6 @@ def s3_endpoint(moto_reset, monkeypatch):
 
 
 def test_s3_location(con, tmp_path, s3_endpoint):
-    import boto3
-
     write_cur2(tmp_path / "up", "2024-01")
     # a superseded file the manifest does not list must be ignored
     s3 = boto3.client("s3")
@@ -618,8 +609,6 @@ def test_format_flag_overrides_detection(con, loaded, tmp_path):
     ],
 )
 def test_bad_value_inside_the_load_rolls_back(con, tmp_path, real_data, field, value, message):
-    import csv
-
     folder = tmp_path / "cur" / "rep" / "20231101-20231201"
     path = write_legacy_csv(real_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
     ingest(con, str(tmp_path / "cur"))
@@ -666,8 +655,6 @@ def test_check_against_source_reads_the_files_again(con, sample_org, layout):
 
 
 def test_ingest_reads_s3_with_the_profile(tmp_path, home, s3_endpoint, monkeypatch, capsys):
-    import boto3
-
     creds = tmp_path / "aws-credentials"
     creds.write_text("[billing]\naws_access_key_id = billing\naws_secret_access_key = billing\n")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
@@ -712,8 +699,6 @@ def test_report_lines_per_period_and_warnings_apart():
 
 
 def test_scratch_connection_is_utc_and_closed_after():
-    import duckdb
-
     with scratch() as c:
         assert c.execute("SELECT current_setting('TimeZone')").fetchone() == ("UTC",)
     with pytest.raises(duckdb.ConnectionException):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 from moto import mock_aws
 from moto.ecr.models import ecr_backends
@@ -304,8 +305,6 @@ class RefusedAccess(AwsAccess):
 
     def session_for(self, account_id):
         if account_id == MEMBER:
-            from botocore.exceptions import ClientError
-
             error = {"Error": {"Code": "AccessDenied", "Message": "not authorized to assume"}}
             raise ClientError(error, "AssumeRole")
         return super().session_for(account_id)
@@ -324,8 +323,6 @@ def test_a_refused_account_is_one_error_and_the_others_are_kept(aws):
 
 
 def test_bad_region_names_and_missing_credentials_are_user_errors(monkeypatch):
-    from pipelines.errors import UserError
-
     with pytest.raises(UserError, match="'eu-west' is not a region name"):
         collect_inventory(load_settings({"regions": "us-east-1,eu-west"}, env={}))
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -391,8 +388,6 @@ def test_as_utc_reads_text_and_datetimes_and_takes_naive_as_utc():
 
 
 def test_api_errors_are_botocores_client_and_transport_errors():
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
-
     assert api_errors() == (ClientError, BotoCoreError)
     try:
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
