@@ -8,8 +8,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pipelines.errors import UserError
-
 if TYPE_CHECKING:
     import boto3
 
@@ -63,18 +61,11 @@ class AwsAccess:
 
     @property
     def base_session(self) -> boto3.Session:
-        """The caller's session; an unknown --profile is the user's to fix (exit 2)."""
         import boto3
-        from botocore.exceptions import ProfileNotFound
 
         with self._lock:
             if self._base is None:
-                try:
-                    self._base = boto3.Session(profile_name=self.profile)
-                except ProfileNotFound:
-                    raise UserError(
-                        f"--profile {self.profile}: no such AWS profile in the AWS config files"
-                    ) from None
+                self._base = boto3.Session(profile_name=self.profile)
             return self._base
 
     def caller_account(self) -> str:

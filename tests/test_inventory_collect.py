@@ -393,8 +393,3 @@ def test_api_errors_are_botocores_client_and_transport_errors():
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
     except api_errors() as exc:
         assert error_of(exc)[0] == "EndpointConnectionError"
-
-
-def test_an_unknown_profile_is_a_user_error():
-    with pytest.raises(UserError, match=r"^--profile nope: no such AWS profile"):
-        AwsAccess(profile="nope").base_session  # noqa: B018
