@@ -15,6 +15,7 @@ import pytest
 from pipelines.billing import ingest
 from pipelines.billing.readers import parquet_name
 from pipelines.cli import main
+from pipelines.errors import UserError
 from pipelines.inventory.model import Snapshot
 from pipelines.periods import Period
 from pipelines.sample import generate
@@ -561,3 +562,9 @@ def test_a_bad_end_has_the_one_period_message(tmp_path, capsys):
     assert capsys.readouterr().err == (
         "ecrcost: --end '2026-13': expected a billing period as YYYY-MM, e.g. 2026-10\n"
     )
+
+
+def test_an_end_outside_the_calendar_the_sample_models_is_refused(tmp_path):
+    with pytest.raises(UserError, match=r"^--end '0001-05': expected a month of the years 1900"):
+        generate(str(tmp_path / "x"), months=12, end="0001-05")
+    assert not (tmp_path / "x").exists()

@@ -17,10 +17,15 @@ MARKER = Path("truth") / "period_totals.csv"  # a folder holding it is a previou
 MAX_MONTHS = 36
 
 
-def generate(out: Path, seed: int = 7, months: int = 12, end: str | None = None) -> SampleSummary:
+def generate(
+    out: Path | str, seed: int = 7, months: int = 12, end: str | None = None
+) -> SampleSummary:
     """Write the sample into `out`; its last billing period is `end` (YYYY-MM, default the last
     closed month)."""
+    out = Path(out)
     last = Period.last_closed() if end is None else Period.parse(end, "--end")
+    if not 1900 <= last.year <= 2099:
+        raise UserError(f"--end {end!r}: expected a month of the years 1900 to 2099")
     if not 1 <= months <= MAX_MONTHS:
         raise UserError(f"--months {months}: expected 1 to {MAX_MONTHS}")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
