@@ -26,7 +26,7 @@ from pipelines.aws import AwsAccess
 from pipelines.billing import check_against_source, ingest, location_fingerprints, source_totals
 from pipelines.billing.cli import report_lines
 from pipelines.billing.groups import ensure_line_groups
-from pipelines.billing.load import IngestResult, PeriodLoad
+from pipelines.billing.load import IngestResult, PeriodLoad, period_totals
 from pipelines.billing.location import open_location
 from pipelines.billing.readers import scratch
 from pipelines.errors import UserError
@@ -722,3 +722,11 @@ def test_a_period_folder_naming_no_month_is_one_line_naming_it(con, tmp_path):
     assert str(err.value).endswith(
         ": folder BILLING_PERIOD '2024-13': expected a billing period as YYYY-MM, e.g. 2026-10"
     )
+
+
+def test_period_totals_are_what_the_warehouse_holds(con, tmp_path):
+    write_cur2(tmp_path, "2024-01")
+    p = ingest(con, str(tmp_path / "cur2")).period("2024-01")
+    rows, cost = period_totals(con, "2024-01")
+    assert (rows, round(cost, 6)) == (p.ecr_rows, round(p.ecr_cost, 6)) == (3, 2.35)
+    assert period_totals(con, "2023-12") == (0, 0.0)

@@ -228,7 +228,7 @@ def _replace(con, location: str, item: _Planned) -> None:
         _run(con, sqlfiles.load_sql("billing/insert_period_lines"), params, item.where)
     # The marts' grain, read back from the rows just inserted (never from the files again).
     replace_line_groups(con, load.period)
-    load.ecr_rows, load.ecr_cost = sqlfiles.run(con, "billing/period_totals", p).fetchone()
+    load.ecr_rows, load.ecr_cost = period_totals(con, load.period)
     sqlfiles.run(
         con,
         "billing/insert_billing_load",
@@ -271,19 +271,21 @@ def source_totals(
     return totals
 
 
+def period_totals(con: duckdb.DuckDBPyConnection, period: str) -> tuple[int, float]:
+    """The ECR rows and dollars the warehouse holds for `period` ((0, 0.0) when none)."""
+    rows, cost = sqlfiles.run(con, "billing/period_totals", {"period": period}).fetchall()[0]
+    return rows, cost
+
+
 def check_against_source(
     con: duckdb.DuckDBPyConnection, location: str, fmt: str, periods: list[str]
 ) -> dict[str, tuple[tuple[int, float], tuple[int, float]]]:
     """Periods whose warehouse rows or dollars (to the cent) differ from the source files:
     {period: ((warehouse rows, cost), (source rows, cost))}; empty when all agree."""
     source = source_totals(location, fmt, periods)
-    held = {
-        r["billing_period"]: (r["ecr_rows"], r["ecr_cost"])
-        for r in sqlfiles.records(con, "checks/warehouse_period_totals", {"periods": periods})
-    }
     off = {}
     for period in periods:
-        mine, theirs = held.get(period, (0, 0.0)), source.get(period, (0, 0.0))
+        mine, theirs = period_totals(con, period), source.get(period, (0, 0.0))
         if mine[0] != theirs[0] or round(mine[1] - theirs[1], 2) != 0:
             off[period] = (mine, theirs)
     return off
