@@ -28,6 +28,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from pipelines import warehouse  # noqa: E402  (the checkout's pipelines, after sys.path)
+from pipelines.aws import AwsAccess  # noqa: E402
+from pipelines.inventory.collect import collect_inventory  # noqa: E402
+from pipelines.inventory.store import store_snapshot  # noqa: E402
+from pipelines.settings import load_settings  # noqa: E402
+
 BIN = Path(sys.executable).parent
 ACCOUNT = "123456789012"
 REGIONS = ("us-east-1", "eu-west-1")
@@ -82,12 +89,6 @@ def child_env(endpoint: str, home: Path) -> dict[str, str]:
 
 
 def run_ecrcost_in_process(regions: str, home: Path) -> dict:
-    from pipelines import warehouse
-    from pipelines.aws import AwsAccess
-    from pipelines.inventory.collect import collect_inventory
-    from pipelines.inventory.store import store_snapshot
-    from pipelines.settings import load_settings
-
     settings = load_settings({"regions": regions, "home": str(home)}, env={})
     access = AwsAccess.from_settings(settings)
     calls: Counter[tuple[str, str, str]] = Counter()
@@ -104,9 +105,8 @@ def run_ecrcost_in_process(regions: str, home: Path) -> dict:
     start = time.perf_counter()
     snapshot = collect_inventory(settings, access=access)
     collected = time.perf_counter() - start
-    con = warehouse.connect(settings.warehouse_path)
-    store_snapshot(con, snapshot)
-    con.close()
+    with warehouse.opened(settings.warehouse_path) as con:
+        store_snapshot(con, snapshot)
     total = time.perf_counter() - start
     per_repo: dict[tuple[str, str], Counter[str]] = {}
     for (region, name, op), n in calls.items():

@@ -15,6 +15,16 @@ ROLE_SESSION_NAME = "ecrcost"
 RETRY_ATTEMPTS = 10
 
 
+def api_errors() -> tuple[type[Exception], ...]:
+    """What one AWS call can fail with and the caller may record instead of raising: API errors
+    (denied, throttled beyond retries, not found) and transport/credential errors. botocore
+    loads on first use: `except api_errors() as exc:` evaluates only when something is raised.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
+
+
 def client_config(max_pool_connections: int = 10) -> Any:
     from botocore.config import Config
 

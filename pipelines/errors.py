@@ -1,4 +1,8 @@
-"""Errors that the CLI turns into one line and an exit code (see DESIGN.md, Conventions)."""
+"""Errors that the CLI turns into one line and an exit code.
+
+Exit codes: 1 a failure of ecrcost itself, 2 bad input the user fixes (the line names the file,
+field, flag or repository), 3 finished with parts missing (what was read is kept).
+"""
 
 
 class EcrcostError(Exception):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.errors import UserError
+from pipelines.periods import parse_period
 from pipelines.prices import PriceTable
 
 CONFIG_FILE_NAME = "ecrcost.toml"
@@ -70,6 +71,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return value if isinstance(value, PriceTable) else PriceTable.from_mapping(value)
         if name == "tag_aliases":
             return {str(k): str(v) for k, v in dict(value).items()}
+        if name == "first_period":
+            return parse_period(str(value), f"{source}: first_period")
         return None if value is None else str(value)
     except (TypeError, ValueError) as exc:
         raise UserError(f"{source}: setting '{name}' is invalid: {exc}") from None

@@ -18,9 +18,6 @@ def _load_snapshot(sample_org, home) -> Snapshot:
 
 def test_inventory_cli_loads_the_sample_snapshot(sample_org, tmp_path, capsys):
     """An analyst without AWS access works from the snapshot file an engineer produced."""
-    from pipelines.cli import main
-    from pipelines.inventory.model import Snapshot
-
     out, summary = sample_org
     snapshot_file = out / "inventory" / "snapshot.json.gz"
     home = tmp_path / "home"
@@ -32,11 +29,8 @@ def test_inventory_cli_loads_the_sample_snapshot(sample_org, tmp_path, capsys):
     assert lines[0] == "Repositories,Size,Expected Cost"
     snapshot = Snapshot.read(snapshot_file)
     assert len(lines) - 1 == len(snapshot.repositories) == summary.repositories_at_end
-    con = warehouse.connect(home / "warehouse.duckdb", read_only=True)
-    try:
+    with warehouse.opened(home / "warehouse.duckdb", read_only=True) as con:
         stored = con.execute("SELECT count(*) FROM ecr_images").fetchall()[0][0]
-    finally:
-        con.close()
     assert stored == sum(len(r.images) for r in snapshot.repositories)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import os
 import shutil
 import time
 
+import boto3
+import duckdb
 import pytest
 from fixtures_billing import (
     write_cur2,
@@ -16,24 +19,23 @@ from fixtures_billing import (
     write_legacy_csv_manifest,
     write_legacy_parquet,
 )
+from fixtures_sql import fail_at
 
-from pipelines import cli
+from pipelines import cli, warehouse
+from pipelines.aws import AwsAccess
 from pipelines.billing import check_against_source, ingest, location_fingerprints, source_totals
+from pipelines.billing.cli import report_lines
+from pipelines.billing.groups import ensure_line_groups
+from pipelines.billing.load import IngestResult, PeriodLoad, period_totals
+from pipelines.billing.location import open_location
+from pipelines.billing.readers import scratch
 from pipelines.errors import UserError
-from pipelines.warehouse import connect
 
 LINES = (
     "SELECT billing_period, region, product_code, repository_name, usage_category, usage_type,"
     " line_item_type, usage_amount, unit, unblended_cost, net_cost, tags, source_format"
     " FROM cur_ecr_lines ORDER BY billing_period, unblended_cost"
 )
-
-
-@pytest.fixture
-def con(home):
-    c = connect(home / "warehouse.duckdb")
-    yield c
-    c.close()
 
 
 def state(con) -> tuple:
@@ -61,11 +63,11 @@ def test_real_legacy_parquet_month_without_ecr(tmp_path, real_data, home, capsys
     assert code == 0
     out = capsys.readouterr().out
     assert "2018-10  cur-legacy-parquet  1 file(s)  no ECR spend in 2018-10" in out
-    con = connect(home / "warehouse.duckdb")
-    assert con.execute("SELECT count(*) FROM cur_ecr_lines").fetchone() == (0,)
-    assert con.execute(
-        "SELECT ecr_rows, source_ecr_cost, complete FROM billing_loads"
-    ).fetchall() == [(0, 0.0, True)]
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        assert con.execute("SELECT count(*) FROM cur_ecr_lines").fetchone() == (0,)
+        assert con.execute(
+            "SELECT ecr_rows, source_ecr_cost, complete FROM billing_loads"
+        ).fetchall() == [(0, 0.0, True)]
 
 
 def test_real_legacy_csv_month_without_ecr(tmp_path, real_data, home, capsys):
@@ -188,8 +190,6 @@ def test_legacy_csv_manifest_listing_a_missing_file(con, tmp_path, real_data):
 
 
 def _write_csv(path, header: list[str], rows: list[list[str]]) -> None:
-    import csv
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
@@ -371,8 +371,6 @@ LINE_SUMS = (
 
 
 def test_line_groups_follow_each_load_and_roll_back_with_it(con, tmp_path, monkeypatch):
-    from pipelines import sqlfiles
-
     write_cur2(tmp_path, "2024-01")
     write_cur2(tmp_path, "2024-02", scale=2.0)
     loc = str(tmp_path / "cur2")
@@ -391,14 +389,7 @@ def test_line_groups_follow_each_load_and_roll_back_with_it(con, tmp_path, monke
     before = (state(con), con.execute("SELECT * FROM cur_ecr_line_groups ORDER BY ALL").fetchall())
     time.sleep(0.01)
     write_cur2(tmp_path, "2024-01", scale=5.0)
-    real_run = sqlfiles.run
-
-    def failing(c, name, params=None):
-        if name == "billing/insert_billing_load":
-            raise RuntimeError("disk full")
-        return real_run(c, name, params)
-
-    monkeypatch.setattr(sqlfiles, "run", failing)
+    fail_at(monkeypatch, "billing/insert_billing_load")
     with pytest.raises(RuntimeError):
         ingest(con, loc)
     monkeypatch.undo()
@@ -407,8 +398,6 @@ def test_line_groups_follow_each_load_and_roll_back_with_it(con, tmp_path, monke
 
 
 def test_padded_and_unpadded_months_and_tag_drift(con, tmp_path, real_data):
-    import duckdb
-
     root = legacy_parquet_dir(tmp_path, real_data, month="10")
     d = duckdb.connect()
     src = root / "rep/rep/year=2018/month=10/rep-00001.snappy.parquet"
@@ -445,8 +434,6 @@ def test_padded_and_unpadded_months_and_tag_drift(con, tmp_path, real_data):
 def test_status_updating_loads_but_marks_recent_months_incomplete(
     con, tmp_path, real_data, capsys, home
 ):
-    import duckdb
-
     root = legacy_parquet_dir(tmp_path, real_data)
     status = root / "rep/cost_and_usage_data_status"  # beside the inner rep/, as AWS does
     status.mkdir()
@@ -459,8 +446,9 @@ def test_status_updating_loads_but_marks_recent_months_incomplete(
     assert code == 0
     assert "4 ECR rows  $1.64" in captured.out
     assert "warning: 2018-10 is incomplete: status UPDATING" in captured.err
-    c = connect(home / "warehouse.duckdb")
-    assert c.execute("SELECT complete, ecr_rows FROM billing_loads").fetchall() == [(False, 4)]
+    with warehouse.opened(home / "warehouse.duckdb") as c:
+        loads = c.execute("SELECT complete, ecr_rows FROM billing_loads").fetchall()
+    assert loads == [(False, 4)]
 
 
 # ---- bad input: one line, exit 2, warehouse unchanged --------------------------------------
@@ -501,8 +489,6 @@ def test_bad_csv_of_something_else(con, loaded, tmp_path):
 
 
 def test_bad_parquet_without_line_items(con, loaded, tmp_path):
-    import duckdb
-
     path = _bad_folder(tmp_path, "x.parquet")
     duckdb.execute(f"COPY (SELECT 1 AS a) TO '{path}' (FORMAT parquet)")
     with pytest.raises(UserError, match=r"x\.parquet: not billing data"):
@@ -520,8 +506,6 @@ def test_bad_truncated_parquet(con, loaded, tmp_path):
 
 
 def test_bad_required_column_missing(con, loaded, tmp_path):
-    import duckdb
-
     path = _bad_folder(tmp_path, "c.parquet")
     duckdb.execute(
         f"COPY (SELECT 'AmazonECR' AS line_item_product_code, 'u' AS line_item_usage_type,"
@@ -562,20 +546,13 @@ def test_bad_input_exit_code_and_one_line(tmp_path, home, capsys):
 
 
 @pytest.fixture
-def s3_endpoint(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
-    yield f"http://{host}:{port}"
-    server.stop()
+def s3_endpoint(moto_reset, monkeypatch):
+    """The session's moto server (emptied) as every client's endpoint."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
+    return moto_reset
 
 
 def test_s3_location(con, tmp_path, s3_endpoint):
-    import boto3
-
     write_cur2(tmp_path / "up", "2024-01")
     # a superseded file the manifest does not list must be ignored
     s3 = boto3.client("s3")
@@ -632,8 +609,6 @@ def test_format_flag_overrides_detection(con, loaded, tmp_path):
     ],
 )
 def test_bad_value_inside_the_load_rolls_back(con, tmp_path, real_data, field, value, message):
-    import csv
-
     folder = tmp_path / "cur" / "rep" / "20231101-20231201"
     path = write_legacy_csv(real_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
     ingest(con, str(tmp_path / "cur"))
@@ -677,3 +652,81 @@ def test_check_against_source_reads_the_files_again(con, sample_org, layout):
     (held_rows, held_cost), (source_rows, source_cost) = off[periods[-1]]
     assert (held_rows, source_rows) == (totals[periods[-1]][0] - 1, totals[periods[-1]][0])
     assert held_cost < source_cost
+
+
+def test_ingest_reads_s3_with_the_profile(tmp_path, home, s3_endpoint, monkeypatch, capsys):
+    creds = tmp_path / "aws-credentials"
+    creds.write_text("[billing]\naws_access_key_id = billing\naws_secret_access_key = billing\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    client = open_location("s3://b/p", AwsAccess(profile="billing")).client
+    assert client._request_signer._credentials.access_key == "billing"  # not the environment's
+    write_cur2(tmp_path / "up", "2024-01")
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="profiled")
+    for path in (tmp_path / "up").rglob("*"):
+        if path.is_file():
+            s3.upload_file(str(path), "profiled", path.relative_to(tmp_path / "up").as_posix())
+    argv = ["ingest", "--cur", "s3://profiled/cur2", "--home", str(home)]
+    assert cli.main([*argv, "--profile", "billing"]) == 0
+    assert "2024-01  cur2  1 file(s)  3 ECR rows  $2.35" in capsys.readouterr().out
+
+
+def test_period_flag_has_the_one_period_message(con, tmp_path, home, capsys):
+    write_cur2(tmp_path, "2024-01")
+    with pytest.raises(UserError) as err:
+        ingest(con, str(tmp_path / "cur2"), periods=["2024-1"])
+    assert str(err.value) == "--period '2024-1': expected a billing period as YYYY-MM, e.g. 2026-10"
+    assert cli.main(["ingest", "--cur", str(tmp_path), "--period", "2024-13"]) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --period '2024-13': expected a billing period as YYYY-MM, e.g. 2026-10\n"
+    )
+
+
+def test_report_lines_per_period_and_warnings_apart():
+    def load(period, rows, cost, complete=True):
+        return PeriodLoad(period, "cur2", ["a", "b"], rows, cost, complete, "fp", ["status X"])
+
+    result = IngestResult("loc", [load("2024-01", 0, 0.0), load("2024-02", 3, 1234.5, False)])
+    assert report_lines(result) == [
+        ("2024-01  cur2  2 file(s)  no ECR spend in 2024-01", False),
+        ("2024-02  cur2  2 file(s)  3 ECR rows  $1,234.50", False),
+        ("warning: 2024-02 is incomplete: status X", True),
+    ]
+
+
+def test_scratch_connection_is_utc_and_closed_after():
+    with scratch() as c:
+        assert c.execute("SELECT current_setting('TimeZone')").fetchone() == ("UTC",)
+    with pytest.raises(duckdb.ConnectionException):
+        c.execute("SELECT 1")
+
+
+def test_line_groups_are_rebuilt_only_when_they_do_not_match_the_lines(con, tmp_path):
+    write_cur2(tmp_path, "2024-01")
+    ingest(con, str(tmp_path / "cur2"))
+    groups = con.execute("SELECT * FROM cur_ecr_line_groups ORDER BY ALL").fetchall()
+    assert groups and ensure_line_groups(con, "2024-01") is False
+    con.execute("DELETE FROM cur_ecr_line_groups")
+    assert ensure_line_groups(con, "2024-01") is True
+    assert con.execute("SELECT * FROM cur_ecr_line_groups ORDER BY ALL").fetchall() == groups
+    assert ensure_line_groups(con, "2024-01") is False
+
+
+def test_a_period_folder_naming_no_month_is_one_line_naming_it(con, tmp_path):
+    write_cur2(tmp_path, "2024-01")
+    good = tmp_path / "cur2" / "data" / "BILLING_PERIOD=2024-01"
+    good.rename(good.with_name("BILLING_PERIOD=2024-13"))
+    with pytest.raises(UserError) as err:
+        ingest(con, str(tmp_path / "cur2"))
+    assert str(err.value).startswith("data/BILLING_PERIOD=2024-13/")
+    assert str(err.value).endswith(
+        ": folder BILLING_PERIOD '2024-13': expected a billing period as YYYY-MM, e.g. 2026-10"
+    )
+
+
+def test_period_totals_are_what_the_warehouse_holds(con, tmp_path):
+    write_cur2(tmp_path, "2024-01")
+    p = ingest(con, str(tmp_path / "cur2")).period("2024-01")
+    rows, cost = period_totals(con, "2024-01")
+    assert (rows, round(cost, 6)) == (p.ecr_rows, round(p.ecr_cost, 6)) == (3, 2.35)
+    assert period_totals(con, "2023-12") == (0, 0.0)

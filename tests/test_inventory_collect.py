@@ -8,13 +8,24 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 from moto import mock_aws
 from moto.ecr.models import ecr_backends
 
 from pipelines import warehouse
-from pipelines.aws import AwsAccess
-from pipelines.inventory.collect import collect_inventory, list_images, list_repositories
+from pipelines.aws import AwsAccess, api_errors
+from pipelines.errors import UserError
+from pipelines.inventory.collect import (
+    PAGE_SIZE,
+    collect_inventory,
+    error_of,
+    image_from_detail,
+    list_images,
+    list_repositories,
+    pages,
+)
+from pipelines.inventory.model import as_utc, image_of
 from pipelines.inventory.store import billed_sizes, store_snapshot
 from pipelines.settings import load_settings
 
@@ -166,10 +177,9 @@ def test_collects_accounts_regions_images_and_manifests_in_order(aws, home):
     last_list = max(i for i, c in enumerate(calls) if c == "DescribeImages")
     assert calls.index("BatchGetImage") > last_list
 
-    con = warehouse.connect(home / "w.duckdb")
-    sid = store_snapshot(con, snap)
-    sizes = {s.repository_name: s for s in billed_sizes(con, settings, sid)}
-    con.close()
+    with warehouse.opened(home / "w.duckdb") as con:
+        sid = store_snapshot(con, snap)
+        sizes = {s.repository_name: s for s in billed_sizes(con, settings, sid)}
     # unique layers 1000+500+700+300+200 and configs a..d 4x100; archived: 4000 + config 100
     assert (sizes["web"].billed_bytes, sizes["web"].archived_bytes) == (3100, 4100)
     assert sizes["web"].size_basis == "deduplicated"
@@ -230,8 +240,6 @@ def test_regions_all_falls_back_to_ecr_regions_when_ec2_is_denied(aws):
 
 
 def test_accounts_need_a_role_name():
-    from pipelines.errors import UserError
-
     with pytest.raises(UserError, match="--accounts needs --role-name"):
         collect_inventory(load_settings({"accounts": MEMBER}, env={}))
 
@@ -297,8 +305,6 @@ class RefusedAccess(AwsAccess):
 
     def session_for(self, account_id):
         if account_id == MEMBER:
-            from botocore.exceptions import ClientError
-
             error = {"Error": {"Code": "AccessDenied", "Message": "not authorized to assume"}}
             raise ClientError(error, "AssumeRole")
         return super().session_for(account_id)
@@ -317,8 +323,6 @@ def test_a_refused_account_is_one_error_and_the_others_are_kept(aws):
 
 
 def test_bad_region_names_and_missing_credentials_are_user_errors(monkeypatch):
-    from pipelines.errors import UserError
-
     with pytest.raises(UserError, match="'eu-west' is not a region name"):
         collect_inventory(load_settings({"regions": "us-east-1,eu-west"}, env={}))
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -326,3 +330,66 @@ def test_bad_region_names_and_missing_credentials_are_user_errors(monkeypatch):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata probe
     with pytest.raises(UserError, match="no AWS credentials found"):
         collect_inventory(load_settings({"regions": "us-east-1"}, env={}))
+
+
+# ---- the single helpers collection is built from ------------------------------------------
+
+
+def test_pages_follows_next_token_and_sends_the_page_size():
+    calls = []
+    answers = iter([{"items": [1, 2], "nextToken": "t1"}, {"items": [3], "nextToken": ""}])
+
+    def call(**params):
+        calls.append(dict(params))
+        return next(answers)
+
+    assert list(pages(call, "items", registryId="r")) == [1, 2, 3]
+    assert calls == [
+        {"maxResults": PAGE_SIZE, "registryId": "r"},
+        {"maxResults": PAGE_SIZE, "registryId": "r", "nextToken": "t1"},
+    ]
+
+
+def test_one_image_loader_for_api_details_and_snapshot_records():
+    pushed = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    detail = {
+        "imageDigest": "sha256:a",
+        "imagePushedAt": pushed,
+        "imageSizeInBytes": 10,
+        "imageStatus": "ARCHIVED",
+        "lastArchivedAt": datetime(2026, 1, 3, tzinfo=UTC),
+        "registryId": "ignored",
+    }
+    from_api = image_from_detail(detail)
+    from_file = image_of(
+        {
+            "digest": "sha256:a",
+            "pushed_at": "2026-01-02T03:04:05Z",
+            "size_bytes": 10,
+            "status": "ARCHIVED",
+            "archived_at": "2026-01-03T00:00:00Z",
+            "tags": None,
+            "future_field": 1,
+        }
+    )
+    assert from_api == from_file
+    assert (from_api.tags, from_api.blobs, from_api.last_pulled_at) == ([], None, None)
+    assert image_of({"digest": "d", "pushed_at": pushed}).status == "ACTIVE"
+    with pytest.raises(KeyError):
+        image_from_detail({"imagePushedAt": pushed})
+
+
+def test_as_utc_reads_text_and_datetimes_and_takes_naive_as_utc():
+    want = datetime(2026, 1, 2, 3, 0, tzinfo=UTC)
+    assert as_utc("2026-01-02T03:00:00Z") == want
+    assert as_utc("2026-01-02T04:00:00+01:00") == want
+    assert as_utc(datetime(2026, 1, 2, 3, 0)) == want
+    assert as_utc(None) is None
+
+
+def test_api_errors_are_botocores_client_and_transport_errors():
+    assert api_errors() == (ClientError, BotoCoreError)
+    try:
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
+    except api_errors() as exc:
+        assert error_of(exc)[0] == "EndpointConnectionError"

@@ -14,7 +14,6 @@ import http.client
 import json
 import re
 import threading
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +23,6 @@ import boto3
 import pytest
 from botocore.retries import standard
 from moto.ecr.models import ecr_backends
-from moto.server import ThreadedMotoServer
 
 from pipelines import warehouse
 from pipelines.aws import RETRY_ATTEMPTS
@@ -95,26 +93,17 @@ class FaultyFront:
 
 
 @pytest.fixture(scope="module")
-def moto_server():
-    server = ThreadedMotoServer(port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}", port
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def front(moto_server):
-    fake = FaultyFront(moto_server[1])
+    """In front of the session's moto server (conftest)."""
+    fake = FaultyFront(int(moto_server.rpartition(":")[2]))
     yield fake
     fake.server.shutdown()
     fake.server.server_close()
 
 
 @pytest.fixture
-def org(moto_server, front, monkeypatch):
-    url, _ = moto_server
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
+def org(moto_reset, front, monkeypatch):
+    url = moto_reset
     front.calls.clear()
     front.faults.clear()
     front.before.clear()
@@ -195,13 +184,12 @@ def test_faults_are_recorded_the_rest_is_stored_and_exit_is_3(org, front, home, 
         "missing: region eu-west-1: DescribeRepositories failed: AccessDeniedException: "
         "AccessDeniedException (fake)",
     ]
-    con = warehouse.connect(home / "warehouse.duckdb")
-    rows = con.execute(
-        "SELECT repository_name, complete, (SELECT count(*) FROM ecr_images i "
-        " WHERE i.repository_name = r.repository_name) FROM ecr_repositories r ORDER BY 1"
-    ).fetchall()
-    errors = con.execute("SELECT count(*) FROM ecr_scan_errors").fetchone()
-    con.close()
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        rows = con.execute(
+            "SELECT repository_name, complete, (SELECT count(*) FROM ecr_images i "
+            " WHERE i.repository_name = r.repository_name) FROM ecr_repositories r ORDER BY 1"
+        ).fetchall()
+        errors = con.execute("SELECT count(*) FROM ecr_scan_errors").fetchone()
     assert rows == [
         ("alpha", True, 3),
         ("flaky", True, 3),

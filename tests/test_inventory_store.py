@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from fixtures_sql import fail_at
 
-from pipelines import sqlfiles, warehouse
+from pipelines import warehouse
 from pipelines.cli import main
 from pipelines.inventory.model import Blob, Image, Repository, ScanError, Snapshot
 from pipelines.inventory.output import dollars, playbook_csv
@@ -108,13 +109,6 @@ APP_ESTIMATE = (130 + 120 + 140 + 110) * MIB + 4 * KIB  # ACTIVE rows without th
 APP_ARCHIVED = 50 * MIB + KIB
 
 
-@pytest.fixture
-def con(home):
-    con = warehouse.connect(home / "warehouse.duckdb")
-    yield con
-    con.close()
-
-
 def test_billed_sizes_deduplicate_layers_and_count_index_children_once(con):
     sid = store_snapshot(con, sample_snapshot())
     settings = load_settings(env={})
@@ -168,14 +162,7 @@ def test_rows_are_stamped_and_older_snapshots_kept_and_reload_replaces(con):
 
 
 def test_a_failed_store_leaves_nothing_behind(con, monkeypatch):
-    real_run = sqlfiles.run
-
-    def failing(c, name, params=None):
-        if name == "inventory/insert_image_blobs":
-            raise RuntimeError("disk full")
-        return real_run(c, name, params)
-
-    monkeypatch.setattr(sqlfiles, "run", failing)
+    fail_at(monkeypatch, "inventory/insert_image_blobs")
     with pytest.raises(RuntimeError):
         store_snapshot(con, sample_snapshot())
     for table in ("ecr_snapshots", "ecr_repositories", "ecr_images"):
@@ -215,9 +202,9 @@ def test_from_snapshot_cli_loads_a_file_and_prints_detailed_csv(home, tmp_path, 
         "AccessDenied: no" in err
     )
     assert "inventory is partial: 1 part(s) missing" in err
-    con = warehouse.connect(home / "warehouse.duckdb")
-    assert con.execute("SELECT count(*), min(message) FROM ecr_scan_errors").fetchone() == (1, "no")
-    con.close()
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        errors = con.execute("SELECT count(*), min(message) FROM ecr_scan_errors").fetchone()
+    assert errors == (1, "no")
 
 
 def test_detailed_needs_csv(home, capsys):

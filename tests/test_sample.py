@@ -13,14 +13,15 @@ import duckdb
 import pytest
 
 from pipelines.billing import ingest
+from pipelines.billing.readers import parquet_name
 from pipelines.cli import main
+from pipelines.errors import UserError
 from pipelines.inventory.model import Snapshot
+from pipelines.periods import Period
 from pipelines.sample import generate
-from pipelines.sample.generator import last_closed_month
-from pipelines.sample.layouts import parquet_name
 from pipelines.sample.model import SimImage, build_org, evaluate_policy, periods_for
 from pipelines.sqlfiles import SQL_DIR
-from pipelines.warehouse import connect
+from pipelines.warehouse import opened
 
 END = "2026-10"
 MONTHS = 3
@@ -69,8 +70,8 @@ def test_same_seed_and_end_give_byte_identical_files(sample, tmp_path):
 
 
 def test_default_end_is_the_last_closed_month():
-    assert last_closed_month(datetime(2026, 11, 28, tzinfo=UTC)) == "2026-10"
-    assert last_closed_month(datetime(2026, 1, 3, tzinfo=UTC)) == "2025-12"
+    assert str(Period.last_closed(datetime(2026, 11, 28, tzinfo=UTC))) == "2026-10"
+    assert str(Period.last_closed(datetime(2026, 1, 3, tzinfo=UTC))) == "2025-12"
 
 
 def test_every_layout_is_where_aws_puts_it(sample):
@@ -198,13 +199,12 @@ def test_every_layout_ingests_to_the_same_sums_per_account_region_and_line_type(
     as_focus = {"EdpDiscount": "Adjustment"}
     sums: dict[str, dict[tuple, float]] = {}
     for layout in LAYOUTS:
-        con = connect(tmp_path / layout / "warehouse.duckdb")
-        ingest(con, str(sample / layout))
-        rows = con.execute(
-            "SELECT billing_period, usage_account_id, region, line_item_type,"
-            " sum(unblended_cost) FROM cur_ecr_lines GROUP BY ALL"
-        ).fetchall()
-        con.close()
+        with opened(tmp_path / layout / "warehouse.duckdb") as con:
+            ingest(con, str(sample / layout))
+            rows = con.execute(
+                "SELECT billing_period, usage_account_id, region, line_item_type,"
+                " sum(unblended_cost) FROM cur_ecr_lines GROUP BY ALL"
+            ).fetchall()
         sums[layout] = {(p, a, r, as_focus.get(t, t)): c for p, a, r, t, c in rows}
     reference = sums["cur-legacy-parquet"]
     assert {k[0] for k in reference} == set(PERIODS)
@@ -544,3 +544,27 @@ def test_every_seed_and_length_has_the_features_later_stages_need(seed, months):
     assert sum(1 for r in org.repos if r.deleted_at) == 2
     assert any(im.archived_at and not im.removed_at for r in org.repos for im in r.images)
     assert len(org.repos) >= 60
+
+
+def test_periods_for_counts_back_from_the_end_across_a_year():
+    periods = periods_for("2026-02", 3)
+    assert [p.label for p in periods] == ["2025-12", "2026-01", "2026-02"]
+    assert periods == periods_for(Period(2026, 2), 3)
+    assert (periods[0].start, periods[0].end) == (
+        datetime(2025, 12, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert [p.hours for p in periods] == [31 * 24, 31 * 24, 28 * 24]
+
+
+def test_a_bad_end_has_the_one_period_message(tmp_path, capsys):
+    assert main(["sample", "--out", str(tmp_path / "x"), "--end", "2026-13"]) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --end '2026-13': expected a billing period as YYYY-MM, e.g. 2026-10\n"
+    )
+
+
+def test_an_end_outside_the_calendar_the_sample_models_is_refused(tmp_path):
+    with pytest.raises(UserError, match=r"^--end '0001-05': expected a month of the years 1900"):
+        generate(str(tmp_path / "x"), months=12, end="0001-05")
+    assert not (tmp_path / "x").exists()

@@ -67,3 +67,17 @@ def test_bad_settings_file_is_one_line_naming_it(tmp_path, text, message):
         load_settings(config_file=path, env={})
     assert str(path) in str(err.value) and message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_first_period_is_checked_with_the_one_period_message(tmp_path):
+    path = tmp_path / "conf" / "ecrcost.toml"  # not ./ecrcost.toml, read by default
+    path.parent.mkdir()
+    path.write_text('first_period = "2024-13"\n')
+    with pytest.raises(UserError) as err:
+        load_settings(config_file=path, env={})
+    assert str(err.value) == (
+        f"{path}: first_period '2024-13': expected a billing period as YYYY-MM, e.g. 2026-10"
+    )
+    with pytest.raises(UserError, match=r"^ECRCOST_FIRST_PERIOD: first_period '24-01': expected"):
+        load_settings(env={"ECRCOST_FIRST_PERIOD": "24-01"})
+    assert load_settings(env={"ECRCOST_FIRST_PERIOD": "2023-07"}).first_period == "2023-07"

@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipelines.cli import home_option
+from pipelines import options, warehouse
+from pipelines.aws import AwsAccess
+from pipelines.billing.load import IngestResult, ingest
+from pipelines.errors import UserError
+from pipelines.fmt import money
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "ingest",
+        parents=[options.home(), options.aws()],
         help="load ECR lines from a CUR / CUR 2.0 / FOCUS location",
         description="Read billing files (local folder or s3://bucket/prefix) and replace the "
-        "ECR lines of each period found in the warehouse.",
+        "ECR lines of each period found in the warehouse. An s3:// location is read with "
+        "--profile (else the standard credential chain); the other AWS options do not apply.",
     )
     parser.add_argument("--cur", dest="cur_location", help="folder, file or s3://bucket/prefix")
     parser.add_argument(
@@ -25,33 +31,30 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--period", action="append", metavar="YYYY-MM", help="only this period (repeatable)"
     )
-    home_option(parser)
     parser.set_defaults(handler=run_ingest)
 
 
 def run_ingest(args: argparse.Namespace, settings) -> int:
-    from pipelines.billing.load import ingest
-    from pipelines.errors import UserError
-    from pipelines.warehouse import connect
-
     location = settings.cur_location
     if not location:
         raise UserError("no billing location: pass --cur FOLDER|s3://bucket/prefix")
-    con = connect(settings.warehouse_path)
-    try:
-        result = ingest(con, location, settings.cur_format, args.period)
-    finally:
-        con.close()
-    for p in result.periods:
-        if p.ecr_rows == 0:
-            print(
-                f"{p.period}  {p.source_format}  {len(p.files)} file(s)  no ECR spend in {p.period}"
-            )
-        else:
-            print(
-                f"{p.period}  {p.source_format}  {len(p.files)} file(s)  {p.ecr_rows} ECR rows"
-                f"  ${p.ecr_cost:,.2f}"
-            )
-        if not p.complete:
-            print(f"warning: {p.period} is incomplete: {'; '.join(p.notes)}", file=sys.stderr)
+    access = AwsAccess.from_settings(settings)
+    with warehouse.opened(settings.warehouse_path) as con:
+        result = ingest(con, location, settings.cur_format, args.period, access=access)
+    for line, warning in report_lines(result):
+        print(line, file=sys.stderr if warning else sys.stdout)
     return 0
+
+
+def report_lines(result: IngestResult) -> list[tuple[str, bool]]:
+    """What `ecrcost ingest` prints per period: (line, True when it is a warning for stderr)."""
+    out = []
+    for p in result.periods:
+        head = f"{p.period}  {p.source_format}  {len(p.files)} file(s)"
+        if p.ecr_rows == 0:
+            out.append((f"{head}  no ECR spend in {p.period}", False))
+        else:
+            out.append((f"{head}  {p.ecr_rows} ECR rows  {money(p.ecr_cost)}", False))
+        if not p.complete:
+            out.append((f"warning: {p.period} is incomplete: {'; '.join(p.notes)}", True))
+    return out

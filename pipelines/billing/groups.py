@@ -24,7 +24,7 @@ def replace_line_groups(con: duckdb.DuckDBPyConnection, period: str) -> None:
 
 def ensure_line_groups(con: duckdb.DuckDBPyConnection, period: str) -> bool:
     """Rebuild the period's groups when they do not match its lines; True when it did."""
-    stale = sqlfiles.run(con, "marts/line_groups_stale", {"period": period}).fetchall()[0][0]
+    stale = sqlfiles.run(con, "billing/line_groups_stale", {"period": period}).fetchall()[0][0]
     if stale:
         replace_line_groups(con, period)
     return bool(stale)

@@ -12,12 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from pipelines import sqlfiles
 from pipelines.billing.location import Entry, Location
+from pipelines.billing.readers import first_line, scratch
 from pipelines.errors import UserError
+from pipelines.periods import Period
 
 DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _EXPORT = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$")
@@ -59,18 +62,21 @@ def _is_data(key: str) -> bool:
 
 
 def _classify(key: str) -> tuple[str, str, str | None, str]:
-    """(layout, root, period, path inside the period folder) of a data file's key."""
+    """(layout, root, period, path inside the period folder) of a data file's key; a period
+    folder naming no real month (`BILLING_PERIOD=2024-13`) is an error naming the key."""
     parts = key.split("/")
     for i, part in enumerate(parts):
         if m := _EXPORT.match(part):
-            return "export", "/".join(parts[:i]), f"{m[1]}-{m[2]}", "/".join(parts[i + 1 :])
+            period = Period.parse(f"{m[1]}-{m[2]}", f"{key}: folder BILLING_PERIOD")
+            return "export", "/".join(parts[:i]), str(period), "/".join(parts[i + 1 :])
         if (m := _YEAR.match(part)) and i + 1 < len(parts) and (n := _MONTH.match(parts[i + 1])):
             month = int(n[1])
             if 1 <= month <= 12:
-                period = f"{m[1]}-{month:02d}"
+                period = str(Period(int(m[1]), month))
                 return "legacy-parquet", "/".join(parts[:i]), period, "/".join(parts[i + 2 :])
         if m := _RANGE.match(part):
-            return "legacy-csv", "/".join(parts[:i]), f"{m[1]}-{m[2]}", "/".join(parts[i + 1 :])
+            period = Period.parse(f"{m[1]}-{m[2]}", f"{key}: report folder")
+            return "legacy-csv", "/".join(parts[:i]), str(period), "/".join(parts[i + 1 :])
     return "loose", "", None, key
 
 
@@ -195,9 +201,6 @@ def _select_export(loc: Location, entries: list[Entry], g: PeriodFiles, inner) -
 
 
 def _apply_status(loc: Location, entries: list[Entry], groups: list[PeriodFiles]) -> None:
-    import tempfile
-    from pathlib import Path
-
     # AWS writes `<prefix>/<report>/cost_and_usage_data_status/` next to the inner `<report>/`
     # folder that holds year=/month=; accept it there or beside year= itself.
     root = f"{groups[0].root}/"
@@ -216,13 +219,12 @@ def _apply_status(loc: Location, entries: list[Entry], groups: list[PeriodFiles]
     entry = max(found, key=lambda e: e.modified)
     import duckdb
 
-    with tempfile.TemporaryDirectory(prefix="ecrcost-status-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ecrcost-status-") as tmp, scratch() as con:
         path = loc.local_path(entry.key, Path(tmp))
         try:
-            rows = sqlfiles.run(duckdb.connect(), "billing/read_status", {"file": str(path)})
-            rows = rows.fetchall()
+            rows = sqlfiles.run(con, "billing/read_status", {"file": str(path)}).fetchall()
         except duckdb.Error as exc:
-            msg = str(exc).splitlines()[0]
+            msg = first_line(exc)
             raise UserError(f"{loc.display(entry.key)}: unreadable status table: {msg}") from None
         raw = path.read_bytes()
     status = str(rows[0][0]).upper() if rows and rows[0][0] is not None else "UNKNOWN"

@@ -13,10 +13,14 @@ from pipelines.billing.groups import replace_line_groups
 from pipelines.billing.layout import PeriodFiles, discover
 from pipelines.billing.location import Location, open_location
 from pipelines.errors import UserError
+from pipelines.periods import parse_period
 from pipelines.progress import Progress
+from pipelines.warehouse import transaction
 
 if TYPE_CHECKING:
     import duckdb
+
+    from pipelines.aws import AwsAccess
 
 
 @dataclass
@@ -41,14 +45,11 @@ class IngestResult:
 
 
 def _check_args(fmt: str, periods: list[str] | None) -> None:
-    import re
-
     if fmt not in readers.FORMAT_CHOICES:
         choices = "|".join(readers.FORMAT_CHOICES)
         raise UserError(f"--format {fmt}: unknown billing format; use {choices}")
     for p in periods or []:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", p):
-            raise UserError(f"--period {p}: not a billing period; use YYYY-MM")
+        parse_period(p, "--period")
 
 
 def _wanted(groups: list[PeriodFiles], periods: list[str] | None, url: str) -> list[PeriodFiles]:
@@ -127,18 +128,18 @@ def ingest(
     location: str,
     fmt: str = "auto",
     periods: list[str] | None = None,
+    access: AwsAccess | None = None,
 ) -> IngestResult:
     """Load the ECR lines of `location` (folder, file or s3://bucket/prefix) into cur_ecr_lines.
 
     Each period is replaced as a whole: its rows, cur_ecr_line_groups rows and billing_loads row
     are deleted and the new ones inserted in one transaction (the groups are read back from the
     period's new rows). Every file's columns are checked before it starts, and any read error
-    inside rolls it back: on bad input the warehouse is left as it was.
+    inside rolls it back: on bad input the warehouse is left as it was. `access` reaches S3
+    (its profile; default: the standard credential chain).
     """
-    from pipelines.warehouse import transaction
-
     _check_args(fmt, periods)
-    loc = open_location(location)
+    loc = open_location(location, access)
     groups = _wanted(discover(loc), periods, loc.url)
     con.execute("SET TimeZone = 'UTC'")
     with tempfile.TemporaryDirectory(prefix="ecrcost-billing-") as tmp:
@@ -227,7 +228,7 @@ def _replace(con, location: str, item: _Planned) -> None:
         _run(con, sqlfiles.load_sql("billing/insert_period_lines"), params, item.where)
     # The marts' grain, read back from the rows just inserted (never from the files again).
     replace_line_groups(con, load.period)
-    load.ecr_rows, load.ecr_cost = sqlfiles.run(con, "billing/period_totals", p).fetchone()
+    load.ecr_rows, load.ecr_cost = period_totals(con, load.period)
     sqlfiles.run(
         con,
         "billing/insert_billing_load",
@@ -246,32 +247,34 @@ def _replace(con, location: str, item: _Planned) -> None:
 
 
 def source_totals(
-    location: str, fmt: str = "auto", periods: list[str] | None = None
+    location: str,
+    fmt: str = "auto",
+    periods: list[str] | None = None,
+    access: AwsAccess | None = None,
 ) -> dict[str, tuple[int, float]]:
     """Per period, the ECR rows and dollars of its current source files, read again from the
     location without the warehouse: the reconciliation check's independent side."""
-    import duckdb
-
     _check_args(fmt, periods)
-    loc = open_location(location)
+    loc = open_location(location, access)
     groups = _wanted(discover(loc), periods, loc.url)
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
     totals: dict[str, tuple[int, float]] = {}
-    try:
-        with tempfile.TemporaryDirectory(prefix="ecrcost-billing-") as tmp:
-            infos = _inspect(con, loc, groups, fmt, Path(tmp))
-            for item in _plan(con, loc, groups, infos, periods):
-                rows, cost = 0, 0.0
-                for part in _kinds(item.files):
-                    params = _scan_params(con, item.load, item, part)
-                    sql = sqlfiles.load_sql("billing/scan_totals")
-                    n, c = _run(con, sql, params, item.where).fetchall()[0]
-                    rows, cost = rows + n, cost + c
-                totals[item.load.period] = (rows, cost)
-    finally:
-        con.close()
+    with readers.scratch() as con, tempfile.TemporaryDirectory(prefix="ecrcost-billing-") as tmp:
+        infos = _inspect(con, loc, groups, fmt, Path(tmp))
+        for item in _plan(con, loc, groups, infos, periods):
+            rows, cost = 0, 0.0
+            for part in _kinds(item.files):
+                params = _scan_params(con, item.load, item, part)
+                sql = sqlfiles.load_sql("billing/scan_totals")
+                n, c = _run(con, sql, params, item.where).fetchall()[0]
+                rows, cost = rows + n, cost + c
+            totals[item.load.period] = (rows, cost)
     return totals
+
+
+def period_totals(con: duckdb.DuckDBPyConnection, period: str) -> tuple[int, float]:
+    """The ECR rows and dollars the warehouse holds for `period` ((0, 0.0) when none)."""
+    rows, cost = sqlfiles.run(con, "billing/period_totals", {"period": period}).fetchall()[0]
+    return rows, cost
 
 
 def check_against_source(
@@ -280,36 +283,29 @@ def check_against_source(
     """Periods whose warehouse rows or dollars (to the cent) differ from the source files:
     {period: ((warehouse rows, cost), (source rows, cost))}; empty when all agree."""
     source = source_totals(location, fmt, periods)
-    held = {
-        r["billing_period"]: (r["ecr_rows"], r["ecr_cost"])
-        for r in sqlfiles.records(con, "checks/warehouse_period_totals", {"periods": periods})
-    }
     off = {}
     for period in periods:
-        mine, theirs = held.get(period, (0, 0.0)), source.get(period, (0, 0.0))
+        mine, theirs = period_totals(con, period), source.get(period, (0, 0.0))
         if mine[0] != theirs[0] or round(mine[1] - theirs[1], 2) != 0:
             off[period] = (mine, theirs)
     return off
 
 
-def location_fingerprints(location: str, fmt: str = "auto") -> dict[str, str]:
+def location_fingerprints(
+    location: str, fmt: str = "auto", access: AwsAccess | None = None
+) -> dict[str, str]:
     """Per period, a fingerprint of the current files + manifest (+ status): listing only.
 
     Loose files (no period folders) are the exception: their periods come from the data.
     """
     _check_args(fmt, None)
-    loc = open_location(location)
+    loc = open_location(location, access)
     groups = discover(loc)
     if groups[0].layout != "loose":
         return {g.period: g.fingerprint() for g in groups if g.period}
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    with tempfile.TemporaryDirectory(prefix="ecrcost-billing-") as tmp:
+    with readers.scratch() as con, tempfile.TemporaryDirectory(prefix="ecrcost-billing-") as tmp:
         infos = _inspect(con, loc, groups, fmt, Path(tmp))[0]
         found = _loose_periods(con, infos[0].fmt, infos, loc.url)
-    con.close()
     g = groups[0]
     return {
         period: PeriodFiles(g.layout, g.root, period, g.files).fingerprint() for period in found

@@ -1,7 +1,8 @@
 """Where billing files live: a local folder/file or `s3://bucket/prefix`, listed the same way.
 
-S3 is listed with boto3 (standard credential chain; boto3 honours AWS_ENDPOINT_URL) and the files
-that are read are downloaded to a temporary folder: DuckDB then reads local files only.
+S3 is listed with boto3 (the caller's AwsAccess: its --profile, else the standard credential
+chain; boto3 honours AWS_ENDPOINT_URL) and the files that are read are downloaded to a temporary
+folder: DuckDB then reads local files only.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pipelines.aws import AwsAccess
 from pipelines.errors import UserError
 
 
@@ -70,16 +72,15 @@ class LocalLocation:
 
 
 class S3Location:
-    def __init__(self, url: str):
-        import boto3
-
+    def __init__(self, url: str, access: AwsAccess | None = None):
         self.url = url.rstrip("/")
         rest = url[len("s3://") :]
         self.bucket, _, self.prefix = rest.partition("/")
         self.prefix = self.prefix.strip("/")
         if not self.bucket:
             raise UserError(f"{url}: no bucket name; use s3://bucket/prefix")
-        self.client = boto3.Session().client("s3")
+        # The bucket's own region is found by botocore (it follows S3's redirects).
+        self.client = (access or AwsAccess()).client("s3", None, None)
         self._single = False
 
     def _key(self, key: str) -> str:
@@ -132,9 +133,9 @@ class S3Location:
         return f"s3://{self.bucket}/{self._key(key)}"
 
 
-def open_location(url: str) -> Location:
+def open_location(url: str, access: AwsAccess | None = None) -> Location:
     if not url or not url.strip():
         raise UserError("billing location is empty; pass --cur FOLDER or s3://bucket/prefix")
     if url.startswith("s3://"):
-        return S3Location(url)
+        return S3Location(url, access)
     return LocalLocation(url)

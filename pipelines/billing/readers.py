@@ -19,6 +19,8 @@ import csv
 import gzip
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -83,6 +85,19 @@ _REQUIRED = {
 }
 _TS = {"billing_period_start", "usage_start", "usage_end"}
 _NUM = {"usage_amount", "unblended_cost", "net_cost"}
+
+
+@contextmanager
+def scratch() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB (UTC) that reads billing files without the warehouse; closed after."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
 
 
 def parquet_name(header: str) -> str:

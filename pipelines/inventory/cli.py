@@ -6,8 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from pipelines.cli import home_option
+from pipelines import options, sqlfiles, warehouse
 from pipelines.errors import PartialResult, UserError
+from pipelines.inventory.collect import PULL_TIME_WARNING, collect_inventory
+from pipelines.inventory.model import Snapshot
+from pipelines.inventory.output import playbook_csv, summary_lines
+from pipelines.inventory.store import billed_sizes, store_snapshot
 
 DESCRIPTION = """\
 Inventory every ECR repository, image (archived ones included) and, with --manifests, layer of
@@ -19,18 +23,10 @@ account, region or repository could not be read (what was read is stored)."""
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "inventory",
+        parents=[options.home(), options.aws()],
         help="collect the ECR inventory (or load a snapshot file) into the warehouse",
         description=DESCRIPTION,
     )
-    p.add_argument("--profile", dest="aws_profile", help="AWS profile (default: standard chain)")
-    p.add_argument(
-        "--regions",
-        help="'all' (every region enabled for the account) or r1,r2 "
-        "(default: the profile's region)",
-    )
-    p.add_argument("--accounts", help="account ids ID,... to read through --role-name")
-    p.add_argument("--role-name", dest="role_name", help="role assumed in each listed account")
-    p.add_argument("--external-id", dest="external_id", help="external id for that role")
     p.add_argument(
         "--concurrency", dest="max_concurrency", type=int, help="parallel AWS calls (default 8)"
     )
@@ -56,16 +52,10 @@ def register(subparsers: Any) -> None:
         help="with --csv: add account, region, counts, billed bytes and basis, push/pull "
         "times, policy and tags",
     )
-    home_option(p)
     p.set_defaults(handler=run_inventory)
 
 
 def run_inventory(args: argparse.Namespace, settings: Any) -> int:
-    from pipelines import sqlfiles, warehouse
-    from pipelines.inventory.model import Snapshot
-    from pipelines.inventory.output import playbook_csv, summary_lines
-    from pipelines.inventory.store import billed_sizes, store_snapshot
-
     if args.detailed and not args.csv:
         raise UserError("--detailed only applies with --csv")
     if args.from_snapshot:
@@ -76,16 +66,13 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
             raise UserError("--from-snapshot reads a file: drop --manifests and the AWS options")
         snapshot = Snapshot.read(args.from_snapshot)
     else:
-        from pipelines.inventory.collect import PULL_TIME_WARNING, collect_inventory
-
         if args.manifests:
-            print(PULL_TIME_WARNING, file=sys.stderr)
+            print(PULL_TIME_WARNING, file=sys.stderr)  # before the calls that move pull times
         snapshot = collect_inventory(settings, manifests=args.manifests)
     if args.out:
         snapshot.write(args.out)
 
-    con = warehouse.connect(settings.warehouse_path)
-    try:
+    with warehouse.opened(settings.warehouse_path) as con:
         snapshot_id = store_snapshot(con, snapshot)
         sizes = billed_sizes(con, settings, snapshot_id)
         details = None
@@ -96,8 +83,6 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
                     con, "inventory/repository_details", {"snapshot_id": snapshot_id}
                 )
             }
-    finally:
-        con.close()
 
     if args.csv:
         sys.stdout.write(playbook_csv(sizes, settings.prices, details))

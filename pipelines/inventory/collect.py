@@ -1,10 +1,10 @@
 """Collect the ECR inventory of every account and region with boto3.
 
-Order of work (see DESIGN.md, Safety model): repositories per (account, region), then per
-repository its images (`imageStatus` ANY), tags and lifecycle policy, all in a bounded thread
-pool; manifests (`BatchGetImage`, opt-in) are read only after every image list was recorded,
-because reading a manifest moves `lastRecordedPullTime`. A failure in one account, region or
-repository becomes a `ScanError`; the rest is kept.
+Order of work: repositories per (account, region), then per repository its images
+(`imageStatus` ANY), tags and lifecycle policy, all in a bounded thread pool; manifests
+(`BatchGetImage`, opt-in) are read only after every image list was recorded, because reading a
+manifest moves `lastRecordedPullTime` (docs/ecr-api.md has the API facts and their sources).
+A failure in one account, region or repository becomes a `ScanError`; the rest is kept.
 """
 
 from __future__ import annotations
@@ -17,19 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from pipelines.aws import AwsAccess
+from pipelines.aws import AwsAccess, api_errors
 from pipelines.errors import UserError
-from pipelines.inventory.model import Blob, Image, Repository, ScanError, Snapshot
+from pipelines.inventory.model import Blob, Image, Repository, ScanError, Snapshot, as_utc, image_of
 from pipelines.progress import Progress
 
 if TYPE_CHECKING:
     from pipelines.settings import Settings
 
-# What one account, region or repository can fail with: API errors (denied, throttled beyond
-# retries, deleted mid-scan) and transport/credential errors. Anything else is a bug and raises.
-AWS_ERRORS = (ClientError, BotoCoreError)
+# A failure in one account, region or repository is `api_errors()` (recorded, the rest kept);
+# anything else is a bug and raises.
 REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 PAGE_SIZE = 1000  # the API maximum for DescribeRepositories and DescribeImages (default 100)
 MANIFEST_BATCH = 100  # BatchGetImage accepts at most 100 image ids
@@ -64,46 +61,52 @@ def error_of(exc: Exception) -> tuple[str, str]:
     return code, " ".join(message.split())
 
 
-def list_repositories(client: Any) -> Iterator[dict[str, Any]]:
-    """Every repository of the client's registry and region, 1,000 a page."""
-    params: dict[str, Any] = {"maxResults": PAGE_SIZE}
+def pages(call: Callable[..., dict[str, Any]], key: str, **params: Any) -> Iterator[Any]:
+    """Every item under `key` of a paginated ECR call, following `nextToken`, 1,000 a page."""
+    params = {"maxResults": PAGE_SIZE, **params}
     while True:
-        page = client.describe_repositories(**params)
-        yield from page.get("repositories", [])
+        page = call(**params)
+        yield from page.get(key, [])
         if not page.get("nextToken"):
             return
         params["nextToken"] = page["nextToken"]
+
+
+def list_repositories(client: Any) -> Iterator[dict[str, Any]]:
+    """Every repository of the client's registry and region."""
+    return pages(client.describe_repositories, "repositories")
 
 
 def list_images(client: Any, registry_id: str, name: str) -> Iterator[dict[str, Any]]:
     """Every image of a repository, archived ones included (ACTIVE only by default)."""
-    params: dict[str, Any] = {
-        "registryId": registry_id,
-        "repositoryName": name,
-        "maxResults": PAGE_SIZE,
-        "filter": {"imageStatus": "ANY"},
-    }
-    while True:
-        page = client.describe_images(**params)
-        yield from page.get("imageDetails", [])
-        if not page.get("nextToken"):
-            return
-        params["nextToken"] = page["nextToken"]
+    return pages(
+        client.describe_images,
+        "imageDetails",
+        registryId=registry_id,
+        repositoryName=name,
+        filter={"imageStatus": "ANY"},
+    )
+
+
+# DescribeImages' imageDetails field -> Image field (the snapshot file uses the Image names).
+IMAGE_DETAIL_FIELDS = {
+    "imageDigest": "digest",
+    "imageTags": "tags",
+    "imageSizeInBytes": "size_bytes",
+    "imagePushedAt": "pushed_at",
+    "lastRecordedPullTime": "last_pulled_at",
+    "imageManifestMediaType": "manifest_media_type",
+    "artifactMediaType": "artifact_media_type",
+    "subjectManifestDigest": "subject_digest",
+    "imageStatus": "status",
+    "lastArchivedAt": "archived_at",
+    "lastActivatedAt": "activated_at",
+}
 
 
 def image_from_detail(d: dict[str, Any]) -> Image:
-    return Image(
-        digest=d["imageDigest"],
-        tags=list(d.get("imageTags") or []),
-        size_bytes=d.get("imageSizeInBytes"),
-        pushed_at=_utc(d["imagePushedAt"]),
-        last_pulled_at=_utc(d.get("lastRecordedPullTime")),
-        manifest_media_type=d.get("imageManifestMediaType"),
-        artifact_media_type=d.get("artifactMediaType"),
-        subject_digest=d.get("subjectManifestDigest"),
-        status=d.get("imageStatus") or "ACTIVE",
-        archived_at=_utc(d.get("lastArchivedAt")),
-        activated_at=_utc(d.get("lastActivatedAt")),
+    return image_of(
+        {ours: d[theirs] for theirs, ours in IMAGE_DETAIL_FIELDS.items() if theirs in d}
     )
 
 
@@ -121,10 +124,6 @@ def apply_manifest(image: Image, manifest_text: str) -> None:
     for layer in manifest.get("layers") or []:
         blobs.append(Blob(layer["digest"], int(layer["size"]), "layer", layer.get("mediaType")))
     image.blobs = blobs
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(UTC)
 
 
 class _Scan:
@@ -212,7 +211,7 @@ def _reachable(scan: _Scan, account: str | None) -> bool:
     try:
         scan.access.session_for(account)
         return True
-    except AWS_ERRORS as exc:
+    except api_errors() as exc:
         scan.fail(account, None, None, "AssumeRole", exc)
         return False
 
@@ -230,7 +229,7 @@ def _regions(scan: _Scan, settings: Settings, account: str | None) -> list[str]:
         # AllRegions False: only the regions enabled for this account (opted-in or default).
         found = ec2.describe_regions(AllRegions=False)["Regions"]
         return sorted(r["RegionName"] for r in found)
-    except AWS_ERRORS as exc:  # recorded, then the documented fallback
+    except api_errors() as exc:  # recorded, then the documented fallback
         scan.fail(account, None, None, "DescribeRegions", exc)
         return sorted(scan.access.base_session.get_available_regions("ecr"))
 
@@ -245,7 +244,7 @@ def _repositories(scan: _Scan, account: str | None, region: str) -> list[Reposit
                 name=r["repositoryName"],
                 arn=r["repositoryArn"],
                 uri=r.get("repositoryUri"),
-                created_at=_utc(r.get("createdAt")),
+                created_at=as_utc(r.get("createdAt")),
                 image_tag_mutability=r.get("imageTagMutability"),
             )
             for r in list_repositories(client)
@@ -253,7 +252,7 @@ def _repositories(scan: _Scan, account: str | None, region: str) -> list[Reposit
         with scan._lock:
             scan.listed_as.update({(r.account_id, region): account for r in found})
         return found
-    except AWS_ERRORS as exc:  # one account/region lost, the rest kept
+    except api_errors() as exc:  # one account/region lost, the rest kept
         scan.fail(account, region, None, "DescribeRepositories", exc)
         return []
 
@@ -281,7 +280,7 @@ def _describe(scan: _Scan, repo: Repository) -> None:
     ):
         try:
             call()
-        except AWS_ERRORS as exc:
+        except api_errors() as exc:
             code = error_of(exc)[0]
             if code == "LifecyclePolicyNotFoundException":
                 continue  # no policy is a normal state
@@ -306,7 +305,7 @@ def _read_manifests(scan: _Scan, repo: Repository) -> None:
                 imageIds=ids,
                 acceptedMediaTypes=ACCEPTED_MANIFEST_TYPES,
             )
-        except AWS_ERRORS as exc:  # blobs unknown: billed size falls back
+        except api_errors() as exc:  # blobs unknown: billed size falls back
             repo.complete = False
             scan.fail(repo.account_id, repo.region, repo.name, "BatchGetImage", exc)
             return

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.errors import UserError
+from pipelines.fmt import iso
 
 FORMAT_NAME = "ecrcost-inventory"
 FORMAT_VERSION = 1
@@ -115,7 +116,7 @@ class Snapshot:
             raise UserError(f"{path}: snapshot version {doc.get('version')} is not supported")
         try:
             return cls(
-                taken_at=_dt(doc["taken_at"]),
+                taken_at=as_utc(doc["taken_at"]),
                 source=str(doc.get("source") or path),
                 manifests_read=bool(doc.get("manifests_read")),
                 repositories=[_repository(r) for r in doc["repositories"]],
@@ -127,31 +128,35 @@ class Snapshot:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return iso(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _dt(value: str | None) -> datetime | None:
+def as_utc(value: str | datetime | None) -> datetime | None:
+    """An aware UTC datetime from ISO text (`...Z`) or a datetime; naive values are UTC."""
     if value is None:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _image(d: dict[str, Any]) -> Image:
+_OPTIONAL = ("size_bytes", "manifest_media_type", "artifact_media_type", "subject_digest")
+_OPTIONAL_TIMES = ("last_pulled_at", "archived_at", "activated_at")
+
+
+def image_of(d: dict[str, Any]) -> Image:
+    """The one loader of an Image from a record keyed by Image field names (a snapshot file's
+    image, or a DescribeImages detail renamed): times to UTC, absent values None or empty, other
+    keys ignored; a missing digest or push time is a KeyError."""
     blobs = d.get("blobs")
     return Image(
         digest=d["digest"],
+        pushed_at=as_utc(d["pushed_at"]),
+        **{k: d.get(k) for k in _OPTIONAL},
+        **{k: as_utc(d.get(k)) for k in _OPTIONAL_TIMES},
         tags=list(d.get("tags") or []),
-        size_bytes=d.get("size_bytes"),
-        pushed_at=_dt(d["pushed_at"]),
-        last_pulled_at=_dt(d.get("last_pulled_at")),
-        manifest_media_type=d.get("manifest_media_type"),
-        artifact_media_type=d.get("artifact_media_type"),
-        subject_digest=d.get("subject_digest"),
         status=d.get("status") or "ACTIVE",
-        archived_at=_dt(d.get("archived_at")),
-        activated_at=_dt(d.get("activated_at")),
         blobs=None if blobs is None else [Blob(**b) for b in blobs],
         child_digests=list(d.get("child_digests") or []),
     )
@@ -164,10 +169,10 @@ def _repository(d: dict[str, Any]) -> Repository:
         name=d["name"],
         arn=d["arn"],
         uri=d.get("uri"),
-        created_at=_dt(d.get("created_at")),
+        created_at=as_utc(d.get("created_at")),
         tags=dict(d.get("tags") or {}),
         lifecycle_policy=d.get("lifecycle_policy"),
         image_tag_mutability=d.get("image_tag_mutability"),
-        images=[_image(i) for i in d.get("images", [])],
+        images=[image_of(i) for i in d.get("images", [])],
         complete=bool(d.get("complete", True)),
     )

@@ -9,9 +9,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from pipelines.fmt import gib, money
 from pipelines.inventory.model import ScanError, Snapshot
 from pipelines.inventory.store import RepositorySize
-from pipelines.prices import GIB, PriceTable
+from pipelines.prices import PriceTable
 
 MIB = 1024**2
 PLAYBOOK_HEADER = ["Repositories", "Size", "Expected Cost"]
@@ -34,7 +35,9 @@ DETAILED_HEADER = [
 
 
 def dollars(amount: float) -> str:
-    """Two decimals, rounded half up (the playbook's `bc` truncates instead)."""
+    """The CSV's cost cell: two decimals, rounded half up (the playbook's `bc` truncates
+    instead). A file format the playbook's readers parse, not a display format: no `$`, no
+    thousands separator."""
     return str(Decimal(repr(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
@@ -74,6 +77,7 @@ def playbook_csv(
 
 
 def _iso(value: datetime | None) -> str:
+    """The CSV's time cells: whole seconds, UTC, `Z` (a file format: kept byte for byte)."""
     return "" if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -103,9 +107,9 @@ def summary_lines(snapshot_id: str, snapshot: Snapshot, sizes: list[RepositorySi
         f"snapshot {snapshot_id} ({snapshot.source}): {len(accounts)} account(s), "
         f"{len(regions)} region(s), {len(snapshot.repositories)} repositories, "
         f"{len(images)} images ({untagged} untagged, {archived} archived)",
-        f"billed size {billed / GIB:.2f} GiB standard + {archived_bytes / GIB:.2f} GiB archive "
+        f"billed size {gib(billed, 2)} standard + {gib(archived_bytes, 2)} archive "
         f"({dedup} repositories deduplicated, {len(sizes) - dedup} estimated from image sizes); "
-        f"expected ${sum(s.monthly_cost for s in sizes):.2f} a month",
+        f"expected {money(sum(s.monthly_cost for s in sizes))} a month",
     ]
     lines += [missing_line(e) for e in snapshot.errors]
     return lines

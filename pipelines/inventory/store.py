@@ -1,7 +1,7 @@
 """A snapshot into the warehouse (one transaction), and the billed size per repository.
 
-Rows go in as Arrow tables registered on the connection (`staged_<table>`) and copied by one
-INSERT ... SELECT per table: thousands of rows a second, no statement per row.
+Rows go in as one Arrow table per warehouse table through `sqlfiles.insert_staged` (one
+INSERT ... BY NAME per table): thousands of rows a second, no statement per row.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pipelines import sqlfiles
+from pipelines.fmt import GIB
 from pipelines.inventory.model import Snapshot
-from pipelines.prices import GIB
 from pipelines.warehouse import transaction
 
 if TYPE_CHECKING:
@@ -21,14 +21,26 @@ if TYPE_CHECKING:
 
     from pipelines.settings import Settings
 
-TABLES = (
-    "repositories",
-    "images",
-    "image_blobs",
-    "lifecycle_policies",
-    "repository_tags",
-    "scan_errors",
+# What replacing a snapshot deletes, and the insert of each staged table (SQL files named in
+# full, so a search for a file name finds its caller).
+DELETES = (
+    "inventory/delete_snapshots",
+    "inventory/delete_repositories",
+    "inventory/delete_images",
+    "inventory/delete_image_blobs",
+    "inventory/delete_lifecycle_policies",
+    "inventory/delete_repository_tags",
+    "inventory/delete_scan_errors",
 )
+INSERTS = {
+    "repositories": "inventory/insert_repositories",
+    "images": "inventory/insert_images",
+    "image_blobs": "inventory/insert_image_blobs",
+    "lifecycle_policies": "inventory/insert_lifecycle_policies",
+    "repository_tags": "inventory/insert_repository_tags",
+    "scan_errors": "inventory/insert_scan_errors",
+}
+TABLES = tuple(INSERTS)
 
 
 def snapshot_id_of(snapshot: Snapshot) -> str:
@@ -44,8 +56,8 @@ def store_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> str:
     params = {"snapshot_id": snapshot_id, "taken_at": _naive(snapshot.taken_at)}
     staged = _arrow_tables(snapshot)
     with transaction(con):
-        for name in ("snapshots", *TABLES):
-            sqlfiles.run(con, f"inventory/delete_{name}", {"snapshot_id": snapshot_id})
+        for delete in DELETES:
+            sqlfiles.run(con, delete, {"snapshot_id": snapshot_id})
         sqlfiles.run(
             con,
             "inventory/insert_snapshot",
@@ -58,12 +70,8 @@ def store_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> str:
                 "error_count": len(snapshot.errors),
             },
         )
-        for name in TABLES:
-            con.register(f"staged_{name}", staged[name])
-            try:
-                sqlfiles.run(con, f"inventory/insert_{name}", params)
-            finally:
-                con.unregister(f"staged_{name}")
+        for name, insert in INSERTS.items():
+            sqlfiles.insert_staged(con, insert, staged[name], params)
     return snapshot_id
 
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow as pa
-
+from pipelines.fmt import GIB
 from pipelines.prices import PriceTable
 from pipelines.sample import model
 from pipelines.sample.model import DAY, HOUR, Org
 from pipelines.sqlfiles import run
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
 
 # Cross-region usage types name both ends; us-east-1 is USE1 there.
 REGION_CODE = {"us-east-1": "USE1", "eu-west-1": "EU", "us-west-2": "USW2"}
@@ -118,6 +120,9 @@ OTHER_SERVICES = [
 
 def build_lines(org: Org, prices: PriceTable) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding `lines` (every line item of every period) and its inputs."""
+    import duckdb
+    import pyarrow as pa
+
     con = duckdb.connect()
     con.execute("SET threads TO 2")  # the machine is shared; row order never depends on it
     con.execute("SET enable_progress_bar = false")
@@ -142,15 +147,19 @@ def build_lines(org: Org, prices: PriceTable) -> duckdb.DuckDBPyConnection:
     run(con, "sample/insert_storage_lines", edp)
     run(con, "sample/insert_daily_lines", edp)
     run(con, "sample/insert_other_service_lines", edp)
-    ids = {"seed": org.seed, "payer": model.PAYER}
-    run(con, "sample/insert_discount_lines", {**ids, "edp": model.EDP_RATE})
     run(
         con,
-        "sample/insert_credit_lines",
-        {**ids, "account": model.CREDIT_ACCOUNT, "share": model.CREDIT_SHARE},
+        "sample/insert_adjustment_lines",
+        {
+            "seed": org.seed,
+            "payer": model.PAYER,
+            "edp": model.EDP_RATE,
+            "credit_account": model.CREDIT_ACCOUNT,
+            "credit_share": model.CREDIT_SHARE,
+            "tax_accounts": list(model.TAX_RATE),
+            "tax_rates": list(model.TAX_RATE.values()),
+        },
     )
-    for account, rate in model.TAX_RATE.items():
-        run(con, "sample/insert_tax_lines", {**ids, "account": account, "rate": rate})
     return con
 
 
@@ -159,6 +168,8 @@ def _naive(t: datetime) -> datetime:
 
 
 def _periods(org: Org) -> pa.Table:
+    import pyarrow as pa
+
     return pa.table(
         {
             "billing_period": [p.label for p in org.periods],
@@ -171,6 +182,8 @@ def _periods(org: Org) -> pa.Table:
 
 
 def _repos(org: Org, prices: PriceTable) -> pa.Table:
+    import pyarrow as pa
+
     return pa.table(
         {
             "repo_id": pa.array([r.repo_id for r in org.repos], pa.int32()),
@@ -188,6 +201,8 @@ def _repos(org: Org, prices: PriceTable) -> pa.Table:
 
 
 def _segments(org: Org) -> pa.Table:
+    import pyarrow as pa
+
     rows = [(r.repo_id, *s) for r in org.repos for s in r.segments]
     cols = list(zip(*rows, strict=True)) if rows else [[]] * 5
     return pa.table(
@@ -204,6 +219,8 @@ def _segments(org: Org) -> pa.Table:
 def _daily(org: Org) -> pa.Table:
     """Data transfer out on days the repository holds images (pulls from outside AWS), and
     cross-region replication of the bytes first pushed that day."""
+    import pyarrow as pa
+
     rng = random.Random(org.seed * 7919 + 1)
     out: dict[str, list] = {
         k: []
@@ -251,7 +268,7 @@ def _daily(org: Org) -> pa.Table:
                     "replication",
                     f"{src}-{dst}-AWS-Out-Bytes",
                     "ReplicateImage",
-                    per_day[d] / 2**30,
+                    per_day[d] / GIB,
                     model.REPLICATION_RATE,
                     f"${model.REPLICATION_RATE:.3f} per GB - {model.REGION_NAME[r.region]} "
                     f"data transfer to {model.REGION_NAME[r.replicated_to]}",
@@ -272,6 +289,8 @@ def _daily(org: Org) -> pa.Table:
 
 
 def _other_resources(org: Org) -> pa.Table:
+    import pyarrow as pa
+
     rng = random.Random(org.seed * 104729 + 3)
     rows = []
     for account in model.ACCOUNTS:
@@ -309,6 +328,8 @@ def _other_resources(org: Org) -> pa.Table:
 def _repo_tags(org: Org) -> pa.Table:
     """Tag values as billed: a key shows from its activation month on (not retroactively), and
     only for repositories that exist in that month."""
+    import pyarrow as pa
+
     rows = []
     for p in org.periods:
         for r in org.repos:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
+
+from pipelines.fmt import money
+from pipelines.sample.generator import generate
 
 
 def register(subparsers: Any) -> None:
@@ -27,10 +31,6 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace, settings: Any) -> int:
-    from pathlib import Path
-
-    from pipelines.sample import generate
-
     s = generate(Path(args.out), seed=args.seed, months=args.months, end=args.end)
     costs = s.ecr_cost_by_period
     print(
@@ -46,7 +46,7 @@ def handle(args: argparse.Namespace, settings: Any) -> int:
         "inventory/ and truth/ alongside"
     )
     print(
-        f"ECR net cost: ${costs[s.periods[0]]:,.2f} in {s.periods[0]} ... "
-        f"${costs[s.periods[-1]]:,.2f} in {s.periods[-1]}"
+        f"ECR net cost: {money(costs[s.periods[0]])} in {s.periods[0]} ... "
+        f"{money(costs[s.periods[-1]])} in {s.periods[-1]}"
     )
     return 0

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.errors import UserError
+from pipelines.periods import Period
 from pipelines.prices import PriceTable
 from pipelines.sample import billing, inventory, layouts, model
 from pipelines.sample.summary import SampleSummary
@@ -18,16 +17,15 @@ MARKER = Path("truth") / "period_totals.csv"  # a folder holding it is a previou
 MAX_MONTHS = 36
 
 
-def last_closed_month(today: datetime | None = None) -> str:
-    today = today or datetime.now(UTC)
-    year, month = divmod(today.year * 12 + today.month - 2, 12)
-    return f"{year:04d}-{month + 1:02d}"
-
-
-def generate(out: Path, seed: int = 7, months: int = 12, end: str | None = None) -> SampleSummary:
-    end = end or last_closed_month()
-    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", end):
-        raise UserError(f"--end {end!r}: expected a month as YYYY-MM, e.g. 2026-10")
+def generate(
+    out: Path | str, seed: int = 7, months: int = 12, end: str | None = None
+) -> SampleSummary:
+    """Write the sample into `out`; its last billing period is `end` (YYYY-MM, default the last
+    closed month)."""
+    out = Path(out)
+    last = Period.last_closed() if end is None else Period.parse(end, "--end")
+    if not 1900 <= last.year <= 2099:
+        raise UserError(f"--end {end!r}: expected a month of the years 1900 to 2099")
     if not 1 <= months <= MAX_MONTHS:
         raise UserError(f"--months {months}: expected 1 to {MAX_MONTHS}")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
@@ -38,7 +36,7 @@ def generate(out: Path, seed: int = 7, months: int = 12, end: str | None = None)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        org = model.build_org(seed, model.periods_for(end, months))
+        org = model.build_org(seed, model.periods_for(last, months))
         con = billing.build_lines(org, prices)
         paths = layouts.write_all(con, org, tmp)
         snap = inventory.snapshot(org)

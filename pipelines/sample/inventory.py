@@ -5,17 +5,19 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-
-from pipelines.inventory.model import Blob, Image, Repository, Snapshot
-from pipelines.prices import GIB, PriceTable
+from pipelines.fmt import GIB, iso
+from pipelines.inventory.model import Blob, Image, Repository, Snapshot, as_utc
+from pipelines.prices import PriceTable
 from pipelines.sample import model
 from pipelines.sample.model import HOUR, Org, SimRepo
 from pipelines.sqlfiles import load_sql
+
+if TYPE_CHECKING:
+    import duckdb
 
 ACTION_TRUTH_COLUMNS = [
     "action_id",
@@ -120,7 +122,7 @@ def _action(org, r: SimRepo, action, at, policy, freed, prices, detail) -> dict[
         "action_id": action_id,
         "action": action,
         "status": "done",
-        "acted_at": _iso(at),
+        "acted_at": iso(at),
         "actor": ACTOR,
         "account_id": r.account_id,
         "region": r.region,
@@ -128,7 +130,7 @@ def _action(org, r: SimRepo, action, at, policy, freed, prices, detail) -> dict[
         "backup_id": f"backup-{action_id[:8]}",
         "old_policy": None,
         "new_policy": policy,
-        "predicted_monthly_savings_usd": round(freed / GIB * prices.storage(r.region), 6),
+        "predicted_monthly_savings_usd": round(prices.monthly_storage_cost(freed, r.region), 6),
         "predicted_freed_bytes": freed,
         "detail": detail,
     }
@@ -159,7 +161,7 @@ def write_truth(
         r = by_arn[
             f"arn:aws:ecr:{rec['region']}:{rec['account_id']}:repository/{rec['repository_name']}"
         ]
-        at = datetime.fromisoformat(rec["acted_at"].replace("Z", "+00:00"))
+        at = as_utc(rec["acted_at"])
         done = r.first_expiry_at or at
         before, after = _bytes_around(org, r, at, done)
         hours = next(p.hours for p in org.periods if p.start <= at < p.end)
@@ -172,12 +174,12 @@ def write_truth(
                 "region": r.region,
                 "repository": r.name,
                 "acted_at": rec["acted_at"],
-                "effective_at": _iso(done),
+                "effective_at": iso(done),
                 "bytes_before": before,
                 "bytes_after": after,
                 "daily_storage_cost_before": before / GIB / hours * 24 * price,
                 "daily_storage_cost_after": after / GIB / hours * 24 * price,
-                "monthly_saving": (before - after) / GIB * price,
+                "monthly_saving": prices.monthly_storage_cost(before - after, r.region),
             }
         )
     paths.append(_rows_csv(root / "actions.csv", rows, ACTION_TRUTH_COLUMNS))
@@ -211,7 +213,3 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float):
         return repr(value)
     return value
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -9,19 +9,18 @@ from __future__ import annotations
 import gzip
 import json
 import random
-import re
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
+from pipelines.billing.readers import parquet_name
 from pipelines.sample import model
 from pipelines.sample.model import Org, Period
 from pipelines.sqlfiles import load_sql, run
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
 
 BUCKET = "ecrcost-billing-sample"
 LEGACY_PREFIX, LEGACY_REPORT = "cur", "ecrcost-athena"
@@ -98,15 +97,6 @@ PARQUET_TAGS = {
 }
 
 
-def parquet_name(csv_header: str) -> str:
-    """AWS's legacy CSV -> Parquet column rule: `_` before capitals, lower-case, other
-    characters to `_`, squeezed and trimmed (`resourceTags/user:CostCenter` ->
-    `resource_tags_user_cost_center`)."""
-    name = re.sub(r"([A-Z])", r"_\1", csv_header).lower()
-    name = re.sub(r"[^a-z0-9]+", "_", name)
-    return re.sub(r"_+", "_", name).strip("_")
-
-
 def write_all(con: duckdb.DuckDBPyConnection, org: Org, root: Path) -> list[Path]:
     rng = random.Random(org.seed * 31 + 17)
     superseded = org.periods[-2] if len(org.periods) > 1 else org.periods[-1]
@@ -139,6 +129,9 @@ def _select(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
 def _legacy_parquet(bill: pa.Table, period: Period, active: set[str], root: Path) -> Path:
     """The hourly month as the Athena-integration Parquet: timestamps INT64 millis, naive UTC
     (like the real files), empty tags as '' and one column per activated (folded) tag key."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     cols: dict[str, pa.ChunkedArray] = {}
     for header in CSV_HEADERS:
         name = parquet_name(header)
@@ -170,6 +163,8 @@ def _legacy_parquet(bill: pa.Table, period: Period, active: set[str], root: Path
 
 
 def _legacy_parquet_artifacts(root: Path, org: Org) -> list[Path]:
+    import pyarrow as pa
+
     base = root / LEGACY_PREFIX / LEGACY_REPORT
     status = pa.table({"status": ["READY"]})
     paths = [
@@ -202,6 +197,9 @@ def _athena_type(header: str) -> str:
 def _legacy_csv(
     table: pa.Table, period: Period, active: set[str], root: Path, rng: random.Random, stale: bool
 ) -> list[Path]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     names = {parquet_name(h): h for h in CSV_HEADERS}
     cols = {names[c]: table[c] for c in names}
     for key, (header, column) in CSV_TAGS.items():
@@ -224,6 +222,10 @@ def _legacy_csv(
 def _csv_assembly(
     csv: pa.Table, period: Period, root: Path, span: str, assembly: str, *, top_level: bool
 ) -> list[Path]:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     key = f"{CSV_REPORT}/{span}/{assembly}/{CSV_REPORT}-1.csv.gz"
     data = root / key
     data.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +274,8 @@ def _csv_assembly(
 
 
 def _csv_column(header: str, t: pa.DataType) -> dict[str, str]:
+    import pyarrow as pa
+
     category, name = header.split("/", 1)
     if header == "identity/TimeInterval":
         kind = "Interval"
@@ -311,6 +315,8 @@ def _data_export(
 
 
 def _export_type(t: pa.DataType) -> str:
+    import pyarrow as pa
+
     if pa.types.is_map(t):
         return f"map<string,{_export_type(t.item_type)}>"
     if pa.types.is_timestamp(t):
@@ -327,6 +333,8 @@ def _uuid(rng: random.Random) -> str:
 
 
 def _parquet(table: pa.Table, path: Path) -> Path:
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression="snappy")
     return path

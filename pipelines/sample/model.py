@@ -1,7 +1,7 @@
 """The sample organisation's truth, modelled bottom-up: repositories, image pushes made of blobs,
 tag moves, lifecycle expiries, deletions. Every bill figure is derived from this model.
 
-Pure standard library (no duckdb/pyarrow) so it stays cheap to import and easy to test.
+Standard library only (no duckdb/pyarrow) so it stays cheap to import and easy to test.
 Conventions (documented in docs/billing-layouts.md):
 - the bill samples the bytes stored at the START of each hour: an image counts from the first
   whole hour at or after its push and stops counting from the first whole hour at or after its
@@ -19,6 +19,8 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from pipelines.periods import Period as BillingPeriod
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -232,14 +234,13 @@ class Org:
         return int((self.end - self.start) / HOUR)
 
 
-def periods_for(end: str, months: int) -> list[Period]:
-    year, month = (int(x) for x in end.split("-"))
+def periods_for(end: BillingPeriod | str, months: int) -> list[Period]:
+    """The `months` billing periods ending with `end`, oldest first, as aware UTC bounds."""
+    last = end if isinstance(end, BillingPeriod) else BillingPeriod.parse(end, "--end")
     out = []
     for i in range(months - 1, -1, -1):
-        y, m = divmod((year * 12 + month - 1) - i, 12)
-        start = datetime(y, m + 1, 1, tzinfo=UTC)
-        ny, nm = divmod(y * 12 + m + 1, 12)
-        out.append(Period(f"{y:04d}-{m + 1:02d}", start, datetime(ny, nm + 1, 1, tzinfo=UTC)))
+        p = last.shift(-i)
+        out.append(Period(str(p), p.start_at.replace(tzinfo=UTC), p.end_at.replace(tzinfo=UTC)))
     return out
 
 
@@ -545,9 +546,9 @@ def _matches(rule: dict, img: SimImage) -> bool:
 
 
 def evaluate_policy(policy: dict, images: list[SimImage]) -> list[SimImage]:
-    """ECR's evaluation for imageCountMoreThan rules (ecr-lifecycle.md rules 1-5): each rule
-    counts over all images its selection matches; it may not expire an image that a
-    higher-priority rule's selection matched. Ties on push time break by digest."""
+    """ECR's evaluation for imageCountMoreThan rules (docs/ecr-api.md, "Lifecycle policy
+    evaluation"): each rule counts over all images its selection matches; it may not expire an
+    image that a higher-priority rule's selection matched. Ties on push time break by digest."""
     rules = sorted(policy["rules"], key=lambda r: r["rulePriority"])
     expired: list[SimImage] = []
     done: set[str] = set()

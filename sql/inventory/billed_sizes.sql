@@ -9,10 +9,7 @@
 WITH snap AS (
     SELECT snapshot_id, manifests_read
     FROM ecr_snapshots
-    WHERE snapshot_id = COALESCE(
-        $snapshot_id,
-        (SELECT snapshot_id FROM ecr_snapshots ORDER BY taken_at DESC, snapshot_id DESC LIMIT 1)
-    )
+    WHERE snapshot_id = COALESCE($snapshot_id, (SELECT snapshot_id FROM latest_snapshot))
 ),
 images AS (
     SELECT

@@ -1,7 +1,3 @@
--- staged_images: an Arrow table registered by pipelines/inventory/store.py
-INSERT INTO ecr_images
-SELECT
-    $snapshot_id, $taken_at, account_id, region, repository_name, image_digest, image_tags,
-    size_bytes, pushed_at, last_pulled_at, manifest_media_type, artifact_media_type,
-    subject_digest, image_status, archived_at, activated_at, child_digests
-FROM staged_images
+-- `staged`: this snapshot's rows, an Arrow table built by pipelines/inventory/store.py.
+INSERT INTO ecr_images BY NAME
+SELECT $snapshot_id AS snapshot_id, $taken_at AS taken_at, * FROM staged

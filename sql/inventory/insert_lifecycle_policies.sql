@@ -1,4 +1,3 @@
--- staged_lifecycle_policies: an Arrow table registered by pipelines/inventory/store.py
-INSERT INTO ecr_lifecycle_policies
-SELECT $snapshot_id, $taken_at, account_id, region, repository_name, policy_text
-FROM staged_lifecycle_policies
+-- `staged`: this snapshot's rows, an Arrow table built by pipelines/inventory/store.py.
+INSERT INTO ecr_lifecycle_policies BY NAME
+SELECT $snapshot_id AS snapshot_id, $taken_at AS taken_at, * FROM staged

@@ -1,6 +1,3 @@
--- staged_repositories: an Arrow table registered by pipelines/inventory/store.py
-INSERT INTO ecr_repositories
-SELECT
-    $snapshot_id, $taken_at, account_id, region, repository_name, repository_arn,
-    repository_uri, created_at, image_tag_mutability, complete
-FROM staged_repositories
+-- `staged`: this snapshot's rows, an Arrow table built by pipelines/inventory/store.py.
+INSERT INTO ecr_repositories BY NAME
+SELECT $snapshot_id AS snapshot_id, $taken_at AS taken_at, * FROM staged

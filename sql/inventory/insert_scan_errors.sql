@@ -1,6 +1,3 @@
--- staged_scan_errors: an Arrow table registered by pipelines/inventory/store.py
-INSERT INTO ecr_scan_errors
-SELECT
-    $snapshot_id, $taken_at, account_id, region, repository_name, operation, error_code,
-    message
-FROM staged_scan_errors
+-- `staged`: this snapshot's rows, an Arrow table built by pipelines/inventory/store.py.
+INSERT INTO ecr_scan_errors BY NAME
+SELECT $snapshot_id AS snapshot_id, $taken_at AS taken_at, * FROM staged

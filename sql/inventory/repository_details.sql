@@ -1,12 +1,7 @@
 -- Per repository of one snapshot ($snapshot_id, NULL for the latest): push and pull times,
 -- whether a lifecycle policy is set (NULL when reading it failed), tags as "key=value;...".
 WITH snap AS (
-    SELECT snapshot_id
-    FROM ecr_snapshots
-    WHERE snapshot_id = COALESCE(
-        $snapshot_id,
-        (SELECT snapshot_id FROM ecr_snapshots ORDER BY taken_at DESC, snapshot_id DESC LIMIT 1)
-    )
+    SELECT COALESCE($snapshot_id, (SELECT snapshot_id FROM latest_snapshot)) AS snapshot_id
 ),
 images AS (
     SELECT

@@ -1,22 +1,26 @@
--- Truth: each repository's billed cost per month by usage category (exact DECIMAL sums).
+-- Truth: each repository's billed cost per month by usage category. Sums are exact (DECIMAL),
+-- converted to DOUBLE once at the end.
+WITH costs AS (
+    SELECT
+        repo_id, billing_period, category,
+        line_item_unblended_cost::DECIMAL(38, 12) AS cost,
+        line_item_usage_amount::DECIMAL(38, 15) AS usage_amount
+    FROM lines
+)
 SELECT
-    l.billing_period,
+    c.billing_period,
     r.account_id,
     r.region,
     r.name AS repository_name,
-    sum(CASE WHEN category = 'storage' THEN line_item_unblended_cost::DECIMAL(38, 12) ELSE 0 END)::DOUBLE
-        AS storage_cost,
-    sum(CASE WHEN category = 'archive_storage' THEN line_item_unblended_cost::DECIMAL(38, 12) ELSE 0 END)::DOUBLE
+    coalesce(sum(c.cost) FILTER (c.category = 'storage'), 0)::DOUBLE AS storage_cost,
+    coalesce(sum(c.cost) FILTER (c.category = 'archive_storage'), 0)::DOUBLE
         AS archive_storage_cost,
-    sum(CASE WHEN category = 'data_transfer' THEN line_item_unblended_cost::DECIMAL(38, 12) ELSE 0 END)::DOUBLE
-        AS data_transfer_cost,
-    sum(CASE WHEN category = 'replication' THEN line_item_unblended_cost::DECIMAL(38, 12) ELSE 0 END)::DOUBLE
-        AS other_cost,
-    sum(line_item_unblended_cost::DECIMAL(38, 12))::DOUBLE AS total_cost,
-    sum(CASE WHEN category = 'storage' THEN line_item_usage_amount::DECIMAL(38, 15) ELSE 0 END)::DOUBLE
-        AS avg_gb_stored,
+    coalesce(sum(c.cost) FILTER (c.category = 'data_transfer'), 0)::DOUBLE AS data_transfer_cost,
+    coalesce(sum(c.cost) FILTER (c.category = 'replication'), 0)::DOUBLE AS other_cost,
+    sum(c.cost)::DOUBLE AS total_cost,
+    coalesce(sum(c.usage_amount) FILTER (c.category = 'storage'), 0)::DOUBLE AS avg_gb_stored,
     r.exists_at_end
-FROM lines l
-JOIN repos r USING (repo_id)
-GROUP BY l.billing_period, r.account_id, r.region, r.name, r.exists_at_end
-ORDER BY l.billing_period, r.account_id, r.region, r.name
+FROM costs AS c
+JOIN repos AS r USING (repo_id)
+GROUP BY c.billing_period, r.account_id, r.region, r.name, r.exists_at_end
+ORDER BY c.billing_period, r.account_id, r.region, r.name
