@@ -19,12 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pipelines.attribution import build_marts, reconcile
-from pipelines.billing.groups import replace_line_groups
-from pipelines.settings import load_settings
-from pipelines.warehouse import connect, transaction
+from ecrcost.attribution import build_marts, reconcile
+from ecrcost.billing.groups import replace_line_groups
+from ecrcost.settings import load_settings
+from ecrcost.warehouse import connect, transaction
 
 BENCH_SQL = Path(__file__).resolve().parent / "sql"  # the benchmark's own statements
 

@@ -116,8 +116,8 @@ def generate(out: Path, rows: int) -> tuple[Path, Path]:
 
 CHILD = {
     "ingest": """
-from pipelines.billing import ingest
-from pipelines.warehouse import connect
+from ecrcost.billing import ingest
+from ecrcost.warehouse import connect
 con = connect(home / 'warehouse.duckdb')
 t = time.perf_counter(); r = ingest(con, loc); elapsed = time.perf_counter() - t
 detail = [r.periods[0].ecr_rows, round(r.periods[0].ecr_cost, 2)]

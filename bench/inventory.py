@@ -26,14 +26,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from ecrcost import warehouse
+from ecrcost.aws import AwsAccess
+from ecrcost.inventory.collect import collect_inventory
+from ecrcost.inventory.store import store_snapshot
+from ecrcost.settings import load_settings
 
-from pipelines import warehouse  # noqa: E402  (the checkout's pipelines, after sys.path)
-from pipelines.aws import AwsAccess  # noqa: E402
-from pipelines.inventory.collect import collect_inventory  # noqa: E402
-from pipelines.inventory.store import store_snapshot  # noqa: E402
-from pipelines.settings import load_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BIN = Path(sys.executable).parent
 ACCOUNT = "123456789012"

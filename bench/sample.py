@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.sample import generate
+from ecrcost.sample import generate
 
 
 def main(months: int = 12) -> int:

@@ -20,16 +20,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pipelines import warehouse
-from pipelines.fmt import gib, money_per_month
-from pipelines.lifecycle.model import LifecycleImage
-from pipelines.lifecycle.plan import plan_policy
-from pipelines.lifecycle.policy import load_policy_file
-from pipelines.lifecycle.simulate import simulate
-from pipelines.prices import PriceTable
-from pipelines.settings import load_settings
+from ecrcost import warehouse
+from ecrcost.fmt import gib, money_per_month
+from ecrcost.lifecycle.model import LifecycleImage
+from ecrcost.lifecycle.plan import plan_policy
+from ecrcost.lifecycle.policy import load_policy_file
+from ecrcost.lifecycle.simulate import simulate
+from ecrcost.prices import PriceTable
+from ecrcost.settings import load_settings
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 BRANCHES = ("main", "develop", "feature-login", "fix-cache", "release")

@@ -2,6 +2,6 @@
 
 import sys
 
-from pipelines.cli import main
+from ecrcost.cli import main
 
 sys.exit(main())

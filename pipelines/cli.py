@@ -16,23 +16,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines import __version__
-from pipelines.actions import cli as actions_cli
-from pipelines.errors import EcrcostError
-from pipelines.findings import cli as findings_cli
-from pipelines.lifecycle import cli as lifecycle_cli
-from pipelines.settings import load_settings
+from ecrcost import __version__
+from ecrcost.actions import cli as actions_cli
+from ecrcost.errors import EcrcostError
+from ecrcost.findings import cli as findings_cli
+from ecrcost.lifecycle import cli as lifecycle_cli
+from ecrcost.settings import load_settings
 
 # Each module defines `register(subparsers)`; its parsers set `handler(args, settings) -> int`.
 # Imported by name while their modules still import `home_option` from here (lead: import them at
 # the top once `home_option` is gone).
 COMMAND_MODULES = (
-    "pipelines.sample.cli",
-    "pipelines.billing.cli",
-    "pipelines.inventory.cli",
-    "pipelines.attribution.cli",
-    "pipelines.reports.cli",
-    "pipelines.orchestration.cli",
+    "ecrcost.sample.cli",
+    "ecrcost.billing.cli",
+    "ecrcost.inventory.cli",
+    "ecrcost.attribution.cli",
+    "ecrcost.reports.cli",
+    "ecrcost.orchestration.cli",
 )
 
 

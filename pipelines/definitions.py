@@ -5,9 +5,9 @@ In-process executor: DuckDB allows one writing process per file.
 
 import dagster as dg
 
-from pipelines.orchestration import jobs
-from pipelines.orchestration.catalog import ASSETS, CHECKS
-from pipelines.orchestration.resources import EcrcostResource
+from ecrcost.orchestration import jobs
+from ecrcost.orchestration.catalog import ASSETS, CHECKS
+from ecrcost.orchestration.resources import EcrcostResource
 
 defs = dg.Definitions(
     assets=ASSETS,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from pipelines.errors import UserError
+from ecrcost.errors import UserError
 
 _PATTERN = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 

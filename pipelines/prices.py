@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from pipelines.fmt import GIB
+from ecrcost.fmt import GIB
 
 __all__ = ["GIB", "PriceTable", "RegionPrices"]
 

@@ -32,5 +32,5 @@ def templates_dir() -> Path:
 
 
 def base_policy_path() -> Path:
-    """The FinOps playbook's base lifecycle policy (package data of pipelines.lifecycle)."""
+    """The FinOps playbook's base lifecycle policy (package data of ecrcost.lifecycle)."""
     return Path(str(resources.files(__package__) / "lifecycle" / "base_policy.json"))

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import UserError
-from pipelines.periods import parse_period
-from pipelines.prices import PriceTable
+from ecrcost.errors import UserError
+from ecrcost.periods import parse_period
+from ecrcost.prices import PriceTable
 
 CONFIG_FILE_NAME = "ecrcost.toml"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from pipelines.resources import sql_dir
+from ecrcost.resources import sql_dir
 
 SQL_DIR = sql_dir()
 

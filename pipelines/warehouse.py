@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines import sqlfiles
-from pipelines.errors import EcrcostError
+from ecrcost import sqlfiles
+from ecrcost.errors import EcrcostError
 
 if TYPE_CHECKING:
     import duckdb

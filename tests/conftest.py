@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import warehouse
-from pipelines.settings import Settings, load_settings
+from ecrcost import warehouse
+from ecrcost.settings import Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"  # real-format files; see data/README.md
@@ -93,7 +93,7 @@ def moto_reset(moto_server) -> str:
 def sample_org(tmp_path_factory):
     """A small sample organisation (2 months) shared by the end-to-end tests: read it, copy
     what you change."""
-    from pipelines.sample import generate
+    from ecrcost.sample import generate
 
     out = tmp_path_factory.mktemp("sample-org")
     summary = generate(out, seed=11, months=2, end="2026-09")

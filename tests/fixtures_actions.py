@@ -13,8 +13,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from pipelines.aws import AwsAccess
-from pipelines.settings import Settings, load_settings
+from ecrcost.aws import AwsAccess
+from ecrcost.settings import Settings, load_settings
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import sqlfiles
+from ecrcost import sqlfiles
 
 
 def fail_at(monkeypatch: pytest.MonkeyPatch, name: str, error: Exception | None = None) -> None:

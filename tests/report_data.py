@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pipelines.attribution import build_marts
-from pipelines.inventory.model import Image, Repository, Snapshot
-from pipelines.inventory.store import store_snapshot
-from pipelines.reports import prepare_report
+from ecrcost.attribution import build_marts
+from ecrcost.inventory.model import Image, Repository, Snapshot
+from ecrcost.inventory.store import store_snapshot
+from ecrcost.reports import prepare_report
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"

@@ -31,18 +31,18 @@ from fixtures_actions import (
     rows,
 )
 
-from pipelines.actions import iam, log
-from pipelines.actions.apply import apply_policy
-from pipelines.actions.backup import BackupSet, entry_file_name, parse_entry_file_name
-from pipelines.actions.delete import Criteria, delete_repositories
-from pipelines.actions.export import export_json, export_terraform, resource_name
-from pipelines.actions.restore import restore_backup
-from pipelines.actions.selection import latest_repositories, select
-from pipelines.aws import AwsAccess
-from pipelines.cli import main
-from pipelines.inventory.collect import collect_inventory
-from pipelines.lifecycle.plan import plan_policy
-from pipelines.settings import load_settings
+from ecrcost.actions import iam, log
+from ecrcost.actions.apply import apply_policy
+from ecrcost.actions.backup import BackupSet, entry_file_name, parse_entry_file_name
+from ecrcost.actions.delete import Criteria, delete_repositories
+from ecrcost.actions.export import export_json, export_terraform, resource_name
+from ecrcost.actions.restore import restore_backup
+from ecrcost.actions.selection import latest_repositories, select
+from ecrcost.aws import AwsAccess
+from ecrcost.cli import main
+from ecrcost.inventory.collect import collect_inventory
+from ecrcost.lifecycle.plan import plan_policy
+from ecrcost.settings import load_settings
 
 pytest_plugins = ["fixtures_actions"]
 

@@ -19,11 +19,11 @@ from fixtures_actions import (
 )
 from moto.ecr.models import ecr_backends
 
-from pipelines.actions import log
-from pipelines.actions.backup import BackupSet, entry_file_name
-from pipelines.actions.delete import Criteria, candidates, delete_repositories
-from pipelines.actions.selection import latest_repositories
-from pipelines.cli import main
+from ecrcost.actions import log
+from ecrcost.actions.backup import BackupSet, entry_file_name
+from ecrcost.actions.delete import Criteria, candidates, delete_repositories
+from ecrcost.actions.selection import latest_repositories
+from ecrcost.cli import main
 
 pytest_plugins = ["fixtures_actions"]
 
@@ -182,7 +182,7 @@ def test_cli_stale_plans_and_fails_partially(world, aws, settings, capsys, monke
     assert "ci/stale" in names(aws)
 
     denying = DenyingAccess("DeleteRepository", "ci/stale")
-    monkeypatch.setattr("pipelines.aws.AwsAccess.from_settings", classmethod(lambda c, s: denying))
+    monkeypatch.setattr("ecrcost.aws.AwsAccess.from_settings", classmethod(lambda c, s: denying))
     assert main(["repos", "delete", "--stale", "90", "--home", home, "--yes"]) == 3
     assert "ci/stale" in capsys.readouterr().err
     row = rows(world)[(log.REPOSITORY_DELETED, "ci/stale")]

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from pipelines import sqlfiles
-from pipelines.attribution import build_marts, ensure_marts, reconcile
-from pipelines.attribution.analysis import analyse
-from pipelines.attribution.folding import KeyFolder
-from pipelines.attribution.views import costs_view
-from pipelines.billing.groups import replace_line_groups
-from pipelines.cli import main
-from pipelines.errors import UserError
-from pipelines.settings import load_settings
-from pipelines.warehouse import connect
+from ecrcost import sqlfiles
+from ecrcost.attribution import build_marts, ensure_marts, reconcile
+from ecrcost.attribution.analysis import analyse
+from ecrcost.attribution.folding import KeyFolder
+from ecrcost.attribution.views import costs_view
+from ecrcost.billing.groups import replace_line_groups
+from ecrcost.cli import main
+from ecrcost.errors import UserError
+from ecrcost.settings import load_settings
+from ecrcost.warehouse import connect
 
 GIB = 1024**3
 ACCT, REGION = "111122223333", "eu-west-1"

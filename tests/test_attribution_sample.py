@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.attribution import build_marts, reconcile
-from pipelines.billing import ingest
-from pipelines.inventory.model import Snapshot
-from pipelines.inventory.store import store_snapshot
-from pipelines.sample import generate
-from pipelines.settings import load_settings
-from pipelines.warehouse import connect
+from ecrcost.attribution import build_marts, reconcile
+from ecrcost.billing import ingest
+from ecrcost.inventory.model import Snapshot
+from ecrcost.inventory.store import store_snapshot
+from ecrcost.sample import generate
+from ecrcost.settings import load_settings
+from ecrcost.warehouse import connect
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.cli import aws_setup_error, main
+from ecrcost.cli import aws_setup_error, main
 
 
 def one_error_line(capsys) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from pipelines import warehouse
-from pipelines.cli import main
-from pipelines.inventory.model import Snapshot
+from ecrcost import warehouse
+from ecrcost.cli import main
+from ecrcost.inventory.model import Snapshot
 
 
 def _load_snapshot(sample_org, home) -> Snapshot:

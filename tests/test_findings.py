@@ -8,14 +8,14 @@ from datetime import datetime
 
 import pytest
 
-import pipelines.cli
-from pipelines import warehouse
-from pipelines.errors import UserError
-from pipelines.findings import cli as findings_cli
-from pipelines.findings import kinds
-from pipelines.findings.findings import KINDS, build_findings, load_findings
-from pipelines.prices import PriceTable
-from pipelines.settings import Settings
+import ecrcost.cli
+from ecrcost import warehouse
+from ecrcost.errors import UserError
+from ecrcost.findings import cli as findings_cli
+from ecrcost.findings import kinds
+from ecrcost.findings.findings import KINDS, build_findings, load_findings
+from ecrcost.prices import PriceTable
+from ecrcost.settings import Settings
 
 MIB, GIB = 1024**2, 1024**3
 ACCT = "111111111111"
@@ -378,7 +378,7 @@ def test_cli_json_and_table(con, tmp_path, capsys):
 
 
 def build_parser_with_findings() -> argparse.ArgumentParser:
-    # The lead registers the module in pipelines.cli.COMMAND_MODULES; test it on its own parser.
+    # The lead registers the module in ecrcost.cli.COMMAND_MODULES; test it on its own parser.
     parser = argparse.ArgumentParser(prog="ecrcost")
     findings_cli.register(parser.add_subparsers(dest="command", required=True))
     return parser
@@ -396,9 +396,9 @@ def test_through_ecrcost_main(con, tmp_path, capsys, monkeypatch):
     con.close()
     argv = ["findings", "--kind", "stale_repository", "--stale-days", "150", "--format", "json",
             "--home", str(tmp_path)]  # fmt: skip
-    assert pipelines.cli.main(argv) == 0
+    assert ecrcost.cli.main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert [f["repository_name"] for f in out["findings"]] == ["ghost"]
     assert out["findings"][0]["monthly_cost_usd"] == round(usd(GHOST_BYTES), 6)
-    assert pipelines.cli.main(["findings", "--top", "0", "--home", str(tmp_path)]) == 2
+    assert ecrcost.cli.main(["findings", "--top", "0", "--home", str(tmp_path)]) == 2
     assert "--top must be at least 1" in capsys.readouterr().err

@@ -21,15 +21,15 @@ from fixtures_billing import (
 )
 from fixtures_sql import fail_at
 
-from pipelines import cli, warehouse
-from pipelines.aws import AwsAccess
-from pipelines.billing import check_against_source, ingest, location_fingerprints, source_totals
-from pipelines.billing.cli import report_lines
-from pipelines.billing.groups import ensure_line_groups
-from pipelines.billing.load import IngestResult, PeriodLoad, period_totals
-from pipelines.billing.location import open_location
-from pipelines.billing.readers import scratch
-from pipelines.errors import UserError
+from ecrcost import cli, warehouse
+from ecrcost.aws import AwsAccess
+from ecrcost.billing import check_against_source, ingest, location_fingerprints, source_totals
+from ecrcost.billing.cli import report_lines
+from ecrcost.billing.groups import ensure_line_groups
+from ecrcost.billing.load import IngestResult, PeriodLoad, period_totals
+from ecrcost.billing.location import open_location
+from ecrcost.billing.readers import scratch
+from ecrcost.errors import UserError
 
 LINES = (
     "SELECT billing_period, region, product_code, repository_name, usage_category, usage_type,"

@@ -13,10 +13,10 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.ecr.models import ecr_backends
 
-from pipelines import warehouse
-from pipelines.aws import AwsAccess, api_errors
-from pipelines.errors import UserError
-from pipelines.inventory.collect import (
+from ecrcost import warehouse
+from ecrcost.aws import AwsAccess, api_errors
+from ecrcost.errors import UserError
+from ecrcost.inventory.collect import (
     PAGE_SIZE,
     collect_inventory,
     error_of,
@@ -25,9 +25,9 @@ from pipelines.inventory.collect import (
     list_repositories,
     pages,
 )
-from pipelines.inventory.model import as_utc, image_of
-from pipelines.inventory.store import billed_sizes, store_snapshot
-from pipelines.settings import load_settings
+from ecrcost.inventory.model import as_utc, image_of
+from ecrcost.inventory.store import billed_sizes, store_snapshot
+from ecrcost.settings import load_settings
 
 CALLER, MEMBER = "123456789012", "111111111111"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"

@@ -24,9 +24,9 @@ import pytest
 from botocore.retries import standard
 from moto.ecr.models import ecr_backends
 
-from pipelines import warehouse
-from pipelines.aws import RETRY_ATTEMPTS
-from pipelines.cli import main
+from ecrcost import warehouse
+from ecrcost.aws import RETRY_ATTEMPTS
+from ecrcost.cli import main
 
 ACCOUNT = "123456789012"
 MIB = 1024**2

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from fixtures_sql import fail_at
 
-from pipelines import warehouse
-from pipelines.cli import main
-from pipelines.inventory.model import Blob, Image, Repository, ScanError, Snapshot
-from pipelines.inventory.output import dollars, playbook_csv
-from pipelines.inventory.store import billed_sizes, store_snapshot
-from pipelines.prices import PriceTable
-from pipelines.settings import load_settings
+from ecrcost import warehouse
+from ecrcost.cli import main
+from ecrcost.inventory.model import Blob, Image, Repository, ScanError, Snapshot
+from ecrcost.inventory.output import dollars, playbook_csv
+from ecrcost.inventory.store import billed_sizes, store_snapshot
+from ecrcost.prices import PriceTable
+from ecrcost.settings import load_settings
 
 MIB = 1024**2
 KIB = 1024

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import warehouse
-from pipelines.cli import main
-from pipelines.lifecycle.candidate import plan_candidate_policy
-from pipelines.lifecycle.plan import load_inventory, plan_policy
-from pipelines.prices import GIB
-from pipelines.resources import base_policy_path
-from pipelines.settings import load_settings
+from ecrcost import warehouse
+from ecrcost.cli import main
+from ecrcost.lifecycle.candidate import plan_candidate_policy
+from ecrcost.lifecycle.plan import load_inventory, plan_policy
+from ecrcost.prices import GIB
+from ecrcost.resources import base_policy_path
+from ecrcost.settings import load_settings
 
 TAKEN = datetime(2026, 3, 1, 6, 0)  # naive UTC, as the warehouse stores it
 ACCOUNT, REGION = "111122223333", "us-east-1"

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from pipelines.errors import UserError
-from pipelines.lifecycle.policy import (
+from ecrcost.errors import UserError
+from ecrcost.lifecycle.policy import (
     PolicyError,
     parse_policy,
     pretty_policy_text,
     validate_policy_text,
 )
-from pipelines.resources import base_policy_path
+from ecrcost.resources import base_policy_path
 
 
 def rule(priority: int = 1, action: dict | None = None, **selection) -> dict:

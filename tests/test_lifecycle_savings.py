@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipelines.lifecycle.model import LifecycleImage
-from pipelines.lifecycle.policy import parse_policy
-from pipelines.lifecycle.simulate import simulate
-from pipelines.prices import GIB, PriceTable
+from ecrcost.lifecycle.model import LifecycleImage
+from ecrcost.lifecycle.policy import parse_policy
+from ecrcost.lifecycle.simulate import simulate
+from ecrcost.prices import GIB, PriceTable
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 PRICES = PriceTable.from_mapping(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pipelines.lifecycle.model import (
+from ecrcost.lifecycle.model import (
     ACTIVATING,
     ARCHIVE,
     STANDARD,
@@ -16,9 +16,9 @@ from pipelines.lifecycle.model import (
     lifecycle_image,
     storage_class_of,
 )
-from pipelines.lifecycle.selection import exempt_reason, select
-from pipelines.prices import GIB, PriceTable, RegionPrices
-from pipelines.settings import load_settings
+from ecrcost.lifecycle.selection import exempt_reason, select
+from ecrcost.prices import GIB, PriceTable, RegionPrices
+from ecrcost.settings import load_settings
 
 
 @dataclass

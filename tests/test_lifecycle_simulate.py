@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.lifecycle.model import LifecycleImage, Outcome
-from pipelines.lifecycle.policy import Policy, Rule, parse_policy, validate_policy_text
-from pipelines.lifecycle.simulate import evaluate
+from ecrcost.lifecycle.model import LifecycleImage, Outcome
+from ecrcost.lifecycle.policy import Policy, Rule, parse_policy, validate_policy_text
+from ecrcost.lifecycle.simulate import evaluate
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TRANSITION = {"type": "transition", "targetStorageClass": "archive"}

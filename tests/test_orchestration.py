@@ -11,15 +11,15 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines import warehouse
-from pipelines.cli import main
-from pipelines.definitions import defs
-from pipelines.errors import UserError
-from pipelines.orchestration import assets, runner
-from pipelines.orchestration.jobs import billing_files_changed, monthly_schedule
-from pipelines.orchestration.resources import EcrcostResource
-from pipelines.orchestration.runner import materialize_periods
-from pipelines.settings import load_settings
+from ecrcost import warehouse
+from ecrcost.cli import main
+from ecrcost.definitions import defs
+from ecrcost.errors import UserError
+from ecrcost.orchestration import assets, runner
+from ecrcost.orchestration.jobs import billing_files_changed, monthly_schedule
+from ecrcost.orchestration.resources import EcrcostResource
+from ecrcost.orchestration.runner import materialize_periods
+from ecrcost.settings import load_settings
 
 
 @pytest.fixture

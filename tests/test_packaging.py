@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "pipelines", "sql", "reports")
 PERIOD = "2026-09"
+PIP = (sys.executable, "-m", "pip", "--quiet", "--disable-pip-version-check")
 
 
 def _build_wheel(tmp: Path) -> Path:
@@ -39,8 +40,7 @@ def _build_wheel(tmp: Path) -> Path:
             shutil.copy(source, src / name)
     dist = tmp / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["--disable-pip-version-check", "-w", str(dist), str(src)],
+        [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(src)],
         check=True,
         capture_output=True,
     )
@@ -62,8 +62,7 @@ def _fresh_venv(tmp: Path, wheel: Path) -> Path:
     # running environment's own .pth files, so its editable ecrcost stays out).
     Path(site, "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps"]
-        + ["--no-index", "--disable-pip-version-check", str(wheel)],
+        [*PIP, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
         check=True,
         capture_output=True,
     )
@@ -74,8 +73,9 @@ def test_the_wheel_carries_sql_and_templates(tmp_path):
     names = set(zipfile.ZipFile(_build_wheel(tmp_path)).namelist())
     for folder in ("sql", "reports"):
         shipped = {p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / folder).rglob("*.*")}
-        assert {f"pipelines/_files/{name}" for name in shipped} <= names
-    assert "pipelines/lifecycle/base_policy.json" in names
+        assert {f"ecrcost/_files/{name}" for name in shipped} <= names
+    assert "ecrcost/lifecycle/base_policy.json" in names
+    assert not any(n.startswith("pipelines/") for n in names)
     assert not any(n.startswith(("tests/", "sql/", "reports/")) for n in names)
 
 
@@ -96,13 +96,13 @@ def test_installed_wheel_runs_the_commands_from_another_folder(tmp_path):
         return done.stdout
 
     where = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import pipelines; print(pipelines.__file__)"],
+        [str(venv / "bin" / "python"), "-c", "import ecrcost; print(ecrcost.__file__)"],
         cwd=elsewhere, env=env, text=True, capture_output=True, check=True,
     ).stdout  # fmt: skip
     assert Path(where.strip()).is_relative_to(venv)
     assert ecrcost("--version").strip().startswith("ecrcost ")
     module = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pipelines", "--version"],
+        [str(venv / "bin" / "python"), "-m", "ecrcost", "--version"],
         cwd=elsewhere, env=env, text=True, capture_output=True, check=True,
     )  # fmt: skip
     assert module.stdout.strip().startswith("ecrcost ")

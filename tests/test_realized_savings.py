@@ -9,12 +9,12 @@ from datetime import date, datetime
 import pytest
 from report_data import add_action, add_daily_storage
 
-from pipelines import warehouse
-from pipelines.actions.log import import_actions
-from pipelines.billing import ingest
-from pipelines.sample import generate
-from pipelines.savings import realized_savings, total
-from pipelines.settings import Settings
+from ecrcost import warehouse
+from ecrcost.actions.log import import_actions
+from ecrcost.billing import ingest
+from ecrcost.sample import generate
+from ecrcost.savings import realized_savings, total
+from ecrcost.settings import Settings
 
 BILL_START = date(2026, 2, 1)
 BILL_END = date(2026, 3, 31)  # the bill's last day; with 2 lag days the horizon is 03-29

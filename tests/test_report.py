@@ -20,17 +20,17 @@ from report_data import (
     build_warehouse,
 )
 
-from pipelines import fmt as formats
-from pipelines import warehouse
-from pipelines.attribution.forecast import forecast, trend_periods
-from pipelines.errors import UserError
-from pipelines.lifecycle.plan import plan_policy
-from pipelines.reports import cli as report_cli
-from pipelines.reports import render_report
-from pipelines.reports.render import fmt, md_cell
-from pipelines.reports.sections import Column, Table, last_months, policy_bound
-from pipelines.resources import base_policy_path
-from pipelines.settings import Settings, load_settings
+from ecrcost import fmt as formats
+from ecrcost import warehouse
+from ecrcost.attribution.forecast import forecast, trend_periods
+from ecrcost.errors import UserError
+from ecrcost.lifecycle.plan import plan_policy
+from ecrcost.reports import cli as report_cli
+from ecrcost.reports import render_report
+from ecrcost.reports.render import fmt, md_cell
+from ecrcost.reports.sections import Column, Table, last_months, policy_bound
+from ecrcost.resources import base_policy_path
+from ecrcost.settings import Settings, load_settings
 
 
 @pytest.fixture(scope="module")

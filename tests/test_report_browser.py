@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from report_data import PERIOD, SCRIPT, build_warehouse
 
-from pipelines import warehouse
-from pipelines.reports import render_report
-from pipelines.settings import Settings
+from ecrcost import warehouse
+from ecrcost.reports import render_report
+from ecrcost.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"

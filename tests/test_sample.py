@@ -12,16 +12,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.billing import ingest
-from pipelines.billing.readers import parquet_name
-from pipelines.cli import main
-from pipelines.errors import UserError
-from pipelines.inventory.model import Snapshot
-from pipelines.periods import Period
-from pipelines.sample import generate
-from pipelines.sample.model import SimImage, build_org, evaluate_policy, periods_for
-from pipelines.sqlfiles import SQL_DIR
-from pipelines.warehouse import opened
+from ecrcost.billing import ingest
+from ecrcost.billing.readers import parquet_name
+from ecrcost.cli import main
+from ecrcost.errors import UserError
+from ecrcost.inventory.model import Snapshot
+from ecrcost.periods import Period
+from ecrcost.sample import generate
+from ecrcost.sample.model import SimImage, build_org, evaluate_policy, periods_for
+from ecrcost.sqlfiles import SQL_DIR
+from ecrcost.warehouse import opened
 
 END = "2026-10"
 MONTHS = 3

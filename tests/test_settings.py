@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.errors import UserError
-from pipelines.settings import load_settings
+from ecrcost.errors import UserError
+from ecrcost.settings import load_settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

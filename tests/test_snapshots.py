@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipelines.errors import UserError
-from pipelines.inventory.model import Image, Repository, ScanError, Snapshot
-from pipelines.inventory.snapshots import choose_snapshot, list_snapshots
-from pipelines.inventory.store import store_snapshot
+from ecrcost.errors import UserError
+from ecrcost.inventory.model import Image, Repository, ScanError, Snapshot
+from ecrcost.inventory.snapshots import choose_snapshot, list_snapshots
+from ecrcost.inventory.store import store_snapshot
 
 ACCOUNT = "111111111111"
 

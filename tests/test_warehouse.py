@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from pipelines import warehouse
-from pipelines.cli import main
-from pipelines.errors import EcrcostError
+from ecrcost import warehouse
+from ecrcost.cli import main
+from ecrcost.errors import EcrcostError
 
 HOLD = """
 import sys, time, duckdb

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipelines.actions import log
-from pipelines.actions.backup import BackupSet, latest_incomplete, new_backup_id
-from pipelines.actions.selection import Key
-from pipelines.errors import UserError
+from ecrcost.actions import log
+from ecrcost.actions.backup import BackupSet, latest_incomplete, new_backup_id
+from ecrcost.actions.selection import Key
+from ecrcost.errors import UserError
 
 if TYPE_CHECKING:
-    from pipelines.lifecycle.plan import Plan
+    from ecrcost.lifecycle.plan import Plan
 
 APPLY_KIND = "policy_apply"
 

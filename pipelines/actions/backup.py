@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from pipelines.errors import UserError
+from ecrcost.errors import UserError
 
 FORMAT_NAME = "ecrcost-backup"
 FORMAT_VERSION = 1

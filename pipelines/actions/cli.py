@@ -1,4 +1,4 @@
-"""CLI: `policy apply|restore|export`, `repos delete`, `iam-policy`. `pipelines.cli` creates the
+"""CLI: `policy apply|restore|export`, `repos delete`, `iam-policy`. `ecrcost.cli` creates the
 `policy` and `repos` parsers and calls `register_policy_commands` / `register_repos_commands`.
 
 Every write shows what it will do, asks (or takes --yes), then goes through the domain modules,
@@ -14,20 +14,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipelines import options, warehouse
-from pipelines.actions import log
-from pipelines.actions.apply import RunResult, apply_policy
-from pipelines.actions.backup import BackupSet, check_backup_id, durable_write
-from pipelines.actions.delete import Criteria, candidates, delete_repositories
-from pipelines.actions.export import export_json, export_terraform
-from pipelines.actions.iam import policy_document
-from pipelines.actions.restore import restore_backup, restore_targets
-from pipelines.actions.selection import Repo, latest_repositories, select
-from pipelines.aws import AwsAccess
-from pipelines.errors import PartialResult, UserError
-from pipelines.fmt import human_bytes, money_per_month
-from pipelines.lifecycle.plan import plan_policy
-from pipelines.lifecycle.policy import load_policy_file
+from ecrcost import options, warehouse
+from ecrcost.actions import log
+from ecrcost.actions.apply import RunResult, apply_policy
+from ecrcost.actions.backup import BackupSet, check_backup_id, durable_write
+from ecrcost.actions.delete import Criteria, candidates, delete_repositories
+from ecrcost.actions.export import export_json, export_terraform
+from ecrcost.actions.iam import policy_document
+from ecrcost.actions.restore import restore_backup, restore_targets
+from ecrcost.actions.selection import Repo, latest_repositories, select
+from ecrcost.aws import AwsAccess
+from ecrcost.errors import PartialResult, UserError
+from ecrcost.fmt import human_bytes, money_per_month
+from ecrcost.lifecycle.plan import plan_policy
+from ecrcost.lifecycle.policy import load_policy_file
 
 
 def register(subparsers: Any) -> None:

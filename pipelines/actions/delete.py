@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipelines.actions import log
-from pipelines.actions.apply import (
+from ecrcost.actions import log
+from ecrcost.actions.apply import (
     Outcome,
     RunResult,
     client_for,
@@ -25,7 +25,7 @@ from pipelines.actions.apply import (
     read_live_policy,
     start_row,
 )
-from pipelines.actions.selection import Repo
+from ecrcost.actions.selection import Repo
 
 DELETE_KIND = "repository_delete"
 

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from pipelines.actions.selection import Repo
+from ecrcost.actions.selection import Repo
 
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]")
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines import sqlfiles
+from ecrcost import sqlfiles
 
 POLICY_APPLIED = "policy_applied"
 POLICY_RESTORED = "policy_restored"

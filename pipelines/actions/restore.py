@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pipelines.actions import log
-from pipelines.actions.apply import (
+from ecrcost.actions import log
+from ecrcost.actions.apply import (
     APPLY_KIND,
     RunResult,
     WriteTarget,
@@ -17,9 +17,9 @@ from pipelines.actions.apply import (
     new_run_backup,
     write_policies,
 )
-from pipelines.actions.backup import BackupSet
-from pipelines.errors import UserError
-from pipelines.lifecycle.selection import exempt_reason, select
+from ecrcost.actions.backup import BackupSet
+from ecrcost.errors import UserError
+from ecrcost.lifecycle.selection import exempt_reason, select
 
 RESTORE_KIND = "policy_restore"
 RESTORABLE_KINDS = (APPLY_KIND, RESTORE_KIND)

@@ -1,5 +1,5 @@
 """The repositories of the latest inventory snapshot as the write side sees them (bytes, activity,
-exemption), split by the one selection and exemption rules of `pipelines.lifecycle.selection`."""
+exemption), split by the one selection and exemption rules of `ecrcost.lifecycle.selection`."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipelines import sqlfiles
-from pipelines.errors import UserError
-from pipelines.lifecycle import selection
+from ecrcost import sqlfiles
+from ecrcost.errors import UserError
+from ecrcost.lifecycle import selection
 
 if TYPE_CHECKING:
-    from pipelines.prices import PriceTable
-    from pipelines.settings import Settings
+    from ecrcost.prices import PriceTable
+    from ecrcost.settings import Settings
 
 Key = tuple[str, str, str]  # (account_id, region, repository_name)
 

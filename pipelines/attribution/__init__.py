@@ -4,6 +4,6 @@ The Dagster assets (pipelines/orchestration/assets.py) call `build_marts(con, se
 the blocking check compares the two figures of `reconcile(con, period)` to the cent.
 """
 
-from pipelines.attribution.marts import MartSummary, build_marts, ensure_marts, reconcile
+from ecrcost.attribution.marts import MartSummary, build_marts, ensure_marts, reconcile
 
 __all__ = ["MartSummary", "build_marts", "ensure_marts", "reconcile"]

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pipelines import sqlfiles
-from pipelines.attribution.marts import ensure_marts, period_has_data, query_one
-from pipelines.periods import shift_period
+from ecrcost import sqlfiles
+from ecrcost.attribution.marts import ensure_marts, period_has_data, query_one
+from ecrcost.periods import shift_period
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 
 @dataclass

@@ -11,12 +11,12 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
-from pipelines import fmt, options, warehouse
-from pipelines.attribution.analysis import analyse
-from pipelines.attribution.marts import ensure_marts
-from pipelines.attribution.views import costs_view
-from pipelines.errors import EcrcostError, UserError
-from pipelines.periods import parse_period
+from ecrcost import fmt, options, warehouse
+from ecrcost.attribution.analysis import analyse
+from ecrcost.attribution.marts import ensure_marts
+from ecrcost.attribution.views import costs_view
+from ecrcost.errors import EcrcostError, UserError
+from ecrcost.periods import parse_period
 
 HELP = """\
 What each repository (or account, region, tag value) cost in a billing period, from the bill.

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines import sqlfiles
-from pipelines.periods import Period
+from ecrcost import sqlfiles
+from ecrcost.periods import Period
 
 if TYPE_CHECKING:
     import duckdb

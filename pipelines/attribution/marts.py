@@ -13,16 +13,16 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pipelines import sqlfiles
-from pipelines.attribution.folding import KeyFolder, folder_from_settings
-from pipelines.billing.groups import ensure_line_groups
-from pipelines.periods import parse_period
-from pipelines.warehouse import transaction
+from ecrcost import sqlfiles
+from ecrcost.attribution.folding import KeyFolder, folder_from_settings
+from ecrcost.billing.groups import ensure_line_groups
+from ecrcost.periods import parse_period
+from ecrcost.warehouse import transaction
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 # Bump when the marts' logic changes, so stored periods rebuild on their next use.
 MART_VERSION = 3

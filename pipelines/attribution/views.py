@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pipelines import sqlfiles
-from pipelines.attribution.folding import folder_from_settings
-from pipelines.attribution.marts import ensure_marts, period_has_data, query_one
-from pipelines.errors import UserError
-from pipelines.periods import parse_period
+from ecrcost import sqlfiles
+from ecrcost.attribution.folding import folder_from_settings
+from ecrcost.attribution.marts import ensure_marts, period_has_data, query_one
+from ecrcost.errors import UserError
+from ecrcost.periods import parse_period
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 SCOPES = ("repository", "account", "region")
 

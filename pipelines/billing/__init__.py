@@ -10,7 +10,7 @@ them, so importing the package, as the CLI does, stays cheap):
 
 from __future__ import annotations
 
-from pipelines.billing.load import (
+from ecrcost.billing.load import (
     IngestResult,
     PeriodLoad,
     check_against_source,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipelines import options, warehouse
-from pipelines.aws import AwsAccess
-from pipelines.billing.load import IngestResult, ingest
-from pipelines.errors import UserError
-from pipelines.fmt import money
+from ecrcost import options, warehouse
+from ecrcost.aws import AwsAccess
+from ecrcost.billing.load import IngestResult, ingest
+from ecrcost.errors import UserError
+from ecrcost.fmt import money
 
 
 def register(subparsers) -> None:

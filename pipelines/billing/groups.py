@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines import sqlfiles
+from ecrcost import sqlfiles
 
 if TYPE_CHECKING:
     import duckdb

@@ -16,11 +16,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pipelines import sqlfiles
-from pipelines.billing.location import Entry, Location
-from pipelines.billing.readers import first_line, scratch
-from pipelines.errors import UserError
-from pipelines.periods import Period
+from ecrcost import sqlfiles
+from ecrcost.billing.location import Entry, Location
+from ecrcost.billing.readers import first_line, scratch
+from ecrcost.errors import UserError
+from ecrcost.periods import Period
 
 DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _EXPORT = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$")

@@ -7,20 +7,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines import sqlfiles
-from pipelines.billing import readers
-from pipelines.billing.groups import replace_line_groups
-from pipelines.billing.layout import PeriodFiles, discover
-from pipelines.billing.location import Location, open_location
-from pipelines.errors import UserError
-from pipelines.periods import parse_period
-from pipelines.progress import Progress
-from pipelines.warehouse import transaction
+from ecrcost import sqlfiles
+from ecrcost.billing import readers
+from ecrcost.billing.groups import replace_line_groups
+from ecrcost.billing.layout import PeriodFiles, discover
+from ecrcost.billing.location import Location, open_location
+from ecrcost.errors import UserError
+from ecrcost.periods import parse_period
+from ecrcost.progress import Progress
+from ecrcost.warehouse import transaction
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.aws import AwsAccess
+    from ecrcost.aws import AwsAccess
 
 
 @dataclass

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from pipelines.aws import AwsAccess
-from pipelines.errors import UserError
+from ecrcost.aws import AwsAccess
+from ecrcost.errors import UserError
 
 
 @dataclass(frozen=True)

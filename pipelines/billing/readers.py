@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipelines import sqlfiles
-from pipelines.errors import UserError
+from ecrcost import sqlfiles
+from ecrcost.errors import UserError
 
 if TYPE_CHECKING:
     import duckdb

@@ -7,10 +7,10 @@ import json
 import sys
 from typing import Any
 
-from pipelines import options, warehouse
-from pipelines.findings.findings import DEFAULT_TOP, build_findings
-from pipelines.findings.kinds import KINDS
-from pipelines.fmt import human_bytes, money
+from ecrcost import options, warehouse
+from ecrcost.findings.findings import DEFAULT_TOP, build_findings
+from ecrcost.findings.kinds import KINDS
+from ecrcost.fmt import human_bytes, money
 
 DESCRIPTION = """\
 Findings over the latest inventory snapshot (or --snapshot): repositories without a lifecycle

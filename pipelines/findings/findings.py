@@ -13,7 +13,7 @@ Kinds (each a list of `Finding`, stored in the `findings` table, a snapshot at a
 - duplicate_image: one image digest in several repositories; bytes and cost of the extra copies.
 
 Choices:
-- Repository bytes are `pipelines.inventory.store.billed_sizes` (unique blobs when every manifest
+- Repository bytes are `ecrcost.inventory.store.billed_sizes` (unique blobs when every manifest
   was read, else summed image sizes: `estimated`), so findings agree with the inventory.
 - Archived bytes are priced at the archive price, the rest at the storage price, per region.
 - Repositories whose inventory is incomplete are left out of the kinds that judge from what is
@@ -31,22 +31,22 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from pipelines import sqlfiles
-from pipelines.errors import UserError
-from pipelines.findings.kinds import KINDS
-from pipelines.fmt import human_bytes
-from pipelines.inventory.store import billed_sizes
-from pipelines.lifecycle.model import utc as _utc
-from pipelines.lifecycle.plan import load_inventory
-from pipelines.lifecycle.policy import PolicyError, parse_policy
-from pipelines.lifecycle.simulate import evaluate
-from pipelines.warehouse import transaction
+from ecrcost import sqlfiles
+from ecrcost.errors import UserError
+from ecrcost.findings.kinds import KINDS
+from ecrcost.fmt import human_bytes
+from ecrcost.inventory.store import billed_sizes
+from ecrcost.lifecycle.model import utc as _utc
+from ecrcost.lifecycle.plan import load_inventory
+from ecrcost.lifecycle.policy import PolicyError, parse_policy
+from ecrcost.lifecycle.simulate import evaluate
+from ecrcost.warehouse import transaction
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.prices import PriceTable
-    from pipelines.settings import Settings
+    from ecrcost.prices import PriceTable
+    from ecrcost.settings import Settings
 
 RANKED_KINDS = ("largest_repository", "largest_image", "largest_layer")
 DEFAULT_TOP = 20

@@ -6,12 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from pipelines import options, sqlfiles, warehouse
-from pipelines.errors import PartialResult, UserError
-from pipelines.inventory.collect import PULL_TIME_WARNING, collect_inventory
-from pipelines.inventory.model import Snapshot
-from pipelines.inventory.output import playbook_csv, summary_lines
-from pipelines.inventory.store import billed_sizes, store_snapshot
+from ecrcost import options, sqlfiles, warehouse
+from ecrcost.errors import PartialResult, UserError
+from ecrcost.inventory.collect import PULL_TIME_WARNING, collect_inventory
+from ecrcost.inventory.model import Snapshot
+from ecrcost.inventory.output import playbook_csv, summary_lines
+from ecrcost.inventory.store import billed_sizes, store_snapshot
 
 DESCRIPTION = """\
 Inventory every ECR repository, image (archived ones included) and, with --manifests, layer of

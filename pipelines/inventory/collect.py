@@ -17,13 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pipelines.aws import AwsAccess, api_errors
-from pipelines.errors import UserError
-from pipelines.inventory.model import Blob, Image, Repository, ScanError, Snapshot, as_utc, image_of
-from pipelines.progress import Progress
+from ecrcost.aws import AwsAccess, api_errors
+from ecrcost.errors import UserError
+from ecrcost.inventory.model import Blob, Image, Repository, ScanError, Snapshot, as_utc, image_of
+from ecrcost.progress import Progress
 
 if TYPE_CHECKING:
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 # A failure in one account, region or repository is `api_errors()` (recorded, the rest kept);
 # anything else is a bug and raises.

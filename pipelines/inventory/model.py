@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import UserError
-from pipelines.fmt import iso
+from ecrcost.errors import UserError
+from ecrcost.fmt import iso
 
 FORMAT_NAME = "ecrcost-inventory"
 FORMAT_VERSION = 1

@@ -9,10 +9,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pipelines.fmt import gib, money
-from pipelines.inventory.model import ScanError, Snapshot
-from pipelines.inventory.store import RepositorySize
-from pipelines.prices import PriceTable
+from ecrcost.fmt import gib, money
+from ecrcost.inventory.model import ScanError, Snapshot
+from ecrcost.inventory.store import RepositorySize
+from ecrcost.prices import PriceTable
 
 MIB = 1024**2
 PLAYBOOK_HEADER = ["Repositories", "Size", "Expected Cost"]

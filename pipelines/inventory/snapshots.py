@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pipelines import fmt, sqlfiles
-from pipelines.errors import UserError
+from ecrcost import fmt, sqlfiles
+from ecrcost.errors import UserError
 
 
 @dataclass(frozen=True)

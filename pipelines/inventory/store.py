@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pipelines import sqlfiles
-from pipelines.fmt import GIB
-from pipelines.inventory.model import Snapshot
-from pipelines.warehouse import transaction
+from ecrcost import sqlfiles
+from ecrcost.fmt import GIB
+from ecrcost.inventory.model import Snapshot
+from ecrcost.warehouse import transaction
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 # What replacing a snapshot deletes, and the insert of each staged table (SQL files named in
 # full, so a search for a file name finds its caller).

@@ -8,16 +8,16 @@ import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from pipelines import sqlfiles
-from pipelines.errors import EcrcostError
-from pipelines.lifecycle.plan import plan_policy
-from pipelines.lifecycle.policy import read_policy_file
-from pipelines.warehouse import transaction
+from ecrcost import sqlfiles
+from ecrcost.errors import EcrcostError
+from ecrcost.lifecycle.plan import plan_policy
+from ecrcost.lifecycle.policy import read_policy_file
+from ecrcost.warehouse import transaction
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 
 def plan_candidate_policy(

@@ -1,5 +1,5 @@
-"""`ecrcost policy validate | simulate | plan`: `pipelines.cli` creates the `policy` parser and
-calls `register_policy_commands` here and in `pipelines.actions.cli` (apply, restore, export)."""
+"""`ecrcost policy validate | simulate | plan`: `ecrcost.cli` creates the `policy` parser and
+calls `register_policy_commands` here and in `ecrcost.actions.cli` (apply, restore, export)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pipelines import options, warehouse
-from pipelines.errors import UserError
-from pipelines.fmt import gib, iso, money_per_month
-from pipelines.lifecycle.danger import Danger
-from pipelines.lifecycle.images_file import parse_instant, read_images_file
-from pipelines.lifecycle.plan import load_inventory, plan_policy, skip_reason
-from pipelines.lifecycle.policy import load_policy_file, read_policy_file, validate_policy_text
-from pipelines.lifecycle.selection import select
-from pipelines.lifecycle.simulate import SimulationResult, simulate
+from ecrcost import options, warehouse
+from ecrcost.errors import UserError
+from ecrcost.fmt import gib, iso, money_per_month
+from ecrcost.lifecycle.danger import Danger
+from ecrcost.lifecycle.images_file import parse_instant, read_images_file
+from ecrcost.lifecycle.plan import load_inventory, plan_policy, skip_reason
+from ecrcost.lifecycle.policy import load_policy_file, read_policy_file, validate_policy_text
+from ecrcost.lifecycle.selection import select
+from ecrcost.lifecycle.simulate import SimulationResult, simulate
 
 if TYPE_CHECKING:
-    from pipelines.lifecycle.model import LifecycleImage
-    from pipelines.settings import Settings
+    from ecrcost.lifecycle.model import LifecycleImage
+    from ecrcost.settings import Settings
 
 
 def register_policy_commands(sub: argparse._SubParsersAction) -> None:

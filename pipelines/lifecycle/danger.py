@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pipelines.fmt import iso
-from pipelines.lifecycle.model import Evaluation, LifecycleImage
+from ecrcost.fmt import iso
+from ecrcost.lifecycle.model import Evaluation, LifecycleImage
 
 
 @dataclass(frozen=True)

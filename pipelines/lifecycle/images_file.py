@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import UserError
-from pipelines.lifecycle.model import ARCHIVE, STANDARD, LifecycleImage
+from ecrcost.errors import UserError
+from ecrcost.lifecycle.model import ARCHIVE, STANDARD, LifecycleImage
 
 IMAGE_KEYS = {
     "digest",

@@ -26,20 +26,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipelines import sqlfiles
-from pipelines.errors import UserError
-from pipelines.fmt import iso
-from pipelines.lifecycle.danger import Danger
-from pipelines.lifecycle.model import Evaluation, LifecycleImage, lifecycle_image
-from pipelines.lifecycle.policy import Policy, PolicyError, parse_policy, pretty_policy_text
-from pipelines.lifecycle.savings import Savings
-from pipelines.lifecycle.selection import exempt_reason, select
-from pipelines.lifecycle.simulate import SimulationResult, evaluate_columns, simulate
+from ecrcost import sqlfiles
+from ecrcost.errors import UserError
+from ecrcost.fmt import iso
+from ecrcost.lifecycle.danger import Danger
+from ecrcost.lifecycle.model import Evaluation, LifecycleImage, lifecycle_image
+from ecrcost.lifecycle.policy import Policy, PolicyError, parse_policy, pretty_policy_text
+from ecrcost.lifecycle.savings import Savings
+from ecrcost.lifecycle.selection import exempt_reason, select
+from ecrcost.lifecycle.simulate import SimulationResult, evaluate_columns, simulate
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 _FETCH_ROWS = 50_000  # bounded batches: a million-image inventory is never all tuples at once
 

@@ -20,8 +20,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pipelines.errors import UserError
-from pipelines.resources import base_policy_path
+from ecrcost.errors import UserError
+from ecrcost.resources import base_policy_path
 
 MIN_TEXT_LENGTH = 100
 MAX_TEXT_LENGTH = 30_720

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from pipelines.fmt import gib, money, money_per_month
-from pipelines.lifecycle.model import ACTIVATING, ARCHIVE, LifecycleImage
-from pipelines.prices import ARCHIVE_MINIMUM_DAYS, GIB, PriceTable
+from ecrcost.fmt import gib, money, money_per_month
+from ecrcost.lifecycle.model import ACTIVATING, ARCHIVE, LifecycleImage
+from ecrcost.prices import ARCHIVE_MINIMUM_DAYS, GIB, PriceTable
 
 DAYS_PER_MONTH = 365.25 / 12
 _size = itemgetter(1)

@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 
 class _Named(Protocol):

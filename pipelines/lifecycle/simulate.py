@@ -22,20 +22,20 @@ from datetime import datetime, timedelta
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
-from pipelines.fmt import iso
-from pipelines.lifecycle.danger import Danger, danger_flags
-from pipelines.lifecycle.model import (
+from ecrcost.fmt import iso
+from ecrcost.lifecycle.danger import Danger, danger_flags
+from ecrcost.lifecycle.model import (
     ARCHIVE,
     STANDARD,
     Evaluation,
     LifecycleImage,
     Outcome,
 )
-from pipelines.lifecycle.policy import Policy, Rule
-from pipelines.lifecycle.savings import Savings, compute_savings
+from ecrcost.lifecycle.policy import Policy, Rule
+from ecrcost.lifecycle.savings import Savings, compute_savings
 
 if TYPE_CHECKING:
-    from pipelines.prices import PriceTable
+    from ecrcost.prices import PriceTable
 
 
 @dataclass

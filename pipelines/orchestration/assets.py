@@ -7,19 +7,19 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import sqlfiles
-from pipelines.attribution import build_marts, reconcile
-from pipelines.billing import check_against_source, ingest
-from pipelines.findings.findings import build_findings
-from pipelines.inventory.collect import collect_inventory
-from pipelines.inventory.model import Snapshot
-from pipelines.inventory.store import store_snapshot
-from pipelines.orchestration.partitions import billing_periods
-from pipelines.orchestration.resources import EcrcostResource
-from pipelines.periods import shift_period
-from pipelines.reports.prepare import plan_candidate_policy
-from pipelines.reports.render import html_path, render_report, report_dir
-from pipelines.savings.realized import realized_savings as judge_actions
+from ecrcost import sqlfiles
+from ecrcost.attribution import build_marts, reconcile
+from ecrcost.billing import check_against_source, ingest
+from ecrcost.findings.findings import build_findings
+from ecrcost.inventory.collect import collect_inventory
+from ecrcost.inventory.model import Snapshot
+from ecrcost.inventory.store import store_snapshot
+from ecrcost.orchestration.partitions import billing_periods
+from ecrcost.orchestration.resources import EcrcostResource
+from ecrcost.periods import shift_period
+from ecrcost.reports.prepare import plan_candidate_policy
+from ecrcost.reports.render import html_path, render_report, report_dir
+from ecrcost.savings.realized import realized_savings as judge_actions
 
 # DuckDB has one writer: a backfill of many months is one run that loops over its periods.
 # (backfill_policy is marked beta; the warning would print on every CLI run.)

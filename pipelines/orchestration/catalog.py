@@ -1,7 +1,7 @@
 """Every asset and asset check of the pipeline, listed once: the code location
-(pipelines.definitions) and in-process runs (pipelines.orchestration.runner) both use these."""
+(ecrcost.definitions) and in-process runs (ecrcost.orchestration.runner) both use these."""
 
-from pipelines.orchestration import assets
+from ecrcost.orchestration import assets
 
 ASSETS = [
     assets.policy_actions,

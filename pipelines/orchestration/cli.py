@@ -1,6 +1,6 @@
 """`ecrcost run` (the whole pipeline through Dagster, in-process) and `ecrcost demo`.
 
-Both hand their work to pipelines.orchestration.runner, which loads Dagster (about a second):
+Both hand their work to ecrcost.orchestration.runner, which loads Dagster (about a second):
 it is imported when one of these commands runs, not when `ecrcost --help` builds the parser.
 """
 
@@ -10,13 +10,13 @@ import argparse
 import time
 from dataclasses import replace
 
-from pipelines import options, warehouse
-from pipelines.actions.log import import_actions
-from pipelines.billing import location_fingerprints
-from pipelines.errors import EcrcostError, UserError
-from pipelines.orchestration import summary
-from pipelines.periods import parse_period
-from pipelines.sample import generate
+from ecrcost import options, warehouse
+from ecrcost.actions.log import import_actions
+from ecrcost.billing import location_fingerprints
+from ecrcost.errors import EcrcostError, UserError
+from ecrcost.orchestration import summary
+from ecrcost.periods import parse_period
+from ecrcost.sample import generate
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -90,6 +90,6 @@ def _demo(args, settings) -> int:
 
 def _materialize(settings, periods: list[str], config_file: str | None):
     # Dagster loads here, not at start-up (see the module docstring).
-    from pipelines.orchestration.runner import run_pipeline
+    from ecrcost.orchestration.runner import run_pipeline
 
     return run_pipeline(settings, periods, config_file)

@@ -4,9 +4,9 @@ import json
 
 import dagster as dg
 
-from pipelines.billing import location_fingerprints
-from pipelines.orchestration.partitions import billing_periods
-from pipelines.orchestration.resources import EcrcostResource
+from ecrcost.billing import location_fingerprints
+from ecrcost.orchestration.partitions import billing_periods
+from ecrcost.orchestration.resources import EcrcostResource
 
 monthly_job = dg.define_asset_job(
     "monthly_ecr_costs",

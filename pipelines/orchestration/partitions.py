@@ -3,7 +3,7 @@ month (AWS keeps restating the open month; the schedule loads a month once it ha
 
 import dagster as dg
 
-from pipelines.settings import load_settings
+from ecrcost.settings import load_settings
 
 billing_periods = dg.MonthlyPartitionsDefinition(
     start_date=load_settings().first_period, fmt="%Y-%m", end_offset=0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import warehouse
-from pipelines.settings import Settings, load_settings
+from ecrcost import warehouse
+from ecrcost.settings import Settings, load_settings
 
 # The settings a run takes from the command line, as the resource's config fields.
 _RUN_SETTINGS = (

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from pipelines.errors import UserError
-from pipelines.orchestration.catalog import ASSETS, CHECKS
-from pipelines.orchestration.partitions import billing_periods
-from pipelines.orchestration.resources import EcrcostResource
-from pipelines.settings import Settings
+from ecrcost.errors import UserError
+from ecrcost.orchestration.catalog import ASSETS, CHECKS
+from ecrcost.orchestration.partitions import billing_periods
+from ecrcost.orchestration.resources import EcrcostResource
+from ecrcost.settings import Settings
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines import sqlfiles
-from pipelines.fmt import money, signed_money, signed_share
-from pipelines.reports.render import html_path, report_dir
+from ecrcost import sqlfiles
+from ecrcost.fmt import money, signed_money, signed_share
+from ecrcost.reports.render import html_path, report_dir
 
 
 def demo_summary(con, settings, sample_dir: Path) -> list[str]:

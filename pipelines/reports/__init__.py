@@ -1,6 +1,6 @@
 """Monthly reports (HTML, Markdown, CSV) from the warehouse."""
 
-from pipelines.reports.prepare import prepare_report
-from pipelines.reports.render import ReportFiles, render_report
+from ecrcost.reports.prepare import prepare_report
+from ecrcost.reports.render import ReportFiles, render_report
 
 __all__ = ["ReportFiles", "prepare_report", "render_report"]

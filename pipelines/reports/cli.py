@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipelines import options, sqlfiles, warehouse
-from pipelines.errors import UserError
-from pipelines.periods import parse_period, shift_period
-from pipelines.reports.prepare import prepare_report
-from pipelines.reports.render import render_report
+from ecrcost import options, sqlfiles, warehouse
+from ecrcost.errors import UserError
+from ecrcost.periods import parse_period, shift_period
+from ecrcost.reports.prepare import prepare_report
+from ecrcost.reports.render import render_report
 
 HELP = """\
 Render one billing period's report from the warehouse: the headline against the comparison

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.attribution.marts import ensure_marts, period_has_data
-from pipelines.findings.findings import build_latest_findings
-from pipelines.lifecycle.candidate import plan_candidate_policy
-from pipelines.resources import base_policy_path
-from pipelines.savings.realized import realized_savings
+from ecrcost.attribution.marts import ensure_marts, period_has_data
+from ecrcost.findings.findings import build_latest_findings
+from ecrcost.lifecycle.candidate import plan_candidate_policy
+from ecrcost.resources import base_policy_path
+from ecrcost.savings.realized import realized_savings
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 # Kept for callers outside this stage (orchestration/assets.py, reports/__init__.py and
 # tests/test_report.py still name them here; lead: point them at their owners).

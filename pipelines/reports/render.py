@@ -2,7 +2,7 @@
 fetched), a Markdown file for a ticket or chat, and one CSV file per table.
 
 Escaping: repository names and tag values are user-controlled. HTML templates are autoescaped;
-charts escape their labels (pipelines.reports.charts); Markdown cells go through `md_cell`
+charts escape their labels (ecrcost.reports.charts); Markdown cells go through `md_cell`
 (`\\`, `|`, `<`, `>`, newlines); CSV text cells that a spreadsheet would run as a formula
 (starting with = + - @ or a control character) get a leading apostrophe.
 """
@@ -17,16 +17,16 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines import fmt as formats
-from pipelines.periods import parse_period, shift_period
-from pipelines.reports import sections as sec
-from pipelines.resources import templates_dir
+from ecrcost import fmt as formats
+from ecrcost.periods import parse_period, shift_period
+from ecrcost.reports import sections as sec
+from ecrcost.resources import templates_dir
 
 if TYPE_CHECKING:
     import duckdb
     import jinja2
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from pipelines import sqlfiles
-from pipelines.attribution.forecast import repository_forecasts, trend_periods
-from pipelines.fmt import utc_minute
-from pipelines.lifecycle.policy import PolicyError, parse_policy
-from pipelines.periods import Period
-from pipelines.reports import charts
-from pipelines.savings.realized import SPAN_MONTHS, VERDICT_LABELS
+from ecrcost import sqlfiles
+from ecrcost.attribution.forecast import repository_forecasts, trend_periods
+from ecrcost.fmt import utc_minute
+from ecrcost.lifecycle.policy import PolicyError, parse_policy
+from ecrcost.periods import Period
+from ecrcost.reports import charts
+from ecrcost.savings.realized import SPAN_MONTHS, VERDICT_LABELS
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 TOP = 10
 NUMERIC_KINDS = frozenset(

@@ -7,7 +7,7 @@ runs, so importing this package (as the CLI does) stays cheap.
 
 from __future__ import annotations
 
-from pipelines.sample.generator import generate
-from pipelines.sample.summary import SampleSummary
+from ecrcost.sample.generator import generate
+from ecrcost.sample.summary import SampleSummary
 
 __all__ = ["SampleSummary", "generate"]

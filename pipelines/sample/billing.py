@@ -10,11 +10,11 @@ import random
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipelines.fmt import GIB
-from pipelines.prices import PriceTable
-from pipelines.sample import model
-from pipelines.sample.model import DAY, HOUR, Org
-from pipelines.sqlfiles import run
+from ecrcost.fmt import GIB
+from ecrcost.prices import PriceTable
+from ecrcost.sample import model
+from ecrcost.sample.model import DAY, HOUR, Org
+from ecrcost.sqlfiles import run
 
 if TYPE_CHECKING:
     import duckdb

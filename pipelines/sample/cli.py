@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from pipelines.fmt import money
-from pipelines.sample.generator import generate
+from ecrcost.fmt import money
+from ecrcost.sample.generator import generate
 
 
 def register(subparsers: Any) -> None:

@@ -6,12 +6,12 @@ import os
 import shutil
 from pathlib import Path
 
-from pipelines.errors import UserError
-from pipelines.periods import Period
-from pipelines.prices import PriceTable
-from pipelines.sample import billing, inventory, layouts, model
-from pipelines.sample.summary import SampleSummary
-from pipelines.sqlfiles import load_sql
+from ecrcost.errors import UserError
+from ecrcost.periods import Period
+from ecrcost.prices import PriceTable
+from ecrcost.sample import billing, inventory, layouts, model
+from ecrcost.sample.summary import SampleSummary
+from ecrcost.sqlfiles import load_sql
 
 MARKER = Path("truth") / "period_totals.csv"  # a folder holding it is a previous sample
 MAX_MONTHS = 36

@@ -9,12 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.fmt import GIB, iso
-from pipelines.inventory.model import Blob, Image, Repository, Snapshot, as_utc
-from pipelines.prices import PriceTable
-from pipelines.sample import model
-from pipelines.sample.model import HOUR, Org, SimRepo
-from pipelines.sqlfiles import load_sql
+from ecrcost.fmt import GIB, iso
+from ecrcost.inventory.model import Blob, Image, Repository, Snapshot, as_utc
+from ecrcost.prices import PriceTable
+from ecrcost.sample import model
+from ecrcost.sample.model import HOUR, Org, SimRepo
+from ecrcost.sqlfiles import load_sql
 
 if TYPE_CHECKING:
     import duckdb

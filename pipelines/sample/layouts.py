@@ -13,10 +13,10 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.billing.readers import parquet_name
-from pipelines.sample import model
-from pipelines.sample.model import Org, Period
-from pipelines.sqlfiles import load_sql, run
+from ecrcost.billing.readers import parquet_name
+from ecrcost.sample import model
+from ecrcost.sample.model import Org, Period
+from ecrcost.sqlfiles import load_sql, run
 
 if TYPE_CHECKING:
     import duckdb

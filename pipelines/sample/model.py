@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from pipelines.periods import Period as BillingPeriod
+from ecrcost.periods import Period as BillingPeriod
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)

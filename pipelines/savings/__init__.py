@@ -1,6 +1,6 @@
 """Realized savings: each action's predicted saving against what the bill shows after it."""
 
-from pipelines.savings.realized import (
+from ecrcost.savings.realized import (
     VERDICT_LABELS,
     ActionVerdict,
     SavingsTotal,

@@ -12,14 +12,14 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from pipelines import fmt, sqlfiles
-from pipelines.periods import Period
-from pipelines.warehouse import transaction
+from ecrcost import fmt, sqlfiles
+from ecrcost.periods import Period
+from ecrcost.warehouse import transaction
 
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.settings import Settings
+    from ecrcost.settings import Settings
 
 MAX_WINDOW_DAYS = 28
 MIN_AFTER_DAYS = 7
