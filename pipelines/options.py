@@ -73,3 +73,38 @@ def policy() -> argparse.ArgumentParser:
         "--policy", metavar="FILE", help="lifecycle policy JSON (default: the playbook base policy)"
     )
     return p
+
+
+def snapshot() -> argparse.ArgumentParser:
+    """`--snapshot ID`: the inventory snapshot to work from (default: the newest complete one)."""
+    p = _parent()
+    p.add_argument(
+        "--snapshot",
+        metavar="ID",
+        help="inventory snapshot to use (default: the newest complete one; "
+        "`ecrcost snapshots` lists them)",
+    )
+    return p
+
+
+def dry_run() -> argparse.ArgumentParser:
+    """`--dry-run`: say what a write would do; write nothing (no AWS call, no backup)."""
+    p = _parent()
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what would be done and write nothing (exit 0)",
+    )
+    return p
+
+
+def period(required: bool = False) -> argparse.ArgumentParser:
+    """`--period YYYY-MM`; when not required, the default is the last closed month."""
+    p = _parent()
+    p.add_argument(
+        "--period",
+        required=required,
+        metavar="YYYY-MM",
+        help="billing period" + ("" if required else " (default: the last closed month)"),
+    )
+    return p
