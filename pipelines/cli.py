@@ -1,7 +1,7 @@
 """`ecrcost` command line: one subcommand module per stage, errors as one line + exit code.
 
-Command modules register their parsers cheaply; heavy imports (duckdb, pyarrow, boto3) happen
-inside the functions that use them, so `ecrcost --help` and every command start fast.
+Command modules register their parsers; heavy third-party imports (duckdb, pyarrow, boto3,
+dagster) happen inside the functions that use them, so `ecrcost --help` starts fast.
 
 `policy` and `repos` gather sub-commands of two stages (lifecycle: validate, simulate, plan;
 actions: apply, restore, export, repos delete): their parsers are made here, so neither stage's
@@ -11,38 +11,26 @@ CLI imports the other's.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from ecrcost import __version__
 from ecrcost.actions import cli as actions_cli
+from ecrcost.attribution import cli as attribution_cli
+from ecrcost.billing import cli as billing_cli
 from ecrcost.errors import EcrcostError
 from ecrcost.findings import cli as findings_cli
+from ecrcost.inventory import cli as inventory_cli
 from ecrcost.lifecycle import cli as lifecycle_cli
+from ecrcost.orchestration import cli as orchestration_cli
+from ecrcost.reports import cli as reports_cli
+from ecrcost.sample import cli as sample_cli
 from ecrcost.settings import load_settings
-
-# Each module defines `register(subparsers)`; its parsers set `handler(args, settings) -> int`.
-# Imported by name while their modules still import `home_option` from here (lead: import them at
-# the top once `home_option` is gone).
-COMMAND_MODULES = (
-    "ecrcost.sample.cli",
-    "ecrcost.billing.cli",
-    "ecrcost.inventory.cli",
-    "ecrcost.attribution.cli",
-    "ecrcost.reports.cli",
-    "ecrcost.orchestration.cli",
-)
-
-
-def home_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--home", help="folder of the warehouse and backups (default $ECRCOST_HOME or ./.ecrcost)"
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every command, in the order of the playbook: collect, rank, act, report."""
     parser = argparse.ArgumentParser(
         prog="ecrcost",
         description="FinOps for Amazon ECR: what each repository costs, what to clean, "
@@ -51,26 +39,62 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ecrcost {__version__}")
     parser.add_argument("--config", help="settings file (default ./ecrcost.toml if present)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    sample_cli.register(sub)
+    billing_cli.register(sub)
+    inventory_cli.register(sub)
+    attribution_cli.register(sub)
     findings_cli.register(sub)
-    actions_cli.register(sub)
     policy = sub.add_parser(
-        "policy", help="lifecycle policies: validate, simulate, plan, apply, restore, export"
+        "policy",
+        help="lifecycle policies: validate, simulate, plan, apply, restore, export",
+        description="Lifecycle policies: check them, simulate and plan them over the inventory, "
+        "apply them with a backup first, put the old ones back, export them.",
     )
     policy_sub = policy.add_subparsers(dest="policy_command", metavar="SUBCOMMAND", required=True)
     lifecycle_cli.register_policy_commands(policy_sub)
     actions_cli.register_policy_commands(policy_sub)
-    repos = sub.add_parser("repos", help="act on whole repositories")
+    repos = sub.add_parser(
+        "repos",
+        help="act on whole repositories",
+        description="Act on whole repositories (recording what is lost first).",
+    )
     actions_cli.register_repos_commands(
         repos.add_subparsers(dest="repos_command", metavar="ACTION", required=True)
     )
+    actions_cli.register(sub)
+    reports_cli.register(sub)
+    orchestration_cli.register(sub)
+    version = sub.add_parser("version", help="print the version", description="Print the version.")
+    version.set_defaults(handler=_print_version)
+    _own_usage_on_error(parser)
     return parser
+
+
+def _print_version(args: argparse.Namespace, settings) -> int:
+    print(f"ecrcost {__version__}")
+    return 0
+
+
+def _own_usage_on_error(parser: argparse.ArgumentParser) -> None:
+    """Each (sub)command remembers its parser, so an unknown option is reported with the
+    usage of the command it was given to, not the top level's."""
+    parser.set_defaults(command_parser=parser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _own_usage_on_error(child)
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     try:
         settings = load_settings(vars(args), config_file=Path(args.config) if args.config else None)
         code = args.handler(args, settings)

@@ -37,3 +37,47 @@ def test_aws_setup_errors_have_their_own_line(error, expected):
 
 def test_other_errors_are_not_dressed_up():
     assert aws_setup_error(ValueError("x")) is None
+
+
+@pytest.mark.parametrize(
+    "argv,prog",
+    [
+        (["costs", "--period", "2026-10", "--bogus"], "ecrcost costs"),
+        (["policy", "plan", "--bogus"], "ecrcost policy plan"),
+        (["repos", "delete", "--empty", "--bogus"], "ecrcost repos delete"),
+    ],
+)
+def test_an_unknown_option_prints_the_usage_of_its_own_command(argv, prog, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: {prog} ")
+    assert err.rstrip().endswith(f"{prog}: error: unrecognized arguments: --bogus")
+
+
+def test_version_as_a_command_and_as_a_flag(capsys):
+    from ecrcost import __version__
+
+    assert main(["version"]) == 0
+    assert capsys.readouterr().out == f"ecrcost {__version__}\n"
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"ecrcost {__version__}\n"
+
+
+def test_every_command_and_subcommand_has_a_description():
+    import argparse
+
+    from ecrcost.cli import build_parser
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    yield f"{path} {name}", child
+                    yield from walk(child, f"{path} {name}")
+
+    missing = [path for path, child in walk(build_parser(), "ecrcost") if not child.description]
+    assert missing == []
