@@ -1,4 +1,4 @@
-"""`python -m pipelines` is the `ecrcost` command."""
+"""`python -m ecrcost` runs the `ecrcost` command."""
 
 import sys
 

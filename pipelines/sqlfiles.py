@@ -1,7 +1,12 @@
 """The one loader for `sql/`: one statement per file, values bound as `$name` parameters.
 
-DuckDB binds parameters only on the last statement of a multi-statement string, so a file
-holding more than one statement would silently run the others unbound: we refuse it.
+One statement per file, by choice. `con.execute` on a multi-statement string binds parameters
+only to its last statement; DuckDB's `extract_statements` would let a file hold several, each
+bound with its own parameters. We still keep one: a file is then one named unit whose callers
+`grep` finds (`"marts/delete_repository_costs"`), its parameters are exactly its caller's, and a
+multi-step change (delete the period, insert the period) is written where its order and its
+transaction are visible: in Python, inside `warehouse.transaction`. A file with a second
+statement is refused on load.
 """
 
 from __future__ import annotations
