@@ -52,14 +52,18 @@ class Selection:
     skipped: list[Repo]  # selected but exempt (see exempt_reason)
 
 
-def latest_repositories(con: Any, settings: Settings) -> list[Repo]:
+def latest_repositories(con: Any, settings: Settings, snapshot_id: str | None = None) -> list[Repo]:
+    """The repositories of snapshot `snapshot_id` (the command's choice; the `latest_snapshot`
+    view's when None)."""
     rows = sqlfiles.records(
-        con, "actions/latest_repositories", {"exemption_tag": settings.exemption_tag}
+        con,
+        "actions/latest_repositories",
+        {"exemption_tag": settings.exemption_tag, "snapshot_id": snapshot_id},
     )
     if not rows:
+        which = f"snapshot {snapshot_id}" if snapshot_id else "no inventory snapshot"
         raise UserError(
-            f"{settings.warehouse_path}: no inventory snapshot with repositories; "
-            "run `ecrcost inventory` first"
+            f"{settings.warehouse_path}: {which} with repositories; run `ecrcost inventory` first"
         )
     out = []
     for row in rows:
