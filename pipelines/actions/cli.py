@@ -22,7 +22,7 @@ from ecrcost.actions.delete import Criteria, candidates, delete_repositories
 from ecrcost.actions.export import export_json, export_terraform
 from ecrcost.actions.iam import left_out, policy_document
 from ecrcost.actions.restore import restore_backup, restore_targets
-from ecrcost.actions.selection import Repo, latest_repositories, select
+from ecrcost.actions.selection import Repo, latest_repositories, select, snapshot_access
 from ecrcost.aws import AwsAccess
 from ecrcost.errors import PartialResult, UserError
 from ecrcost.fmt import human_bytes, money_per_month
@@ -137,9 +137,8 @@ def _go_ahead(question: str, yes: bool) -> bool:
     return False
 
 
-def _run(settings: Any, act: Callable[[AwsAccess, str], RunResult], verb: str) -> int:
-    """Reach AWS as the settings say, act as the caller's identity, report every outcome."""
-    access = AwsAccess.from_settings(settings)
+def _run(access: AwsAccess, act: Callable[[AwsAccess, str], RunResult], verb: str) -> int:
+    """Act as the caller's identity through `access`, report every outcome."""
     result = act(access, log.current_actor(access))
     if result.resumed:
         print(f"resumed backup {result.backup_id}")
@@ -194,10 +193,11 @@ def _apply(args: Any, settings: Any) -> int:
             return 0
         if args.dry_run:
             return _dry_run()
+        access = snapshot_access(con, settings, snapshot_id, [r.account_id for r in planned])
         if not _go_ahead(f"Put this policy on {len(planned)} repositories?", args.yes):
             return 1
         return _run(
-            settings,
+            access,
             lambda access, actor: apply_policy(
                 con,
                 access,
@@ -226,10 +226,11 @@ def _restore(args: Any, settings: Any) -> int:
             print(f"  {'/'.join(t.key)}  {reason}")
         if args.dry_run:
             return _dry_run()
+        access = snapshot_access(con, settings, None, [t.account_id for t in targets])
         if not _go_ahead(f"Restore {len(targets)} repositories?", args.yes):
             return 1
         return _run(
-            settings,
+            access,
             lambda access, actor: restore_backup(
                 con,
                 access,
@@ -287,11 +288,13 @@ def _delete(args: Any, settings: Any) -> int:
             return 0
         if args.dry_run:
             return _dry_run()
+        accounts = [r.account_id for r in selection.repos]
+        access = snapshot_access(con, settings, snapshot_id, accounts)
         question = f"Delete {len(selection.repos)} repositories and every image in them?"
         if not _go_ahead(question, args.yes):
             return 1
         return _run(
-            settings,
+            access,
             lambda access, actor: delete_repositories(
                 con,
                 access,

@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ecrcost import sqlfiles
+from ecrcost.aws import AwsAccess
 from ecrcost.errors import UserError
+from ecrcost.inventory.model import AccountAccess
 from ecrcost.lifecycle import selection
 
 if TYPE_CHECKING:
@@ -73,6 +75,27 @@ def latest_repositories(con: Any, settings: Settings, snapshot_id: str | None = 
         )
         out.append(Repo(**row))
     return out
+
+
+def snapshot_access(
+    con: Any, settings: Settings, snapshot_id: str | None, accounts: Sequence[str]
+) -> AwsAccess:
+    """How writes reach each account: as snapshot `snapshot_id` read it (None: as the newest
+    snapshot that recorded the account), unless --role-name/--external-id say otherwise.
+    UserError, before any write, when a recorded role needs an external id nobody gave."""
+    recorded = {
+        r["account_id"]: AccountAccess(**r)
+        for r in sqlfiles.records(con, "actions/account_access", {"snapshot_id": snapshot_id})
+    }
+    access = AwsAccess.from_settings(settings)
+    access.recorded = recorded
+    for account in sorted(set(accounts)):
+        if account in recorded and access.needs_external_id(account):
+            raise UserError(
+                f"account {account} was read through role {recorded[account].role_name} with an "
+                "external id: pass --external-id (or set ECRCOST_EXTERNAL_ID)"
+            )
+    return access
 
 
 def select(
