@@ -16,7 +16,7 @@ from typing import Any
 
 from ecrcost import options, warehouse
 from ecrcost.actions import log
-from ecrcost.actions.apply import RunResult, apply_policy
+from ecrcost.actions.apply import RunInterrupted, RunResult, apply_policy
 from ecrcost.actions.backup import BackupSet, check_backup_id, durable_write
 from ecrcost.actions.delete import Criteria, candidates, delete_repositories
 from ecrcost.actions.export import export_json, export_terraform
@@ -138,12 +138,18 @@ def _go_ahead(question: str, yes: bool) -> bool:
 
 
 def _run(access: AwsAccess, act: Callable[[AwsAccess, str], RunResult], verb: str) -> int:
-    """Act as the caller's identity through `access`, report every outcome."""
-    result = act(access, log.current_actor(access))
+    """Act as the caller's identity through `access`, report every outcome. Ctrl-C: say what
+    of the run is kept, then let `ecrcost.cli` end with exit 130."""
+    try:
+        result = act(access, log.current_actor(access))
+    except RunInterrupted as stop:
+        _print_outcomes(stop.outcomes)
+        for line in stop.lines():
+            print(line, file=sys.stderr)
+        raise
     if result.resumed:
         print(f"resumed backup {result.backup_id}")
-    for o in result.outcomes:
-        print(f"  {o.status:<9} {o.label}" + (f"  ({o.detail})" if o.detail else ""))
+    _print_outcomes(result.outcomes)
     print(f"backup: {result.backup_id}")
     if result.failed:
         first = result.failed[0]
@@ -152,6 +158,11 @@ def _run(access: AwsAccess, act: Callable[[AwsAccess, str], RunResult], verb: st
             f"{first.label}: {first.detail}; the others are done and logged"
         )
     return 0
+
+
+def _print_outcomes(outcomes: Sequence[Any]) -> None:
+    for o in outcomes:
+        print(f"  {o.status:<9} {o.label}" + (f"  ({o.detail})" if o.detail else ""))
 
 
 def _dry_run() -> int:
