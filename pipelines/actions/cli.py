@@ -22,7 +22,13 @@ from ecrcost.actions.delete import Criteria, candidates, delete_repositories
 from ecrcost.actions.export import export_json, export_terraform
 from ecrcost.actions.iam import left_out, policy_document
 from ecrcost.actions.restore import restore_backup, restore_targets
-from ecrcost.actions.selection import Repo, latest_repositories, select, snapshot_access
+from ecrcost.actions.selection import (
+    Repo,
+    latest_repositories,
+    recorded_access,
+    select,
+    snapshot_access,
+)
 from ecrcost.aws import AwsAccess
 from ecrcost.errors import PartialResult, UserError
 from ecrcost.fmt import human_bytes, money_per_month
@@ -262,9 +268,12 @@ def _export(args: Any, settings: Any) -> int:
         snapshot_id = use_snapshot(con, args.snapshot, to_stderr=not args.out)
         repos = latest_repositories(con, settings, snapshot_id)
         selection = select(repos, args.repositories, args.exclude)
+        access = recorded_access(con, snapshot_id)
     _print_skipped(selection.skipped, sys.stderr)
-    render = export_terraform if args.format == "terraform" else export_json
-    output = render(text, selection.repos)
+    if args.format == "terraform":
+        output = export_terraform(text, selection.repos, access)
+    else:
+        output = export_json(text, selection.repos)
     if args.out:
         durable_write(Path(args.out), output.encode(), overwrite=True)
         print(f"wrote {len(selection.repos)} repositories to {args.out}", file=sys.stderr)

@@ -77,16 +77,22 @@ def latest_repositories(con: Any, settings: Settings, snapshot_id: str | None = 
     return out
 
 
+def recorded_access(con: Any, snapshot_id: str | None) -> dict[str, AccountAccess]:
+    """Account id -> how snapshot `snapshot_id` read it (None: the newest snapshot that recorded
+    the account); accounts read before access was recorded are absent."""
+    return {
+        r["account_id"]: AccountAccess(**r)
+        for r in sqlfiles.records(con, "actions/account_access", {"snapshot_id": snapshot_id})
+    }
+
+
 def snapshot_access(
     con: Any, settings: Settings, snapshot_id: str | None, accounts: Sequence[str]
 ) -> AwsAccess:
     """How writes reach each account: as snapshot `snapshot_id` read it (None: as the newest
     snapshot that recorded the account), unless --role-name/--external-id say otherwise.
     UserError, before any write, when a recorded role needs an external id nobody gave."""
-    recorded = {
-        r["account_id"]: AccountAccess(**r)
-        for r in sqlfiles.records(con, "actions/account_access", {"snapshot_id": snapshot_id})
-    }
+    recorded = recorded_access(con, snapshot_id)
     access = AwsAccess.from_settings(settings)
     access.recorded = recorded
     for account in sorted(set(accounts)):
