@@ -76,7 +76,7 @@ def api_calls(monkeypatch) -> list[str]:
 
 
 def test_apply_and_restore_reach_the_member_account_through_the_recorded_role(
-    aws, settings, tmp_path, capsys
+    aws, settings, tmp_path, capsys, api_calls
 ):
     member = member_ecr()
     create_repo(member, "member/app", OLD)
@@ -94,6 +94,7 @@ def test_apply_and_restore_reach_the_member_account_through_the_recorded_role(
     capsys.readouterr()
 
     # No --role-name: the member account is reached as the inventory read it.
+    api_calls.clear()
     assert main(["policy", "apply", "--home", home, "--yes",
                  "--policy", policy_file(tmp_path)]) == 0  # fmt: skip
     out = capsys.readouterr().out
@@ -103,6 +104,7 @@ def test_apply_and_restore_reach_the_member_account_through_the_recorded_role(
     assert [r["repositoryName"] for r in aws.describe_repositories()["repositories"]] == [
         "own/app"
     ]  # the member's repository was not looked for in the caller's account
+    assert api_calls.count("AssumeRole") == 1  # the member only: own/app used the base session
     backup_id = re.search(r"^backup: (\S+)$", out, re.M).group(1)
 
     assert main(["policy", "restore", "--home", home, "--yes", "--backup", backup_id]) == 0
@@ -308,6 +310,18 @@ def test_latest_repositories_of_a_named_snapshot(newer_partial):
 # --- F: Ctrl-C says what was kept -----------------------------------------------------------
 
 
+def interrupt_at(monkeypatch: Any, operation: str, repository: str) -> None:
+    """Ctrl-C (KeyboardInterrupt) when the code calls `operation` on `repository`."""
+    original = BaseClient._make_api_call
+
+    def interrupting(self: Any, op: str, params: dict) -> Any:
+        if op == operation and params.get("repositoryName") == repository:
+            raise KeyboardInterrupt
+        return original(self, op, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", interrupting)
+
+
 def test_ctrl_c_during_apply_exits_130_and_says_what_was_kept(
     aws, settings, con, tmp_path, capsys, monkeypatch
 ):
@@ -317,14 +331,7 @@ def test_ctrl_c_during_apply_exits_130_and_says_what_was_kept(
     fill_inventory(con, [{"name": n, "policy": OLD, "images": images}
                          for n in ("a/first", "b/second", "c/third")])  # fmt: skip
     con.close()
-    original = BaseClient._make_api_call
-
-    def interrupting(self: Any, operation: str, params: dict) -> Any:
-        if operation == "PutLifecyclePolicy" and params["repositoryName"] == "b/second":
-            raise KeyboardInterrupt
-        return original(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", interrupting)
+    interrupt_at(monkeypatch, "PutLifecyclePolicy", "b/second")
     code = main(["policy", "apply", "--home", str(settings.home), "--yes",
                  "--policy", policy_file(tmp_path)])  # fmt: skip
     captured = capsys.readouterr()
@@ -352,14 +359,7 @@ def test_ctrl_c_during_repos_delete_names_the_backup(aws, settings, con, capsys,
         create_repo(aws, name)
     fill_inventory(con, [{"name": "ci/one"}, {"name": "ci/two"}])
     con.close()
-    original = BaseClient._make_api_call
-
-    def interrupting(self: Any, operation: str, params: dict) -> Any:
-        if operation == "DeleteRepository" and params["repositoryName"] == "ci/two":
-            raise KeyboardInterrupt
-        return original(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", interrupting)
+    interrupt_at(monkeypatch, "DeleteRepository", "ci/two")
     code = main(["repos", "delete", "--home", str(settings.home), "--yes", "--empty"])
     err = capsys.readouterr().err.splitlines()
     assert code == 130

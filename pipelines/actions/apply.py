@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -146,6 +146,31 @@ class RunInterrupted(KeyboardInterrupt):
         return out
 
 
+class _Run:
+    """The repositories of a run as it reaches them (`writable`), remembering the current one."""
+
+    def __init__(self, outcomes: list[Outcome]):
+        self.outcomes, self.current = outcomes, None
+
+    def writable(self, items: Sequence[Any]) -> Iterator[Any]:
+        for item in each_writable(items, self.outcomes):
+            self.current = item
+            yield item
+        self.current = None
+
+
+@contextmanager
+def interruptible(
+    backup: BackupSet, outcomes: list[Outcome], restorable: bool = True
+) -> Iterator[_Run]:
+    """A write run's loop: Ctrl-C inside it becomes `RunInterrupted` with what was kept."""
+    run = _Run(outcomes)
+    try:
+        yield run
+    except KeyboardInterrupt:
+        raise RunInterrupted(backup.backup_id, outcomes, run.current, restorable) from None
+
+
 def finish(backup: BackupSet, outcomes: list[Outcome], resumed: bool = False) -> RunResult:
     """The run's result; a run without failures marks its backup complete (nothing to resume)."""
     result = RunResult(backup.backup_id, resumed, outcomes)
@@ -206,10 +231,8 @@ def write_policies(
 
     outcomes: list[Outcome] = []
     clients: dict[tuple[str, str], Any] = {}
-    current = None
-    try:
-        for t in each_writable(targets, outcomes):
-            current = t
+    with interruptible(backup, outcomes) as run:
+        for t in run.writable(targets):
             row = start_row(
                 backup,
                 action,
@@ -275,8 +298,6 @@ def write_policies(
                     outcomes.append(Outcome(*t.key, "failed", row.detail))
             row.acted_at = log.now_utc()
             log.record(con, row)
-    except KeyboardInterrupt:
-        raise RunInterrupted(backup.backup_id, outcomes, current) from None
     return outcomes
 
 

@@ -16,12 +16,11 @@ from typing import Any
 from ecrcost.actions import log
 from ecrcost.actions.apply import (
     Outcome,
-    RunInterrupted,
     RunResult,
     client_for,
-    each_writable,
     error_text,
     finish,
+    interruptible,
     new_run_backup,
     read_live_policy,
     start_row,
@@ -132,10 +131,8 @@ def delete_repositories(
     )
     outcomes: list[Outcome] = []
     clients: dict[tuple[str, str], Any] = {}
-    current = None
-    try:
-        for repo in each_writable(repos, outcomes):
-            current = repo
+    with interruptible(backup, outcomes, restorable=False) as run:
+        for repo in run.writable(repos):
             row = start_row(
                 backup,
                 log.REPOSITORY_DELETED,
@@ -205,6 +202,4 @@ def delete_repositories(
                 outcomes.append(Outcome(*repo.key, "failed", row.detail))
             row.acted_at = log.now_utc()
             log.record(con, row)
-    except KeyboardInterrupt:
-        raise RunInterrupted(backup.backup_id, outcomes, current, restorable=False) from None
     return finish(backup, outcomes)
