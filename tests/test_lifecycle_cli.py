@@ -186,3 +186,11 @@ def test_simulate_help_documents_both_input_formats(capsys):
     out = capsys.readouterr().out
     assert "aws ecr describe-images" in out and "imageDetails" in out
     assert "cli_timestamp_format = none" in out and "docs/policy-input.md" in out
+
+
+def test_snapshot_does_not_apply_to_an_images_file(tmp_path, capsys):
+    code = main(["policy", "simulate", "--images", write(tmp_path, DETAILS), "--snapshot", "S1"])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --snapshot chooses the inventory of --repositories, not --images\n"
+    )

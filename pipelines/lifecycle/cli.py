@@ -106,6 +106,8 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     _, _, policy = load_policy_file(args.policy)
     at = parse_instant(args.at)
     if args.images:
+        if args.snapshot:
+            raise UserError("--snapshot chooses the inventory of --repositories, not --images")
         images = read_images_file(args.images)
         result = simulate(
             policy,

@@ -1,7 +1,7 @@
 -- The repositories of snapshot $snapshot_id (the latest when NULL), with what deleting them
--- would free and whether they carry the exemption tag. Bytes: unique layer/config blobs when manifests were read
--- (layers shared by images are billed once), else the images' sizes without manifest lists
--- (their children are listed as images of their own).
+-- would free and whether they carry the exemption tag. Bytes: unique layer/config blobs when
+-- manifests were read (layers shared by images are billed once), else the images' sizes
+-- without manifest lists (their children are listed as images of their own).
 WITH chosen AS (
     SELECT snapshot_id, taken_at FROM ecr_snapshots
     WHERE snapshot_id = COALESCE($snapshot_id, (SELECT snapshot_id FROM latest_snapshot))
