@@ -18,6 +18,7 @@ from fixtures_actions import ACCOUNT, NEW, OLD, REGION, TAKEN, create_repo, fill
 from ecrcost import warehouse
 from ecrcost.actions.export import export_terraform
 from ecrcost.actions.selection import latest_repositories
+from ecrcost.aws import AwsAccess
 from ecrcost.cli import main
 from ecrcost.inventory.model import AccountAccess, Snapshot
 
@@ -82,9 +83,21 @@ def test_apply_and_restore_reach_the_member_account_through_the_recorded_role(
     create_repo(member, "member/app", OLD)
     create_repo(aws, "own/app", OLD)
     home = str(settings.home)
-    code = main(["inventory", "--home", home, "--regions", REGION,
+    snapshot_file = tmp_path / "snapshot.json"
+    code = main(["inventory", "--home", home, "--regions", REGION, "--out", str(snapshot_file),
                  "--accounts", f"{ACCOUNT},{MEMBER}", "--role-name", ROLE])  # fmt: skip
     assert code == 0, capsys.readouterr()
+    assert json.loads(snapshot_file.read_text())["accounts"] == [
+        {"account_id": ACCOUNT, "role_name": None, "external_id_used": False},
+        {"account_id": MEMBER, "role_name": ROLE, "external_id_used": False},
+    ]
+    other = tmp_path / "analyst"
+    assert main(["inventory", "--home", str(other), "--from-snapshot", str(snapshot_file)]) == 0
+    with warehouse.opened(other / "warehouse.duckdb", read_only=True) as con:
+        loaded = con.execute(
+            "SELECT account_id, role_name FROM ecr_snapshot_access ORDER BY account_id"
+        ).fetchall()
+    assert loaded == [(ACCOUNT, None), (MEMBER, ROLE)]
     with warehouse.opened(settings.warehouse_path, read_only=True) as con:
         recorded = con.execute(
             "SELECT account_id, role_name, external_id_used FROM ecr_snapshot_access "
@@ -434,3 +447,19 @@ def test_iam_policy_takes_the_cur_location_and_role_and_says_what_it_left_out(ca
     assert doc["ReadCostAndUsageReport"]["Resource"] == "arn:aws:s3:::bills/cur/*"
     assert doc["AssumeMemberAccountRole"]["Resource"] == "arn:aws:iam::*:role/Reader"
     assert captured.err == ""
+
+
+def test_the_role_of_an_account_recorded_then_overridden():
+    recorded = {MEMBER: AccountAccess(MEMBER, ROLE, True), ACCOUNT: AccountAccess(ACCOUNT)}
+    access = AwsAccess(recorded=recorded)
+    access._caller_account = ACCOUNT  # no STS call
+    assert [access.role_for(a) for a in (MEMBER, ACCOUNT, "999999999999", None)] == [
+        ROLE, None, None, None
+    ]  # fmt: skip
+    assert access.needs_external_id(MEMBER) and not access.needs_external_id(ACCOUNT)
+    override = AwsAccess(role_name="Other", external_id="x", recorded=recorded)
+    override._caller_account = ACCOUNT
+    assert [override.role_for(a) for a in (MEMBER, ACCOUNT, "999999999999")] == [
+        "Other", None, "Other"
+    ]  # fmt: skip
+    assert not override.needs_external_id(MEMBER)
