@@ -44,6 +44,8 @@ class AwsAccess:
     role_name: str | None = None
     external_id: str | None = None
     max_pool_connections: int = 10
+    # account id -> how an inventory snapshot read it (`ecrcost.inventory.model.AccountAccess`)
+    recorded: dict[str, Any] = field(default_factory=dict)
     _base: boto3.Session | None = field(default=None, init=False, repr=False)
     _sessions: dict[str, boto3.Session] = field(default_factory=dict, init=False, repr=False)
     _caller_account: str | None = field(default=None, init=False, repr=False)
@@ -77,10 +79,38 @@ class AwsAccess:
     def default_region(self) -> str | None:
         return self.base_session.region_name
 
+    def role_for(self, account_id: str | None) -> str | None:
+        """The role assumed to reach `account_id`; None: the caller's own credentials.
+
+        `role_name` (the user's --role-name) wins; else the role the snapshot read the account
+        with (`recorded`); the caller's own account always goes through the base session."""
+        if account_id is None:
+            return None
+        role = self.role_name
+        if role is None and account_id in self.recorded:
+            role = self.recorded[account_id].role_name
+        if role is None or account_id == self.caller_account():
+            return None
+        return role
+
+    def needs_external_id(self, account_id: str) -> bool:
+        """The snapshot read `account_id` through a role with an external id, and none is given
+        now (`--external-id` or ECRCOST_EXTERNAL_ID): assuming the role would be refused."""
+        recorded = self.recorded.get(account_id)
+        return (
+            self.role_name is None
+            and not self.external_id
+            and recorded is not None
+            and recorded.external_id_used
+            and self.role_for(account_id) is not None
+        )
+
     def session_for(self, account_id: str | None) -> boto3.Session:
         """The caller's session for its own account (or None); an assumed role otherwise."""
-        if account_id is None or self.role_name is None or account_id == self.caller_account():
+        role = self.role_for(account_id)
+        if role is None:
             return self.base_session
+        assert account_id is not None
         with self._lock:
             cached = self._sessions.get(account_id)
         if cached is not None:
@@ -89,7 +119,7 @@ class AwsAccess:
 
         sts = self.base_session.client("sts", config=client_config())
         params = {
-            "RoleArn": f"arn:aws:iam::{account_id}:role/{self.role_name}",
+            "RoleArn": f"arn:aws:iam::{account_id}:role/{role}",
             "RoleSessionName": ROLE_SESSION_NAME,
         }
         if self.external_id:

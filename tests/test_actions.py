@@ -286,13 +286,18 @@ def test_export_terraform_is_valid_hcl_holding_the_exact_policy(world, settings,
     hcl = export_terraform(TRICKY, repos)
     blocks = re.findall(
         r'^resource "aws_ecr_lifecycle_policy" "([A-Za-z_][A-Za-z0-9_-]*)" \{\n'
+        rf"  provider   = aws\.account_{ACCOUNT}_{REGION}\n"
         r'  repository = "([^"]+)"\n'
         r"  policy = jsonencode\((.*?)\)\n\}$",
         hcl,
         re.M | re.S,
     )
-    assert [(b[0], b[1]) for b in blocks] == [("team_app", "team/app"),
-                                              ("team_no-policy", "team/no-policy")]  # fmt: skip
+    # Named <account>_<region>_<repository> (a leading digit gets "r_", as Terraform requires).
+    assert [(b[0], b[1]) for b in blocks] == [
+        (f"r_{ACCOUNT}_{REGION}_team_app", "team/app"),
+        (f"r_{ACCOUNT}_{REGION}_team_no-policy", "team/no-policy"),
+    ]
+    assert hcl.count('provider "aws" {') == 1
     for _, _, body in blocks:
         # Undo HCL's template escapes: what remains is the policy as JSON.
         assert json.loads(body.replace("$${", "${").replace("%%{", "%{")) == json.loads(TRICKY)

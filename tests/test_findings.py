@@ -224,6 +224,11 @@ def test_every_kind_of_the_latest_snapshot(con, settings):
     assert idle["api"]["periods"] == ["2026-08", "2026-09", "2026-10"]
     assert idle["api"]["avg_gb"] == pytest.approx([0.10, 0.12, 0.15])
     assert idle["worker"]["basis"] == "pushes"
+    api = next(f for f in found if f.kind == "idle_policy" and f.repository_name == "api")
+    assert api.detail == (
+        "policy with 1 rule(s) expires or archives none of its 1 image(s) at 2026-11-01 00:00Z "
+        "while stored GiB rose 0.10 → 0.12 → 0.15 over 2026-08..2026-10 (bill)"
+    )
 
     # w2 alone: w4c (child of a tagged list) and s1 (signature of a tagged image) are kept.
     assert rows(found, "untagged_images") == [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -111,6 +111,66 @@ def each_writable(items: Sequence[Any], outcomes: list[Outcome]) -> Iterator[Any
             outcomes.append(Outcome(*item.key, "skipped", item.exempt_reason))
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a write run, with what of it is kept: the outcomes so far (each done one
+    is written and logged), the repository in progress, and the backup to restore from."""
+
+    def __init__(
+        self,
+        backup_id: str,
+        outcomes: Sequence[Outcome],
+        current: Any = None,
+        restorable: bool = True,
+    ):
+        super().__init__(backup_id)
+        self.backup_id, self.outcomes, self.restorable = backup_id, list(outcomes), restorable
+        self.current = None if current is None else "/".join(current.key)
+
+    def lines(self) -> list[str]:
+        done = [o.label for o in self.outcomes if o.status == "done"]
+        out = [
+            f"interrupted: {len(done)} repositories written and logged before Ctrl-C"
+            + (f" ({', '.join(done)})" if done else "")
+        ]
+        if self.current:
+            out.append(
+                f"interrupted while at {self.current}: its change may or may not have "
+                "reached AWS; the backup holds its state from before"
+            )
+        out.append(
+            f"backup: {self.backup_id}: `ecrcost policy restore --backup {self.backup_id}` "
+            "puts these repositories back"
+            if self.restorable
+            else f"backup: {self.backup_id} records what each deleted repository held"
+        )
+        return out
+
+
+class _Run:
+    """The repositories of a run as it reaches them (`writable`), remembering the current one."""
+
+    def __init__(self, outcomes: list[Outcome]):
+        self.outcomes, self.current = outcomes, None
+
+    def writable(self, items: Sequence[Any]) -> Iterator[Any]:
+        for item in each_writable(items, self.outcomes):
+            self.current = item
+            yield item
+        self.current = None
+
+
+@contextmanager
+def interruptible(
+    backup: BackupSet, outcomes: list[Outcome], restorable: bool = True
+) -> Iterator[_Run]:
+    """A write run's loop: Ctrl-C inside it becomes `RunInterrupted` with what was kept."""
+    run = _Run(outcomes)
+    try:
+        yield run
+    except KeyboardInterrupt:
+        raise RunInterrupted(backup.backup_id, outcomes, run.current, restorable) from None
+
+
 def finish(backup: BackupSet, outcomes: list[Outcome], resumed: bool = False) -> RunResult:
     """The run's result; a run without failures marks its backup complete (nothing to resume)."""
     result = RunResult(backup.backup_id, resumed, outcomes)
@@ -171,72 +231,73 @@ def write_policies(
 
     outcomes: list[Outcome] = []
     clients: dict[tuple[str, str], Any] = {}
-    for t in each_writable(targets, outcomes):
-        row = start_row(
-            backup,
-            action,
-            t.key,
-            actor,
-            new_policy=t.desired_policy,
-            predicted_monthly_savings_usd=t.prediction.monthly_savings_usd,
-            predicted_freed_bytes=t.prediction.freed_bytes,
-        )
-        entry = backup.read_entry(*t.key)  # a resumed run keeps the first backup
-        try:
-            client = client_for(access, clients, t.account_id, t.region)
-            live = read_live_policy(client, t.account_id, t.repository_name)
-        except (ClientError, BotoCoreError) as exc:
-            row.old_policy = entry["policy_text"] if entry else None
-            row.status, row.detail = "failed", f"GetLifecyclePolicy: {error_text(exc)}"
-            log.record(con, row)
-            outcomes.append(Outcome(*t.key, "failed", row.detail))
-            continue
-        if entry is None:
-            entry = {
-                "account_id": t.account_id,
-                "region": t.region,
-                "repository_name": t.repository_name,
-                "recorded_at": log.now_utc().isoformat(),
-                "had_policy": live is not None,
-                "policy_text": live,
-            }
-            backup.write_entry(entry)
-        row.old_policy = entry["policy_text"]
-        log.record(con, row)
-        if same_policy(live, t.desired_policy, exact=exact):
-            row.status = "done"
-            row.detail = (
-                "already had no policy"
-                if t.desired_policy is None
-                else "already carried this policy; not re-written"
+    with interruptible(backup, outcomes) as run:
+        for t in run.writable(targets):
+            row = start_row(
+                backup,
+                action,
+                t.key,
+                actor,
+                new_policy=t.desired_policy,
+                predicted_monthly_savings_usd=t.prediction.monthly_savings_usd,
+                predicted_freed_bytes=t.prediction.freed_bytes,
             )
-            outcomes.append(Outcome(*t.key, "unchanged", row.detail))
-        else:
-            operation = (
-                "DeleteLifecyclePolicy" if t.desired_policy is None else "PutLifecyclePolicy"
-            )
+            entry = backup.read_entry(*t.key)  # a resumed run keeps the first backup
             try:
-                if t.desired_policy is None:
-                    # A policy removed since the read is the wanted state.
-                    with suppress(client.exceptions.LifecyclePolicyNotFoundException):
-                        client.delete_lifecycle_policy(
-                            registryId=t.account_id, repositoryName=t.repository_name
-                        )
-                    row.detail = "policy deleted"
-                else:
-                    client.put_lifecycle_policy(
-                        registryId=t.account_id,
-                        repositoryName=t.repository_name,
-                        lifecyclePolicyText=t.desired_policy,
-                    )
-                    row.detail = None
-                row.status = "done"
-                outcomes.append(Outcome(*t.key, "done", row.detail or ""))
+                client = client_for(access, clients, t.account_id, t.region)
+                live = read_live_policy(client, t.account_id, t.repository_name)
             except (ClientError, BotoCoreError) as exc:
-                row.status, row.detail = "failed", f"{operation}: {error_text(exc)}"
+                row.old_policy = entry["policy_text"] if entry else None
+                row.status, row.detail = "failed", f"GetLifecyclePolicy: {error_text(exc)}"
+                log.record(con, row)
                 outcomes.append(Outcome(*t.key, "failed", row.detail))
-        row.acted_at = log.now_utc()
-        log.record(con, row)
+                continue
+            if entry is None:
+                entry = {
+                    "account_id": t.account_id,
+                    "region": t.region,
+                    "repository_name": t.repository_name,
+                    "recorded_at": log.now_utc().isoformat(),
+                    "had_policy": live is not None,
+                    "policy_text": live,
+                }
+                backup.write_entry(entry)
+            row.old_policy = entry["policy_text"]
+            log.record(con, row)
+            if same_policy(live, t.desired_policy, exact=exact):
+                row.status = "done"
+                row.detail = (
+                    "already had no policy"
+                    if t.desired_policy is None
+                    else "already carried this policy; not re-written"
+                )
+                outcomes.append(Outcome(*t.key, "unchanged", row.detail))
+            else:
+                operation = (
+                    "DeleteLifecyclePolicy" if t.desired_policy is None else "PutLifecyclePolicy"
+                )
+                try:
+                    if t.desired_policy is None:
+                        # A policy removed since the read is the wanted state.
+                        with suppress(client.exceptions.LifecyclePolicyNotFoundException):
+                            client.delete_lifecycle_policy(
+                                registryId=t.account_id, repositoryName=t.repository_name
+                            )
+                        row.detail = "policy deleted"
+                    else:
+                        client.put_lifecycle_policy(
+                            registryId=t.account_id,
+                            repositoryName=t.repository_name,
+                            lifecyclePolicyText=t.desired_policy,
+                        )
+                        row.detail = None
+                    row.status = "done"
+                    outcomes.append(Outcome(*t.key, "done", row.detail or ""))
+                except (ClientError, BotoCoreError) as exc:
+                    row.status, row.detail = "failed", f"{operation}: {error_text(exc)}"
+                    outcomes.append(Outcome(*t.key, "failed", row.detail))
+            row.acted_at = log.now_utc()
+            log.record(con, row)
     return outcomes
 
 

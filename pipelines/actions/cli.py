@@ -16,27 +16,43 @@ from typing import Any
 
 from ecrcost import options, warehouse
 from ecrcost.actions import log
-from ecrcost.actions.apply import RunResult, apply_policy
+from ecrcost.actions.apply import RunInterrupted, RunResult, apply_policy
 from ecrcost.actions.backup import BackupSet, check_backup_id, durable_write
 from ecrcost.actions.delete import Criteria, candidates, delete_repositories
 from ecrcost.actions.export import export_json, export_terraform
-from ecrcost.actions.iam import policy_document
+from ecrcost.actions.iam import left_out, policy_document
 from ecrcost.actions.restore import restore_backup, restore_targets
-from ecrcost.actions.selection import Repo, latest_repositories, select
+from ecrcost.actions.selection import (
+    Repo,
+    latest_repositories,
+    recorded_access,
+    select,
+    snapshot_access,
+)
 from ecrcost.aws import AwsAccess
 from ecrcost.errors import PartialResult, UserError
 from ecrcost.fmt import human_bytes, money_per_month
 from ecrcost.lifecycle.plan import plan_policy
 from ecrcost.lifecycle.policy import load_policy_file
+from ecrcost.lifecycle.selection import use_snapshot
 
 
 def register(subparsers: Any) -> None:
     iam = subparsers.add_parser(
         "iam-policy",
         help="print the least-privilege IAM policy for a mode",
+        description="Print the IAM policy allowing exactly the AWS calls ecrcost makes in a "
+        "mode; what these settings make no call for is left out, and said so on stderr.",
         parents=[options.home()],
     )
     iam.add_argument("--mode", choices=("read", "apply"), default="read")
+    iam.add_argument(
+        "--cur-location",
+        dest="cur_location",
+        metavar="S3URL",
+        help="s3://bucket/prefix of the Cost and Usage Report it may read",
+    )
+    iam.add_argument("--role-name", dest="role_name", help="role it may assume in member accounts")
     iam.set_defaults(handler=_iam_policy)
 
 
@@ -44,7 +60,17 @@ def register_policy_commands(policy_subparsers: Any) -> None:
     apply = policy_subparsers.add_parser(
         "apply",
         help="back up, log, then put a lifecycle policy on the selected repositories",
-        parents=[options.home(), options.policy(), options.repositories(), options.aws()],
+        description="Plan the policy over an inventory snapshot, show what it writes, ask (or "
+        "--yes), then per repository: back up the live policy, log, write. Each repository is "
+        "reached the way the snapshot read its account (--role-name/--external-id override).",
+        parents=[
+            options.home(),
+            options.policy(),
+            options.repositories(),
+            options.snapshot(),
+            options.aws(),
+            options.dry_run(),
+        ],
     )
     apply.add_argument("--backup-id", help="resume this run (default: the last unfinished one)")
     _yes(apply)
@@ -53,7 +79,9 @@ def register_policy_commands(policy_subparsers: Any) -> None:
     restore = policy_subparsers.add_parser(
         "restore",
         help="put repositories back to the state saved in a backup",
-        parents=[options.home(), options.repositories(), options.aws()],
+        description="Put each repository of a backup back to its backed-up policy (or no "
+        "policy); the restore is itself backed up, so it can be undone the same way.",
+        parents=[options.home(), options.repositories(), options.aws(), options.dry_run()],
     )
     restore.add_argument("--backup", required=True, metavar="ID", help="backup id to restore")
     _yes(restore)
@@ -62,7 +90,9 @@ def register_policy_commands(policy_subparsers: Any) -> None:
     export = policy_subparsers.add_parser(
         "export",
         help="write the policy per repository as Terraform or JSON",
-        parents=[options.home(), options.policy(), options.repositories()],
+        description="Write the policy for each selected repository of an inventory snapshot "
+        "as Terraform aws_ecr_lifecycle_policy resources or PutLifecyclePolicy JSON.",
+        parents=[options.home(), options.policy(), options.repositories(), options.snapshot()],
     )
     # Not the output option of the data commands: it chooses the language of the export.
     export.add_argument("--format", choices=("terraform", "json"), required=True)
@@ -75,7 +105,13 @@ def register_repos_commands(repos_subparsers: Any) -> None:
         "delete",
         help="delete empty, stale or named repositories after recording what is lost",
         description="Give exactly one of --stale DAYS, --empty or --repositories GLOB...",
-        parents=[options.home(), options.repositories(), options.aws()],
+        parents=[
+            options.home(),
+            options.repositories(),
+            options.snapshot(),
+            options.aws(),
+            options.dry_run(),
+        ],
     )
     which = delete.add_mutually_exclusive_group()
     which.add_argument("--stale", type=int, metavar="DAYS", help="no push or pull for DAYS days")
@@ -107,14 +143,19 @@ def _go_ahead(question: str, yes: bool) -> bool:
     return False
 
 
-def _run(settings: Any, act: Callable[[AwsAccess, str], RunResult], verb: str) -> int:
-    """Reach AWS as the settings say, act as the caller's identity, report every outcome."""
-    access = AwsAccess.from_settings(settings)
-    result = act(access, log.current_actor(access))
+def _run(access: AwsAccess, act: Callable[[AwsAccess, str], RunResult], verb: str) -> int:
+    """Act as the caller's identity through `access`, report every outcome. Ctrl-C: say what
+    of the run is kept, then let `ecrcost.cli` end with exit 130."""
+    try:
+        result = act(access, log.current_actor(access))
+    except RunInterrupted as stop:
+        _print_outcomes(stop.outcomes)
+        for line in stop.lines():
+            print(line, file=sys.stderr)
+        raise
     if result.resumed:
         print(f"resumed backup {result.backup_id}")
-    for o in result.outcomes:
-        print(f"  {o.status:<9} {o.label}" + (f"  ({o.detail})" if o.detail else ""))
+    _print_outcomes(result.outcomes)
     print(f"backup: {result.backup_id}")
     if result.failed:
         first = result.failed[0]
@@ -122,6 +163,16 @@ def _run(settings: Any, act: Callable[[AwsAccess, str], RunResult], verb: str) -
             f"{len(result.failed)} of {len(result.outcomes)} repositories not {verb}, first "
             f"{first.label}: {first.detail}; the others are done and logged"
         )
+    return 0
+
+
+def _print_outcomes(outcomes: Sequence[Any]) -> None:
+    for o in outcomes:
+        print(f"  {o.status:<9} {o.label}" + (f"  ({o.detail})" if o.detail else ""))
+
+
+def _dry_run() -> int:
+    print("dry run: nothing was written (no AWS call, no backup, no log row)")
     return 0
 
 
@@ -138,10 +189,13 @@ def _apply(args: Any, settings: Any) -> int:
     if args.backup_id:
         check_backup_id(args.backup_id)
     with warehouse.opened(settings.warehouse_path) as con:
+        snapshot_id = use_snapshot(con, args.snapshot)
         # The plan decides: apply writes what it planned and skips what it skipped, with its reasons.
-        plan = plan_policy(con, settings, text, args.repositories, args.exclude)
+        plan = plan_policy(
+            con, settings, text, args.repositories, args.exclude, snapshot_id=snapshot_id
+        )
         if not plan.repositories:
-            raise UserError("no repository of the latest inventory matches --repositories")
+            raise UserError(f"no repository of snapshot {snapshot_id} matches --repositories")
         planned = [r for r in plan.repositories if r.skipped_reason is None]
         print(f"policy {path} on {len(planned)} repositories:")
         for r in planned:
@@ -154,10 +208,13 @@ def _apply(args: Any, settings: Any) -> int:
         if not planned:
             print("nothing to write")
             return 0
+        if args.dry_run:
+            return _dry_run()
+        access = snapshot_access(con, settings, snapshot_id, [r.account_id for r in planned])
         if not _go_ahead(f"Put this policy on {len(planned)} repositories?", args.yes):
             return 1
         return _run(
-            settings,
+            access,
             lambda access, actor: apply_policy(
                 con,
                 access,
@@ -184,10 +241,13 @@ def _restore(args: Any, settings: Any) -> int:
             state = "no policy" if t.desired_policy is None else "the backed-up policy"
             reason = f"skipped: {t.exempt_reason}" if t.exempt_reason else f"back to {state}"
             print(f"  {'/'.join(t.key)}  {reason}")
+        if args.dry_run:
+            return _dry_run()
+        access = snapshot_access(con, settings, None, [t.account_id for t in targets])
         if not _go_ahead(f"Restore {len(targets)} repositories?", args.yes):
             return 1
         return _run(
-            settings,
+            access,
             lambda access, actor: restore_backup(
                 con,
                 access,
@@ -205,10 +265,15 @@ def _restore(args: Any, settings: Any) -> int:
 def _export(args: Any, settings: Any) -> int:
     _, text, _ = load_policy_file(args.policy)
     with warehouse.opened(settings.warehouse_path) as con:
-        selection = select(latest_repositories(con, settings), args.repositories, args.exclude)
+        snapshot_id = use_snapshot(con, args.snapshot, to_stderr=not args.out)
+        repos = latest_repositories(con, settings, snapshot_id)
+        selection = select(repos, args.repositories, args.exclude)
+        access = recorded_access(con, snapshot_id)
     _print_skipped(selection.skipped, sys.stderr)
-    render = export_terraform if args.format == "terraform" else export_json
-    output = render(text, selection.repos)
+    if args.format == "terraform":
+        output = export_terraform(text, selection.repos, access)
+    else:
+        output = export_json(text, selection.repos)
     if args.out:
         durable_write(Path(args.out), output.encode(), overwrite=True)
         print(f"wrote {len(selection.repos)} repositories to {args.out}", file=sys.stderr)
@@ -224,7 +289,8 @@ def _delete(args: Any, settings: Any) -> int:
         raise UserError(f"--stale {args.stale}: give a number of days of at least 1")
     criteria = Criteria(empty=args.empty, stale_days=args.stale)
     with warehouse.opened(settings.warehouse_path) as con:
-        repos = candidates(latest_repositories(con, settings), criteria)
+        snapshot_id = use_snapshot(con, args.snapshot)
+        repos = candidates(latest_repositories(con, settings, snapshot_id), criteria)
         selection = select(repos, args.repositories, args.exclude)
         total_bytes = sum(r.standard_bytes + r.archive_bytes for r in selection.repos)
         total_usd = sum(r.monthly_cost(settings.prices) for r in selection.repos)
@@ -240,11 +306,15 @@ def _delete(args: Any, settings: Any) -> int:
         if not selection.repos:
             print("nothing to delete")
             return 0
+        if args.dry_run:
+            return _dry_run()
+        accounts = [r.account_id for r in selection.repos]
+        access = snapshot_access(con, settings, snapshot_id, accounts)
         question = f"Delete {len(selection.repos)} repositories and every image in them?"
         if not _go_ahead(question, args.yes):
             return 1
         return _run(
-            settings,
+            access,
             lambda access, actor: delete_repositories(
                 con,
                 access,
@@ -259,4 +329,6 @@ def _delete(args: Any, settings: Any) -> int:
 
 def _iam_policy(args: Any, settings: Any) -> int:
     print(json.dumps(policy_document(args.mode, settings), indent=2))
+    for line in left_out(args.mode, settings):
+        print(line, file=sys.stderr)
     return 0

@@ -18,9 +18,9 @@ from ecrcost.actions.apply import (
     Outcome,
     RunResult,
     client_for,
-    each_writable,
     error_text,
     finish,
+    interruptible,
     new_run_backup,
     read_live_policy,
     start_row,
@@ -131,72 +131,75 @@ def delete_repositories(
     )
     outcomes: list[Outcome] = []
     clients: dict[tuple[str, str], Any] = {}
-    for repo in each_writable(repos, outcomes):
-        row = start_row(
-            backup,
-            log.REPOSITORY_DELETED,
-            repo.key,
-            actor,
-            predicted_monthly_savings_usd=repo.monthly_cost(settings.prices),
-            predicted_freed_bytes=repo.standard_bytes + repo.archive_bytes,
-        )
-        step = "client"
-        try:
-            client = client_for(access, clients, repo.account_id, repo.region)
-            step = "DescribeImages"
-            images = _live_images(client, repo)
-            step = "ListTagsForResource"
-            tags = client.list_tags_for_resource(resourceArn=repo.repository_arn).get("tags", [])
-            step = "GetLifecyclePolicy"
-            policy = read_live_policy(client, repo.account_id, repo.repository_name)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "RepositoryNotFoundException":
-                outcomes.append(Outcome(*repo.key, "unchanged", "already deleted"))
-                continue
-            row.status, row.detail = "failed", f"{step}: {error_text(exc)}"
-            log.record(con, row)
-            outcomes.append(Outcome(*repo.key, "failed", row.detail))
-            continue
-        except BotoCoreError as exc:
-            row.status, row.detail = "failed", f"{step}: {error_text(exc)}"
-            log.record(con, row)
-            outcomes.append(Outcome(*repo.key, "failed", row.detail))
-            continue
-        kept = _changed_since_snapshot(repo, criteria, images)
-        if kept is not None:
-            outcomes.append(Outcome(*repo.key, "skipped", kept))
-            continue
-        backup.write_entry(
-            {
-                "account_id": repo.account_id,
-                "region": repo.region,
-                "repository_name": repo.repository_name,
-                "repository_arn": repo.repository_arn,
-                "created_at": repo.created_at,
-                "recorded_at": log.now_utc().isoformat(),
-                "had_policy": policy is not None,
-                "policy_text": policy,
-                "tags": {t["Key"]: t["Value"] for t in tags},
-                "images": [_image_record(d) for d in images],
-            }
-        )
-        row.old_policy = policy
-        row.detail = f"{len(images)} image(s) recorded in the backup"
-        log.record(con, row)
-        try:
-            client.delete_repository(
-                registryId=repo.account_id,
-                repositoryName=repo.repository_name,
-                force=bool(images),
+    with interruptible(backup, outcomes, restorable=False) as run:
+        for repo in run.writable(repos):
+            row = start_row(
+                backup,
+                log.REPOSITORY_DELETED,
+                repo.key,
+                actor,
+                predicted_monthly_savings_usd=repo.monthly_cost(settings.prices),
+                predicted_freed_bytes=repo.standard_bytes + repo.archive_bytes,
             )
-            row.status = "done"
-            outcomes.append(Outcome(*repo.key, "done", row.detail))
-        except client.exceptions.RepositoryNotFoundException:
-            row.status, row.detail = "done", "already deleted"
-            outcomes.append(Outcome(*repo.key, "done", row.detail))
-        except (ClientError, BotoCoreError) as exc:
-            row.status, row.detail = "failed", f"DeleteRepository: {error_text(exc)}"
-            outcomes.append(Outcome(*repo.key, "failed", row.detail))
-        row.acted_at = log.now_utc()
-        log.record(con, row)
+            step = "client"
+            try:
+                client = client_for(access, clients, repo.account_id, repo.region)
+                step = "DescribeImages"
+                images = _live_images(client, repo)
+                step = "ListTagsForResource"
+                tags = client.list_tags_for_resource(resourceArn=repo.repository_arn).get(
+                    "tags", []
+                )
+                step = "GetLifecyclePolicy"
+                policy = read_live_policy(client, repo.account_id, repo.repository_name)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "RepositoryNotFoundException":
+                    outcomes.append(Outcome(*repo.key, "unchanged", "already deleted"))
+                    continue
+                row.status, row.detail = "failed", f"{step}: {error_text(exc)}"
+                log.record(con, row)
+                outcomes.append(Outcome(*repo.key, "failed", row.detail))
+                continue
+            except BotoCoreError as exc:
+                row.status, row.detail = "failed", f"{step}: {error_text(exc)}"
+                log.record(con, row)
+                outcomes.append(Outcome(*repo.key, "failed", row.detail))
+                continue
+            kept = _changed_since_snapshot(repo, criteria, images)
+            if kept is not None:
+                outcomes.append(Outcome(*repo.key, "skipped", kept))
+                continue
+            backup.write_entry(
+                {
+                    "account_id": repo.account_id,
+                    "region": repo.region,
+                    "repository_name": repo.repository_name,
+                    "repository_arn": repo.repository_arn,
+                    "created_at": repo.created_at,
+                    "recorded_at": log.now_utc().isoformat(),
+                    "had_policy": policy is not None,
+                    "policy_text": policy,
+                    "tags": {t["Key"]: t["Value"] for t in tags},
+                    "images": [_image_record(d) for d in images],
+                }
+            )
+            row.old_policy = policy
+            row.detail = f"{len(images)} image(s) recorded in the backup"
+            log.record(con, row)
+            try:
+                client.delete_repository(
+                    registryId=repo.account_id,
+                    repositoryName=repo.repository_name,
+                    force=bool(images),
+                )
+                row.status = "done"
+                outcomes.append(Outcome(*repo.key, "done", row.detail))
+            except client.exceptions.RepositoryNotFoundException:
+                row.status, row.detail = "done", "already deleted"
+                outcomes.append(Outcome(*repo.key, "done", row.detail))
+            except (ClientError, BotoCoreError) as exc:
+                row.status, row.detail = "failed", f"DeleteRepository: {error_text(exc)}"
+                outcomes.append(Outcome(*repo.key, "failed", row.detail))
+            row.acted_at = log.now_utc()
+            log.record(con, row)
     return finish(backup, outcomes)

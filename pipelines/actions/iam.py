@@ -119,5 +119,23 @@ def policy_document(mode: str, settings: Any) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements.values())}
 
 
+def left_out(mode: str, settings: Any) -> list[str]:
+    """What `policy_document(mode, settings)` leaves out and which option would add it."""
+    out = []
+    for op in operations(mode):
+        if _resources(op.statement, settings) is None:
+            line = _LEFT_OUT[op.statement].format(action=op.action)
+            if line not in out:
+                out.append(line)
+    return out
+
+
+_LEFT_OUT = {
+    "AssumeMemberAccountRole": "no --role-name: {action} into member accounts left out",
+    "ListCostAndUsageReport": "no --cur-location s3://...: {action} on the bill left out",
+    "ReadCostAndUsageReport": "no --cur-location s3://...: {action} on the bill left out",
+}
+
+
 def allowed_actions(document: dict[str, Any]) -> set[str]:
     return {a for s in document["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}

@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ecrcost import sqlfiles
+from ecrcost.aws import AwsAccess
 from ecrcost.errors import UserError
+from ecrcost.inventory.model import AccountAccess
 from ecrcost.lifecycle import selection
 
 if TYPE_CHECKING:
@@ -52,14 +54,18 @@ class Selection:
     skipped: list[Repo]  # selected but exempt (see exempt_reason)
 
 
-def latest_repositories(con: Any, settings: Settings) -> list[Repo]:
+def latest_repositories(con: Any, settings: Settings, snapshot_id: str | None = None) -> list[Repo]:
+    """The repositories of snapshot `snapshot_id` (the command's choice; the `latest_snapshot`
+    view's when None)."""
     rows = sqlfiles.records(
-        con, "actions/latest_repositories", {"exemption_tag": settings.exemption_tag}
+        con,
+        "actions/latest_repositories",
+        {"exemption_tag": settings.exemption_tag, "snapshot_id": snapshot_id},
     )
     if not rows:
+        which = f"snapshot {snapshot_id}" if snapshot_id else "no inventory snapshot"
         raise UserError(
-            f"{settings.warehouse_path}: no inventory snapshot with repositories; "
-            "run `ecrcost inventory` first"
+            f"{settings.warehouse_path}: {which} with repositories; run `ecrcost inventory` first"
         )
     out = []
     for row in rows:
@@ -69,6 +75,33 @@ def latest_repositories(con: Any, settings: Settings) -> list[Repo]:
         )
         out.append(Repo(**row))
     return out
+
+
+def recorded_access(con: Any, snapshot_id: str | None) -> dict[str, AccountAccess]:
+    """Account id -> how snapshot `snapshot_id` read it (None: the newest snapshot that recorded
+    the account); accounts read before access was recorded are absent."""
+    return {
+        r["account_id"]: AccountAccess(**r)
+        for r in sqlfiles.records(con, "actions/account_access", {"snapshot_id": snapshot_id})
+    }
+
+
+def snapshot_access(
+    con: Any, settings: Settings, snapshot_id: str | None, accounts: Sequence[str]
+) -> AwsAccess:
+    """How writes reach each account: as snapshot `snapshot_id` read it (None: as the newest
+    snapshot that recorded the account), unless --role-name/--external-id say otherwise.
+    UserError, before any write, when a recorded role needs an external id nobody gave."""
+    recorded = recorded_access(con, snapshot_id)
+    access = AwsAccess.from_settings(settings)
+    access.recorded = recorded
+    for account in sorted(set(accounts)):
+        if account in recorded and access.needs_external_id(account):
+            raise UserError(
+                f"account {account} was read through role {recorded[account].role_name} with an "
+                "external id: pass --external-id (or set ECRCOST_EXTERNAL_ID)"
+            )
+    return access
 
 
 def select(

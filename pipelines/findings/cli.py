@@ -11,6 +11,7 @@ from ecrcost import options, warehouse
 from ecrcost.findings.findings import DEFAULT_TOP, build_findings
 from ecrcost.findings.kinds import KINDS
 from ecrcost.fmt import human_bytes, money
+from ecrcost.lifecycle.selection import use_snapshot
 
 DESCRIPTION = """\
 Findings over the latest inventory snapshot (or --snapshot): repositories without a lifecycle
@@ -25,7 +26,7 @@ def register(subparsers: Any) -> None:
         "findings",
         help="what is worth cleaning, with bytes and $/month",
         description=DESCRIPTION,
-        parents=[options.home(), options.output(("table", "json"))],
+        parents=[options.home(), options.snapshot(), options.output(("table", "json"))],
     )
     p.add_argument(
         "--kind",
@@ -40,7 +41,6 @@ def register(subparsers: Any) -> None:
         "--top", type=int, default=DEFAULT_TOP, help="rows of the largest-* kinds, and rows shown "
         f"per kind in the table (default {DEFAULT_TOP})"
     )  # fmt: skip
-    p.add_argument("--snapshot", dest="snapshot_id", help="snapshot id (default: the latest)")
     p.add_argument(
         "--stale-days", dest="stale_days", type=int, help="idle days before a repository is stale"
     )
@@ -49,7 +49,9 @@ def register(subparsers: Any) -> None:
 
 def run_findings(args: argparse.Namespace, settings: Any) -> int:
     with warehouse.opened(settings.warehouse_path) as con:
-        found = build_findings(con, settings, args.snapshot_id, top=args.top)
+        # stderr: the findings are the data, whatever the format
+        snapshot_id = use_snapshot(con, args.snapshot, to_stderr=True)
+        found = build_findings(con, settings, snapshot_id, top=args.top)
     if args.kinds:
         found = [f for f in found if f.kind in args.kinds]
     if args.output == "json":

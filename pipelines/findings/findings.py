@@ -3,8 +3,8 @@
 Kinds (each a list of `Finding`, stored in the `findings` table, a snapshot at a time):
 - no_policy: repositories without a lifecycle policy (a failed policy read is unknown: left out).
 - idle_policy: a policy that acts on nothing now (simulated at the snapshot time) while the
-  repository grows: its stored GB rose over the bill's last 3 billing periods or, when the bill
-  has no storage lines for it, its newest push is at most settings.recent_pull_days old.
+  repository grows: its stored GiB (the bill's "GB") rose over the bill's last 3 billing
+  periods or, when the bill has no storage lines for it, its newest push is at most settings.recent_pull_days old.
 - untagged_images: untagged images no tag keeps (not a child or referrer of a tagged image),
   with the bytes only they hold.
 - stale_repository: no push, pull or restore for more than settings.stale_days.
@@ -306,7 +306,7 @@ def _idle_policy(
             if not all(b - a > GROWTH_EPSILON_GB for a, b in pairwise(avg_gb)):
                 continue
             trend = " → ".join(f"{gb:.2f}" for gb in avg_gb)
-            why = f"stored GB rose {trend} over {periods[0]}..{periods[-1]} (bill)"
+            why = f"stored GiB rose {trend} over {periods[0]}..{periods[-1]} (bill)"
             facts.update(basis="bill", periods=periods, avg_gb=avg_gb)
         else:
             newest = _utc(r["last_pushed_at"])

@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 from ecrcost.aws import AwsAccess, api_errors
 from ecrcost.errors import UserError
-from ecrcost.inventory.model import Blob, Image, Repository, ScanError, Snapshot, as_utc, image_of
+from ecrcost.inventory.model import (
+    AccountAccess,
+    Blob,
+    Image,
+    Repository,
+    ScanError,
+    Snapshot,
+    as_utc,
+    image_of,
+)
 from ecrcost.progress import Progress
 
 if TYPE_CHECKING:
@@ -203,7 +212,20 @@ def collect_inventory(
         manifests_read=manifests,
         repositories=repositories,
         errors=scan.errors,
+        accounts=_access_used(scan),
     )
+
+
+def _access_used(scan: _Scan) -> list[AccountAccess]:
+    """How each account whose repositories were listed was read (the write side reaches it the
+    same way): the base session for the caller's own account, else the role assumed."""
+    out: dict[str, AccountAccess] = {}
+    for (registry_id, _region), listed_with in scan.listed_as.items():
+        role = scan.access.role_for(listed_with)
+        out[registry_id] = AccountAccess(
+            registry_id, role, bool(role is not None and scan.access.external_id)
+        )
+    return [out[k] for k in sorted(out)]
 
 
 def _reachable(scan: _Scan, account: str | None) -> bool:

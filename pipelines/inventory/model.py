@@ -3,7 +3,11 @@ writes, and the portable file (`--out` / `--from-snapshot`) an analyst without A
 
 File format: JSON (gzip-compressed when the name ends in `.gz`), UTF-8, times in ISO 8601 UTC:
     {"format": "ecrcost-inventory", "version": 1, "taken_at": ..., "source": ...,
-     "manifests_read": bool, "repositories": [Repository...], "errors": [ScanError...]}
+     "manifests_read": bool, "repositories": [Repository...], "errors": [ScanError...],
+     "accounts": [AccountAccess...]}
+"accounts" (how each account was read) was added within version 1: a file without it loads
+with no access recorded (writes then use the caller's credentials, or --role-name), and readers
+that predate it ignore it.
 """
 
 from __future__ import annotations
@@ -77,12 +81,23 @@ class ScanError:
 
 
 @dataclass
+class AccountAccess:
+    """How a snapshot read one account: the caller's own credentials (`role_name` None) or an
+    assumed role, and whether an external id went with it (never the id: it is a secret)."""
+
+    account_id: str
+    role_name: str | None = None
+    external_id_used: bool = False
+
+
+@dataclass
 class Snapshot:
     taken_at: datetime
     source: str  # "aws", "sample", or the file it was loaded from
     manifests_read: bool = False
     repositories: list[Repository] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    accounts: list[AccountAccess] = field(default_factory=list)
 
     def write(self, path: Path | str) -> Path:
         """Write atomically (temp file + rename), so a crash never leaves half a snapshot."""
@@ -121,6 +136,7 @@ class Snapshot:
                 manifests_read=bool(doc.get("manifests_read")),
                 repositories=[_repository(r) for r in doc["repositories"]],
                 errors=[ScanError(**e) for e in doc.get("errors", [])],
+                accounts=[AccountAccess(**a) for a in doc.get("accounts", [])],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"{path}: snapshot field missing or invalid: {exc}") from None

@@ -31,6 +31,7 @@ DELETES = (
     "inventory/delete_lifecycle_policies",
     "inventory/delete_repository_tags",
     "inventory/delete_scan_errors",
+    "inventory/delete_snapshot_access",
 )
 INSERTS = {
     "repositories": "inventory/insert_repositories",
@@ -72,7 +73,24 @@ def store_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> str:
         )
         for name, insert in INSERTS.items():
             sqlfiles.insert_staged(con, insert, staged[name], params)
+        sqlfiles.insert_staged(
+            con, "inventory/insert_snapshot_access", _access_table(snapshot), params
+        )
     return snapshot_id
+
+
+def _access_table(snapshot: Snapshot) -> Any:
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            "account_id": pa.array([a.account_id for a in snapshot.accounts], pa.string()),
+            "role_name": pa.array([a.role_name for a in snapshot.accounts], pa.string()),
+            "external_id_used": pa.array(
+                [a.external_id_used for a in snapshot.accounts], pa.bool_()
+            ),
+        }
+    )
 
 
 def _naive(value: datetime | None) -> datetime | None:

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from ecrcost import options, warehouse
 from ecrcost.errors import UserError
-from ecrcost.fmt import gib, iso, money_per_month
+from ecrcost.fmt import gib, iso, money, money_per_month
 from ecrcost.lifecycle.danger import Danger
-from ecrcost.lifecycle.images_file import parse_instant, read_images_file
-from ecrcost.lifecycle.plan import load_inventory, plan_policy, skip_reason
+from ecrcost.lifecycle.images_file import IMAGES_HELP, parse_instant, read_images_file
+from ecrcost.lifecycle.plan import Plan, load_inventory, plan_policy, skip_reason
 from ecrcost.lifecycle.policy import load_policy_file, read_policy_file, validate_policy_text
-from ecrcost.lifecycle.selection import select
+from ecrcost.lifecycle.selection import select, use_snapshot
 from ecrcost.lifecycle.simulate import SimulationResult, simulate
 
 if TYPE_CHECKING:
@@ -24,19 +24,39 @@ if TYPE_CHECKING:
 
 
 def register_policy_commands(sub: argparse._SubParsersAction) -> None:
-    validate = sub.add_parser("validate", help="check a policy as PutLifecyclePolicy would")
+    validate = sub.add_parser(
+        "validate",
+        help="check a policy as PutLifecyclePolicy would",
+        description="Check a lifecycle policy file against the rules PutLifecyclePolicy "
+        "enforces; print each problem on its own line (exit 2) or that it is valid.",
+    )
     validate.add_argument("file", help="policy JSON file")
     validate.set_defaults(handler=_validate)
 
     sim = sub.add_parser(
         "simulate",
         help="which images a policy would expire or archive",
-        parents=[options.home(), options.policy(), _at(), options.output(("table", "json"))],
+        description="Evaluate a lifecycle policy image by image, over an images file "
+        "(--images) or over repositories of an inventory snapshot (--repositories).",
+        epilog=IMAGES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[
+            options.home(),
+            options.policy(),
+            options.snapshot(),
+            _at("now for --images, else the snapshot's taken_at"),
+            options.output(("table", "json")),
+        ],
     )
     source = sim.add_mutually_exclusive_group()
-    source.add_argument("--images", help="JSON array of images (instead of the warehouse)")
     source.add_argument(
-        "--repositories", nargs="+", metavar="GLOB", help="repositories of the latest inventory"
+        "--images",
+        metavar="FILE",
+        help="images JSON: an array of images, or what `aws ecr describe-images` prints "
+        "(see below)",
+    )
+    source.add_argument(
+        "--repositories", nargs="+", metavar="GLOB", help="repositories of an inventory snapshot"
     )
     sim.add_argument("--region", help="region whose prices apply to --images")
     sim.set_defaults(handler=_simulate)
@@ -44,22 +64,29 @@ def register_policy_commands(sub: argparse._SubParsersAction) -> None:
     plan = sub.add_parser(
         "plan",
         help="current vs proposed policy per repository, with savings",
+        description="Plan a lifecycle policy over an inventory snapshot: one line per "
+        "repository (images and GiB to expire and to archive, $/month, danger flags) and the "
+        "totals; --diff adds each repository's policy diff and the images that would go.",
         parents=[
             options.home(),
             options.policy(),
             options.repositories(),
-            _at(),
+            options.snapshot(),
+            _at("the snapshot's taken_at"),
             options.output(("table", "json")),
         ],
+    )
+    plan.add_argument(
+        "--diff",
+        action="store_true",
+        help="also print the policy diff and the images to go, per repository",
     )
     plan.set_defaults(handler=_plan)
 
 
-def _at() -> argparse.ArgumentParser:
+def _at(default: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument(
-        "--at", help="evaluation instant, ISO 8601 (default: now for --images, else the snapshot's)"
-    )
+    p.add_argument("--at", help=f"evaluation instant, ISO 8601 (default: {default})")
     return p
 
 
@@ -79,6 +106,8 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     _, _, policy = load_policy_file(args.policy)
     at = parse_instant(args.at)
     if args.images:
+        if args.snapshot:
+            raise UserError("--snapshot chooses the inventory of --repositories, not --images")
         images = read_images_file(args.images)
         result = simulate(
             policy,
@@ -95,7 +124,9 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     with warehouse.opened(settings.warehouse_path, read_only=True) as con:
-        inventory = load_inventory(con, settings.exemption_tag)
+        snapshot_id = use_snapshot(con, args.snapshot, to_stderr=args.output == "json")
+        inventory = load_inventory(con, settings.exemption_tag, snapshot_id=snapshot_id)
+    assert inventory is not None
     repos = select(inventory.repositories, args.repositories, None)
     if not repos:
         raise UserError(f"no repository of snapshot {inventory.snapshot_id} matches the globs")
@@ -154,14 +185,81 @@ def _print_images(images: list[LifecycleImage], result: SimulationResult) -> Non
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
     _, policy_text, _ = load_policy_file(args.policy)  # one-line error naming the file
     with warehouse.opened(settings.warehouse_path, read_only=True) as con:
+        snapshot_id = use_snapshot(con, args.snapshot, to_stderr=args.output == "json")
         plan = plan_policy(
-            con, settings, policy_text, args.repositories, args.exclude, parse_instant(args.at)
+            con,
+            settings,
+            policy_text,
+            args.repositories,
+            args.exclude,
+            parse_instant(args.at),
+            snapshot_id=snapshot_id,
         )
     if not plan.repositories:
         raise UserError(f"no repository of snapshot {plan.snapshot_id} matches the globs")
     if args.output == "json":
         print(json.dumps(plan.to_json(), indent=2))
         return 0
+    if args.diff:
+        _print_plan_diff(plan)
+    else:
+        _print_plan_lines(plan)
+    t = plan.totals
+    print(
+        f"total at {iso(plan.evaluated_at)}: {t['repositories_planned']} planned, "
+        f"{t['repositories_skipped']} skipped, {t['expired']} expired, "
+        f"{t['transitioned']} transitioned, {gib(t['freed_bytes'])} freed"
+        f"{' (upper bound)' if t['upper_bound'] else ''}, "
+        f"{money_per_month(t['monthly_savings_usd'])}, {t['dangers']} danger flag(s)"
+    )
+    for note in t["notes"]:
+        print(f"note: {note}")
+    return 0
+
+
+PLAN_HEADER = (
+    "repository",
+    "expire",
+    "expire GiB",
+    "archive",
+    "archive GiB",
+    "$/month",
+    "flags",
+)
+
+
+def _print_plan_lines(plan: Plan) -> None:
+    """One line per repository: images and GiB to expire and to archive, savings, flags."""
+    rows = [PLAN_HEADER]
+    for r in plan.repositories:
+        kinds = ",".join(sorted({d.kind for d in r.dangers}))
+        if r.skipped_reason:
+            rows.append((r.label, "-", "-", "-", "-", "-", f"skipped: {r.skipped_reason}"))
+            continue
+        to_expire, to_archive = r.bytes_to_go
+        rows.append(
+            (
+                r.label,
+                str(r.expired),
+                gib(to_expire, 2).removesuffix(" GiB"),
+                str(r.transitioned),
+                gib(to_archive, 2).removesuffix(" GiB"),
+                money(r.monthly_savings_usd) + ("+" if r.upper_bound else ""),
+                kinds,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(PLAN_HEADER) - 1)]
+    for row in rows:
+        cells = [
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        print("  ".join([*cells, row[-1]]).rstrip())
+    if any(r.upper_bound for r in plan.repositories):
+        print("+ upper bound: layers shared with kept images were not known")
+
+
+def _print_plan_diff(plan: Plan) -> None:
     for repo in plan.repositories:
         print(f"== {repo.account_id} {repo.region} {repo.repository_name}")
         if repo.skipped_reason:
@@ -178,14 +276,3 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  - {img['action']} {img['digest'][:19]} {tags} (rule {img['rule_priority']})")
         for danger in repo.dangers:
             print(f"  DANGER {danger.kind}: {danger.detail}")
-    t = plan.totals
-    print(
-        f"total at {iso(plan.evaluated_at)}: {t['repositories_planned']} planned, "
-        f"{t['repositories_skipped']} skipped, {t['expired']} expired, "
-        f"{t['transitioned']} transitioned, {gib(t['freed_bytes'])} freed"
-        f"{' (upper bound)' if t['upper_bound'] else ''}, "
-        f"{money_per_month(t['monthly_savings_usd'])}, {t['dangers']} danger flag(s)"
-    )
-    for note in t["notes"]:
-        print(f"note: {note}")
-    return 0

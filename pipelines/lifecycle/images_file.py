@@ -1,6 +1,8 @@
-"""The `--images FILE.json` input of `ecrcost policy simulate`: a JSON array of images, each an
-object with the keys below, read into `LifecycleImage`s; a bad field is a one-line UserError
-naming the image and the field."""
+"""The `--images FILE.json` input of `ecrcost policy simulate`, read into `LifecycleImage`s:
+either a JSON array of images with the keys of IMAGE_KEYS, or what `aws ecr describe-images`
+prints (an object with `imageDetails`, members as in the DescribeImages API reference,
+https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html). A bad field is a
+one-line UserError naming the image and the field. docs/policy-input.md describes both."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ecrcost.errors import UserError
-from ecrcost.lifecycle.model import ARCHIVE, STANDARD, LifecycleImage
+from ecrcost.lifecycle.model import ARCHIVE, STANDARD, STORAGE_OF_STATUS, LifecycleImage
 
 IMAGE_KEYS = {
     "digest",
@@ -25,6 +27,27 @@ IMAGE_KEYS = {
     "child_digests",
     "subject_digest",
 }
+
+
+# ImageDetail time members and the LifecycleImage fields they fill.
+AWS_TIME_MEMBERS = {
+    "imagePushedAt": "pushed_at",
+    "lastRecordedPullTime": "last_pulled_at",
+    "lastArchivedAt": "archived_at",
+    "lastActivatedAt": "last_activated_at",
+}
+
+IMAGES_HELP = """\
+--images FILE accepts either
+  * what `aws ecr describe-images --repository-name NAME > FILE` prints: an object with
+    "imageDetails", each with imageDigest, imageTags, imagePushedAt, lastRecordedPullTime,
+    imageSizeInBytes, imageStatus (ACTIVE | ARCHIVED | ACTIVATING), lastArchivedAt,
+    lastActivatedAt, subjectManifestDigest; times as ISO 8601 strings (the CLI's default) or
+    epoch seconds (cli_timestamp_format = none); other members are ignored;
+  * a JSON array of objects with digest, pushed_at (required), tags, last_pulled_at,
+    size_bytes, storage_class (standard | archive), archived_at, last_activated_at,
+    layers [{digest, size}], child_digests, subject_digest.
+See docs/policy-input.md."""
 
 
 def parse_instant(value: str | None, what: str = "--at") -> datetime | None:
@@ -46,9 +69,64 @@ def read_images_file(path: str) -> list[LifecycleImage]:
         doc = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         raise UserError(f"{path}: cannot read the images JSON ({exc})") from None
+    if isinstance(doc, dict) and "imageDetails" in doc:
+        details = doc["imageDetails"]
+        if not isinstance(details, list):
+            raise UserError(f"{path}: imageDetails must be a list of images")
+        return [_aws_image(path, i, d) for i, d in enumerate(details)]
     if not isinstance(doc, list):
-        raise UserError(f"{path}: expected a JSON array of images")
+        raise UserError(
+            f"{path}: expected a JSON array of images or the output of "
+            "`aws ecr describe-images` (an object with imageDetails)"
+        )
     return [_image(path, i, d) for i, d in enumerate(doc)]
+
+
+def _aws_time(where: str, key: str, value: Any) -> datetime | None:
+    """An AWS CLI timestamp: ISO 8601 text (the default) or epoch seconds (`none` format)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise UserError(f"{where}: field {key} must be an ISO 8601 time or epoch seconds")
+    if isinstance(value, str):
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except ValueError:
+            return parse_instant(value, f"{where} {key}")
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _aws_image(path: str, index: int, d: Any) -> LifecycleImage:
+    """One ImageDetail of `aws ecr describe-images`."""
+    if not isinstance(d, dict):
+        raise UserError(f"{path}: imageDetails #{index + 1}: not an object")
+    digest = d.get("imageDigest")
+    where = f"{path}: image {digest}" if isinstance(digest, str) else f"{path}: image #{index + 1}"
+    if not isinstance(digest, str):
+        raise UserError(f"{where}: field imageDigest is required (a string)")
+    if d.get("imagePushedAt") is None:
+        raise UserError(f"{where}: field imagePushedAt is required")
+    times = {name: _aws_time(where, key, d.get(key)) for key, name in AWS_TIME_MEMBERS.items()}
+    tags = d.get("imageTags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise UserError(f"{where}: field imageTags must be a list of strings")
+    size = d.get("imageSizeInBytes")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        raise UserError(f"{where}: field imageSizeInBytes must be a non-negative integer")
+    status = d.get("imageStatus") or "ACTIVE"
+    if status not in STORAGE_OF_STATUS:
+        raise UserError(f"{where}: field imageStatus must be ACTIVE, ARCHIVED or ACTIVATING")
+    subject = d.get("subjectManifestDigest")
+    if subject is not None and not isinstance(subject, str):
+        raise UserError(f"{where}: field subjectManifestDigest must be a string")
+    return LifecycleImage(
+        digest=digest,
+        tags=tuple(tags),
+        size_bytes=size,
+        storage_class=STORAGE_OF_STATUS[status],
+        subject_digest=subject,
+        **times,
+    )
 
 
 def _image(path: str, index: int, d: Any) -> LifecycleImage:

@@ -97,6 +97,18 @@ class RepositoryPlan:
         return "/".join(self.key)
 
     @property
+    def bytes_to_go(self) -> tuple[int, int]:
+        """(bytes of the images to expire, bytes of the images to archive): image sizes, before
+        layer sharing (`freed_bytes` is what deleting them frees)."""
+        ev = self.evaluation
+        sizes = {"expire": 0, "transition": 0}
+        if ev is not None:
+            for i, action in enumerate(ev.actions):
+                if action is not None:
+                    sizes[action] += self.images[i].size_bytes or 0
+        return sizes["expire"], sizes["transition"]
+
+    @property
     def images_to_go(self) -> list[dict[str, Any]]:
         """The images the proposed policy would expire or archive, oldest rule first."""
         ev = self.evaluation
@@ -266,11 +278,13 @@ def plan_policy(
     include_globs: list[str] | None = None,
     exclude_globs: list[str] | None = None,
     at: datetime | None = None,
+    snapshot_id: str | None = None,
 ) -> Plan:
-    """Plan `policy_text` for every selected repository of the latest inventory snapshot."""
+    """Plan `policy_text` for every selected repository of snapshot `snapshot_id` (the one the
+    command chose; the `latest_snapshot` view's when None)."""
     policy = parse_policy(policy_text)
     with _collector_paused():
-        inventory = load_inventory(con, settings.exemption_tag)
+        inventory = load_inventory(con, settings.exemption_tag, snapshot_id=snapshot_id)
         assert inventory is not None
         at = at or inventory.taken_at
         differ = _Differ(pretty_policy_text(policy_text))

@@ -9,9 +9,13 @@ that always win. Plan, apply, restore, export and `repos delete` all ask these t
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from ecrcost.errors import UserError
+from ecrcost.inventory.snapshots import choose_snapshot, list_snapshots
 
 if TYPE_CHECKING:
     from ecrcost.settings import Settings
@@ -46,3 +50,20 @@ def exempt_reason(settings: Settings, repository_name: str, tagged: bool) -> str
         if fnmatchcase(repository_name, glob):
             return f"matches exempt_repositories entry {glob!r}"
     return None
+
+
+def use_snapshot(con: Any, snapshot_id: str | None, *, to_stderr: bool = False) -> str:
+    """The snapshot a command works from (`--snapshot ID`, else `choose_snapshot`'s default):
+    prints which one and what it passed over, then returns its id for the domain functions.
+    `to_stderr` when standard output carries data (JSON, CSV, an export)."""
+    if snapshot_id is None and not list_snapshots(con):
+        raise UserError(
+            "the warehouse holds no inventory snapshot; run `ecrcost inventory` "
+            "(or load the sample) first"
+        )
+    choice = choose_snapshot(con, snapshot_id)
+    stream = sys.stderr if to_stderr else sys.stdout
+    print(choice.describe(), file=stream)
+    for note in choice.notes:
+        print(f"note: {note}", file=stream)
+    return choice.snapshot_id

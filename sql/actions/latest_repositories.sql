@@ -1,8 +1,12 @@
--- The repositories of the latest inventory snapshot, with what deleting them would free and
--- whether they carry the exemption tag. Bytes: unique layer/config blobs when manifests were read
--- (layers shared by images are billed once), else the images' sizes without manifest lists
--- (their children are listed as images of their own).
-WITH images AS (
+-- The repositories of snapshot $snapshot_id (the latest when NULL), with what deleting them
+-- would free and whether they carry the exemption tag. Bytes: unique layer/config blobs when
+-- manifests were read (layers shared by images are billed once), else the images' sizes
+-- without manifest lists (their children are listed as images of their own).
+WITH chosen AS (
+    SELECT snapshot_id, taken_at FROM ecr_snapshots
+    WHERE snapshot_id = COALESCE($snapshot_id, (SELECT snapshot_id FROM latest_snapshot))
+),
+images AS (
     SELECT
         i.account_id, i.region, i.repository_name,
         count(*) AS image_count,
@@ -12,7 +16,7 @@ WITH images AS (
                  THEN coalesce(i.size_bytes, 0) ELSE 0 END) AS archive_bytes,
         max(greatest(i.pushed_at, coalesce(i.last_pulled_at, i.pushed_at),
                      coalesce(i.activated_at, i.pushed_at))) AS last_activity
-    FROM ecr_images AS i JOIN latest_snapshot USING (snapshot_id)
+    FROM ecr_images AS i JOIN chosen USING (snapshot_id)
     GROUP BY i.account_id, i.region, i.repository_name
 ),
 blobs AS (
@@ -20,7 +24,7 @@ blobs AS (
     FROM (
         SELECT DISTINCT b.account_id, b.region, b.repository_name, b.blob_digest, b.size_bytes
         FROM ecr_image_blobs AS b
-        JOIN latest_snapshot USING (snapshot_id)
+        JOIN chosen USING (snapshot_id)
         JOIN ecr_images AS i
           ON i.snapshot_id = b.snapshot_id AND i.account_id = b.account_id
          AND i.region = b.region AND i.repository_name = b.repository_name
@@ -35,14 +39,14 @@ SELECT
     r.repository_name,
     r.repository_arn,
     r.created_at,
-    latest_snapshot.taken_at AS snapshot_taken_at,
+    chosen.taken_at AS snapshot_taken_at,
     coalesce(i.image_count, 0) AS image_count,
     coalesce(b.blob_bytes, i.standard_image_bytes, 0) AS standard_bytes,
     coalesce(i.archive_bytes, 0) AS archive_bytes,
     i.last_activity,
     list_contains(r.tag_keys, $exemption_tag) AS exempt_tagged
 FROM repository_policy_tags AS r
-JOIN latest_snapshot USING (snapshot_id)
+JOIN chosen USING (snapshot_id)
 LEFT JOIN images AS i USING (account_id, region, repository_name)
 LEFT JOIN blobs AS b USING (account_id, region, repository_name)
 ORDER BY r.account_id, r.region, r.repository_name
