@@ -11,6 +11,7 @@ CLI imports the other's.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -104,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ecrcost: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`ecrcost policy plan | head`): stop quietly, as Unix tools do,
+        # and keep the interpreter's final flush from reporting the same broken pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:
         known = aws_setup_error(exc)
         if known is None:

@@ -81,3 +81,28 @@ def test_every_command_and_subcommand_has_a_description():
 
     missing = [path for path, child in walk(build_parser(), "ecrcost") if not child.description]
     assert missing == []
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    """`ecrcost policy simulate ... | head -c 1` on an output far larger than a pipe's buffer:
+    no traceback, the exit code of a broken pipe."""
+    import json
+    import subprocess
+    import sys
+
+    images = [
+        {"digest": f"sha256:{i:064x}", "tags": [], "pushed_at": "2025-01-01T00:00:00Z"}
+        for i in range(3000)
+    ]
+    (tmp_path / "images.json").write_text(json.dumps(images))
+    done = subprocess.run(
+        f"{sys.executable} -m ecrcost policy simulate --images images.json --output json"
+        ' | head -c 1; echo " ${PIPESTATUS[0]}"',
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        executable="/bin/bash",
+    )
+    assert done.stdout == "{ 141\n"
+    assert done.stderr == ""
