@@ -234,7 +234,7 @@ def test_report_is_stale_when_missing_or_older_than_the_load(tmp_path):
 def test_run_hands_the_aws_flags_to_the_dagster_resource(tmp_path, monkeypatch):
     seen = {}
 
-    def capture(resource, periods):
+    def capture(resource, periods, verbose=False):
         seen["settings"] = resource.settings()
         seen["periods"] = periods
         return runner.RunOutcome(periods=list(periods), success=True, failed_checks=[])
@@ -268,3 +268,106 @@ def test_resource_from_settings_round_trips():
     back = EcrcostResource.from_settings(settings).settings()
     assert (back.home, back.regions, back.role_name) == (Path("/h"), ("all",), "R")
     assert back.inventory_snapshot == "/s.json" and back.accounts == ()
+
+
+def _run_argv(org, home: Path, cur: Path | None = None, periods=("2026-08", "2026-09")) -> list:
+    out, _ = org
+    argv = ["run", "--home", str(home), "--cur", str(cur or out / "cur2")]
+    argv += ["--inventory-snapshot", str(out / "inventory" / "snapshot.json.gz")]
+    for p in periods:
+        argv += ["--period", p]
+    return argv
+
+
+@pytest.fixture
+def bad_cur(org, tmp_path) -> tuple[Path, Path]:
+    """A copy of the sample CUR 2.0 export whose September data file is not Parquet."""
+    out, _ = org
+    bad = tmp_path / "bad-cur"
+    shutil.copytree(out / "cur2", bad)
+    (data,) = sorted(bad.rglob("BILLING_PERIOD=2026-09/*.parquet"))
+    data.write_text("garbage")
+    return bad, data
+
+
+def test_failed_run_prints_the_failing_step_and_its_error_in_one_line(
+    org, tmp_path, bad_cur, capfd
+):
+    bad, data = bad_cur
+    assert main(_run_argv(org, tmp_path / "home", bad)) == 2
+    captured = capfd.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "ecrcost: run of 2026-08..2026-09 failed: step cur_ecr_lines: "
+        f"{data}: not a readable Parquet file (Invalid Input Error: File '{data}' too small to "
+        "be a Parquet file); --verbose shows Dagster's logs\n"
+    )
+
+
+def test_failed_run_with_verbose_shows_dagsters_logs(org, tmp_path, bad_cur, capfd):
+    bad, _ = bad_cur
+    assert main([*_run_argv(org, tmp_path / "home", bad), "--verbose"]) == 2
+    err = capfd.readouterr().err
+    assert "STEP_FAILURE" in err and "Stack Trace:" in err
+    assert err.splitlines()[-1].startswith("ecrcost: run of 2026-08..2026-09 failed: step ")
+    assert "--verbose shows" not in err
+
+
+def test_failed_check_is_one_line_with_what_it_checks(org, tmp_path, monkeypatch, capfd):
+    lose_a_line = "DELETE FROM cur_ecr_lines WHERE rowid = (SELECT min(rowid) FROM cur_ecr_lines)"
+    _break_after(monkeypatch, "ingest", lambda args, _: args[0].execute(lose_a_line))
+    assert main(_run_argv(org, tmp_path / "home", periods=["2026-09"])) == 1
+    assert capfd.readouterr().err == (
+        "ecrcost: run of 2026-09 failed: check cur_ecr_lines_match_source (Warehouse = the "
+        "source files read again, rows and $ to the cent.); --verbose shows Dagster's logs\n"
+    )
+
+
+def _interrupt_marts(monkeypatch, period: str, after_commit: bool) -> None:
+    """Ctrl-C while `period`'s marts are built: before its transaction, or once it landed."""
+    real = assets.build_marts
+
+    def interrupted(con, settings, p, *args, **kwargs):
+        if p == period and not after_commit:
+            raise KeyboardInterrupt
+        result = real(con, settings, p, *args, **kwargs)
+        if p == period:
+            raise KeyboardInterrupt
+        return result
+
+    monkeypatch.setattr(assets, "build_marts", interrupted)
+
+
+@pytest.mark.parametrize(
+    ("after_commit", "marts"), [(False, "2026-08"), (True, "2026-08, 2026-09")]
+)
+def test_ctrl_c_during_run_exits_130_and_says_what_the_warehouse_kept(
+    org, tmp_path, monkeypatch, capfd, after_commit, marts
+):
+    _interrupt_marts(monkeypatch, "2026-09", after_commit)
+    home = tmp_path / "home"
+    assert main(_run_argv(org, home)) == 130
+    assert capfd.readouterr().err == (
+        f"ecrcost: interrupted; {home / 'warehouse.duckdb'} keeps bills of 2026-08, 2026-09, "
+        f"marts of {marts}; reports of none (of 2 period(s) asked for). Run the same command "
+        "again to finish\n"
+    )
+    con = warehouse.connect(home / "warehouse.duckdb", read_only=True)
+    try:  # what the message says is what the warehouse holds
+        built = con.execute("SELECT string_agg(billing_period, ', ' ORDER BY 1) FROM mart_builds")
+        assert built.fetchone()[0] == marts
+    finally:
+        con.close()
+
+
+def test_ctrl_c_outside_dagster_steps_is_reported_the_same_way(org, tmp_path, monkeypatch, capfd):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_pipeline", interrupt)
+    home = tmp_path / "home"
+    assert main(_run_argv(org, home, periods=["2026-09"])) == 130
+    assert capfd.readouterr().err == (
+        f"ecrcost: interrupted; {home / 'warehouse.duckdb'} keeps bills of none, marts of none; "
+        "reports of none (of 1 period(s) asked for). Run the same command again to finish\n"
+    )

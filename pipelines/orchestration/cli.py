@@ -13,7 +13,7 @@ from dataclasses import replace
 from ecrcost import options, warehouse
 from ecrcost.actions.log import import_actions
 from ecrcost.billing import location_fingerprints
-from ecrcost.errors import EcrcostError, UserError
+from ecrcost.errors import EcrcostError, Interrupted, UserError
 from ecrcost.orchestration import summary
 from ecrcost.periods import parse_period
 from ecrcost.sample import generate
@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--all", action="store_true", help="every period the CUR location holds")
     run.add_argument("--cur", dest="cur_location", metavar="LOCATION", help="folder or s3://…")
     run.add_argument("--inventory-snapshot", metavar="FILE", help="use a saved snapshot, not AWS")
+    _verbose(run)
     run.set_defaults(handler=_run)
 
     demo = sub.add_parser(
@@ -40,7 +41,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="generate the sample organisation and run the whole pipeline on it",
     )
     demo.add_argument("--seed", type=int, default=7)
+    _verbose(demo)
     demo.set_defaults(handler=_demo)
+
+
+def _verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show Dagster's logs (default: a failed run prints its cause in one line)",
+    )
 
 
 def _periods_in_location(settings) -> list[str]:
@@ -54,12 +65,7 @@ def _run(args, settings) -> int:
     # the settings' names); the resource hands exactly these to every asset.
     periods = _periods_in_location(settings) if args.all else args.period
     periods = [parse_period(p) for p in periods]
-    outcome = _materialize(settings, periods, args.config)
-    if not outcome.success:
-        checks = (
-            f" (failed checks: {', '.join(outcome.failed_checks)})" if outcome.failed_checks else ""
-        )
-        raise EcrcostError(f"pipeline run failed for {', '.join(periods)}{checks}")
+    _materialize(settings, periods, args.config, args.verbose, "run")
     print(
         f"materialized {len(periods)} period(s) {periods[0]}..{periods[-1]} "
         f"into {settings.warehouse_path}"
@@ -76,11 +82,12 @@ def _demo(args, settings) -> int:
         cur_location=str(sample_dir / "cur-legacy-parquet"),
         inventory_snapshot=str(sample_dir / "inventory" / "snapshot.json.gz"),
     )
-    with warehouse.opened(settings.warehouse_path) as con:
-        import_actions(con, sample_dir / "inventory" / "actions.json")
-    outcome = _materialize(settings, org.periods, args.config)
-    if not outcome.success:
-        raise EcrcostError(f"demo pipeline failed (checks: {', '.join(outcome.failed_checks)})")
+    try:
+        with warehouse.opened(settings.warehouse_path) as con:
+            import_actions(con, sample_dir / "inventory" / "actions.json")
+    except KeyboardInterrupt:
+        raise Interrupted(summary.kept_after_interrupt(settings, org.periods)) from None
+    _materialize(settings, org.periods, args.config, args.verbose, "demo")
     with warehouse.opened(settings.warehouse_path, read_only=True) as con:
         lines = summary.demo_summary(con, settings, sample_dir)
     print("\n".join(lines))
@@ -88,8 +95,22 @@ def _demo(args, settings) -> int:
     return 0
 
 
-def _materialize(settings, periods: list[str], config_file: str | None):
+def _materialize(settings, periods: list[str], config_file: str | None, verbose: bool, what: str):
+    """Run the pipeline; a failure is one line (the failing step and its error, or the failed
+    check and what it checks), Ctrl-C says what the warehouse kept (exit 130)."""
     # Dagster loads here, not at start-up (see the module docstring).
     from ecrcost.orchestration.runner import run_pipeline
 
-    return run_pipeline(settings, periods, config_file)
+    try:
+        outcome = run_pipeline(settings, periods, config_file, verbose=verbose)
+    except KeyboardInterrupt:
+        outcome = None
+    if outcome is None or outcome.interrupted:
+        raise Interrupted(summary.kept_after_interrupt(settings, periods))
+    cause = outcome.cause()
+    if cause is not None:
+        error = UserError if outcome.user_error else EcrcostError
+        logs = "" if verbose else "; --verbose shows Dagster's logs"
+        span = periods[0] if len(periods) == 1 else f"{periods[0]}..{periods[-1]}"
+        raise error(f"{what} of {span} failed: {cause}{logs}")
+    return outcome

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ecrcost import sqlfiles
+from ecrcost import sqlfiles, warehouse
+from ecrcost.attribution.marts import periods_kept
 from ecrcost.fmt import money, signed_money, signed_share
 from ecrcost.reports.render import html_path, report_dir
 
@@ -50,3 +51,28 @@ def demo_summary(con, settings, sample_dir: Path) -> list[str]:
     if report.exists():
         lines.append(f"report: {report}")
     return lines
+
+
+def kept_after_interrupt(settings, periods: list[str]) -> str:
+    """After Ctrl-C: what the warehouse holds of `periods`, read back from it (a period whose
+    COMMIT landed counts as kept whatever the interrupted code believed), and the reports on
+    disk."""
+    try:
+        with warehouse.opened(settings.warehouse_path) as con:
+            kept = periods_kept(con, periods)
+    except Exception as exc:  # the warehouse may be unreadable right after an interrupt
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return f"interrupted; could not read what {settings.warehouse_path} kept: {first}"
+    billed = [p for p in periods if kept[p][0]]
+    marts = [p for p in periods if kept[p][1]]
+    reports = [p for p in periods if html_path(report_dir(settings, p), p).exists()]
+    return (
+        f"interrupted; {settings.warehouse_path} keeps "
+        f"bills of {_listing(billed)}, marts of {_listing(marts)}; reports of "
+        f"{_listing(reports)} (of {len(periods)} period(s) asked for). Run the same command "
+        "again to finish"
+    )
+
+
+def _listing(periods: list[str]) -> str:
+    return ", ".join(periods) or "none"

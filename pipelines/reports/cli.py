@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from ecrcost import options, sqlfiles, warehouse
-from ecrcost.errors import UserError
+from ecrcost.attribution.marts import periods_kept
+from ecrcost.errors import Interrupted, UserError
 from ecrcost.inventory.snapshots import SnapshotChoice, choose_snapshot, list_snapshots
 from ecrcost.periods import parse_period, resolve_period, shift_period
 from ecrcost.reports.prepare import prepare_report
@@ -60,30 +61,33 @@ def handle(args: argparse.Namespace, settings) -> int:
             f"{settings.warehouse_path}: no warehouse; load a bill first (ecrcost ingest) "
             "or pass --home"
         )
-    with warehouse.opened(settings.warehouse_path) as con:
-        if not _loaded(con, period):
-            raise UserError(
-                f"--period {period}: no billing data for it in {settings.warehouse_path}; "
-                "load its bill first (ecrcost ingest) or pick a loaded period"
+    try:
+        with warehouse.opened(settings.warehouse_path) as con:
+            if not _loaded(con, period):
+                raise UserError(
+                    f"--period {period}: no billing data for it in {settings.warehouse_path}; "
+                    "load its bill first (ecrcost ingest) or pick a loaded period"
+                )
+            choice = _snapshot_choice(con, args.snapshot)
+            snapshot_id = choice.snapshot_id if choice else None
+            if choice is not None:
+                print(choice.describe(), file=sys.stderr)
+            for note in [
+                *(choice.notes if choice else ()),
+                *prepare_report(con, settings, period, compare, snapshot_id),
+            ]:
+                print(f"note: {note}", file=sys.stderr)
+            files = render_report(
+                con,
+                settings,
+                period,
+                compare,
+                args.out,
+                snapshot_id=snapshot_id,
+                snapshot_notes=choice.notes if choice else (),
             )
-        choice = _snapshot_choice(con, args.snapshot)
-        snapshot_id = choice.snapshot_id if choice else None
-        if choice is not None:
-            print(choice.describe(), file=sys.stderr)
-        for note in [
-            *(choice.notes if choice else ()),
-            *prepare_report(con, settings, period, compare, snapshot_id),
-        ]:
-            print(f"note: {note}", file=sys.stderr)
-        files = render_report(
-            con,
-            settings,
-            period,
-            compare,
-            args.out,
-            snapshot_id=snapshot_id,
-            snapshot_notes=choice.notes if choice else (),
-        )
+    except KeyboardInterrupt:
+        raise Interrupted(_kept_after_interrupt(settings, period, compare)) from None
     print(f"{files.html}")
     print(f"{files.md}")
     print(f"{len(files.csv)} CSV file(s) in {files.out_dir}  (rendered in {files.seconds:.2f} s)")
@@ -96,6 +100,17 @@ def _snapshot_choice(con, snapshot_id: str | None) -> SnapshotChoice | None:
     if snapshot_id is None and not list_snapshots(con):
         return None
     return choose_snapshot(con, snapshot_id)
+
+
+def _kept_after_interrupt(settings, period: str, compare: str) -> str:
+    """After Ctrl-C: the report is not complete; the marts that landed stay (read back)."""
+    with warehouse.opened(settings.warehouse_path) as con:
+        kept = periods_kept(con, sorted({compare, period}))
+    marts = ", ".join(p for p, (_, built) in kept.items() if built) or "none"
+    return (
+        f"interrupted; the report of {period} was not (completely) written; the warehouse "
+        f"keeps the marts of {marts}. Run the same command again to finish"
+    )
 
 
 def _loaded(con, period: str) -> bool:
