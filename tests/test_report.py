@@ -480,3 +480,15 @@ def test_cli_report_period_defaults_to_the_last_closed_month(billed_home, capsys
     captured = capsys.readouterr()
     assert "note: --period not given: using the last closed month, 2026-03" in captured.err
     assert f"ecr-report-{PERIOD}.html" in captured.out
+
+
+def test_ctrl_c_during_report_exits_130_and_says_what_was_kept(billed_home, capsys, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_cli, "render_report", interrupt)
+    assert main(["report", "--period", PERIOD, "--home", str(billed_home)]) == 130
+    assert capsys.readouterr().err.splitlines(keepends=True)[-1] == (
+        f"ecrcost: interrupted; the report of {PERIOD} was not (completely) written; the "
+        "warehouse keeps the marts of 2026-02, 2026-03. Run the same command again to finish\n"
+    )
