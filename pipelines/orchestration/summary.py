@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from ecrcost import sqlfiles, warehouse
@@ -50,7 +51,23 @@ def demo_summary(con, settings, sample_dir: Path) -> list[str]:
     report = html_path(report_dir(settings, last[0]), last[0])
     if report.exists():
         lines.append(f"report: {report}")
+    lines.append("next, on the demo's data:")
+    lines += [
+        f"  {' '.join(shlex.quote(w) for w in argv)}" for argv in next_commands(settings, last[0])
+    ]
     return lines
+
+
+def next_commands(settings, period: str) -> list[list[str]]:
+    """The commands the demo suggests next, each with the demo's --home (README's tour)."""
+    home = ["--home", str(settings.home)]
+    return [
+        ["ecrcost", "costs", *home, "--period", period],
+        ["ecrcost", "report", *home, "--period", period],
+        ["ecrcost", "policy", "plan", *home],
+        ["ecrcost", "findings", *home],
+        ["ecrcost", "snapshots", *home],
+    ]
 
 
 def kept_after_interrupt(settings, periods: list[str]) -> str:
