@@ -258,7 +258,7 @@ def test_report_is_stale_when_missing_or_older_than_the_load(tmp_path):
     assert not assets.report_is_stale(html, None)  # no load recorded: nothing newer to miss
 
 
-def test_run_hands_the_aws_flags_to_the_dagster_resource(tmp_path, monkeypatch):
+def test_run_hands_the_aws_flags_to_the_dagster_resource(tmp_path, monkeypatch, capsys):
     seen = {}
 
     def capture(resource, periods, verbose=False):
@@ -278,6 +278,10 @@ def test_run_hands_the_aws_flags_to_the_dagster_resource(tmp_path, monkeypatch):
     assert s.regions == ("eu-west-1", "us-east-1")
     assert s.accounts == ("111", "222")
     assert (s.role_name, s.external_id) == ("EcrcostRead", "ext-1")
+    assert capsys.readouterr().err == (
+        f"run: home {tmp_path / 'h'}; bill /bill (auto); inventory from AWS profile finops, "
+        "regions eu-west-1,us-east-1, accounts 111,222 via role EcrcostRead\n"
+    )
 
 
 def test_run_rejects_a_malformed_period_in_one_line(tmp_path, capsys):
@@ -321,14 +325,17 @@ def test_failed_run_prints_the_failing_step_and_its_error_in_one_line(
     org, tmp_path, bad_cur, capfd
 ):
     bad, data = bad_cur
+    out, _ = org
     assert main(_run_argv(org, tmp_path / "home", bad)) == 2
     captured = capfd.readouterr()
     assert captured.out == ""
-    assert captured.err == (
+    assert captured.err.splitlines() == [
+        f"run: home {tmp_path / 'home'}; bill {bad} (auto); inventory from snapshot file "
+        f"{out / 'inventory' / 'snapshot.json.gz'}",
         "ecrcost: run of 2026-08..2026-09 failed: step cur_ecr_lines: "
         f"{data}: not a readable Parquet file (Invalid Input Error: File '{data}' too small to "
-        "be a Parquet file); --verbose shows Dagster's logs\n"
-    )
+        "be a Parquet file); --verbose shows Dagster's logs",
+    ]
 
 
 def test_failed_run_with_verbose_shows_dagsters_logs(org, tmp_path, bad_cur, capfd):
@@ -344,7 +351,7 @@ def test_failed_check_is_one_line_with_what_it_checks(org, tmp_path, monkeypatch
     lose_a_line = "DELETE FROM cur_ecr_lines WHERE rowid = (SELECT min(rowid) FROM cur_ecr_lines)"
     _break_after(monkeypatch, "ingest", lambda args, _: args[0].execute(lose_a_line))
     assert main(_run_argv(org, tmp_path / "home", periods=["2026-09"])) == 1
-    assert capfd.readouterr().err == (
+    assert capfd.readouterr().err.splitlines(keepends=True)[-1] == (
         "ecrcost: run of 2026-09 failed: check cur_ecr_lines_match_source (Warehouse = the "
         "source files read again, rows and $ to the cent.); --verbose shows Dagster's logs\n"
     )
@@ -374,7 +381,7 @@ def test_ctrl_c_during_run_exits_130_and_says_what_the_warehouse_kept(
     _interrupt_marts(monkeypatch, "2026-09", after_commit)
     home = tmp_path / "home"
     assert main(_run_argv(org, home)) == 130
-    assert capfd.readouterr().err == (
+    assert capfd.readouterr().err.splitlines(keepends=True)[-1] == (
         f"ecrcost: interrupted; {home / 'warehouse.duckdb'} keeps bills of 2026-08, 2026-09, "
         f"marts of {marts}; reports of none (of 2 period(s) asked for). Run the same command "
         "again to finish\n"
@@ -394,7 +401,7 @@ def test_ctrl_c_outside_dagster_steps_is_reported_the_same_way(org, tmp_path, mo
     monkeypatch.setattr(runner, "run_pipeline", interrupt)
     home = tmp_path / "home"
     assert main(_run_argv(org, home, periods=["2026-09"])) == 130
-    assert capfd.readouterr().err == (
+    assert capfd.readouterr().err.splitlines(keepends=True)[-1] == (
         f"ecrcost: interrupted; {home / 'warehouse.duckdb'} keeps bills of none, marts of none; "
         "reports of none (of 1 period(s) asked for). Run the same command again to finish\n"
     )

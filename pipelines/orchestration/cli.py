@@ -7,6 +7,7 @@ it is imported when one of these commands runs, not when `ecrcost --help` builds
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import replace
 
@@ -25,7 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         parents=[options.home(), options.aws()],
         help="materialize the pipeline (inventory, billing, marts, reports) for billing periods",
         description="Runs every Dagster asset in-process for the given billing periods; with "
-        "DAGSTER_HOME set, the runs show in `dagster dev`.",
+        "DAGSTER_HOME set, the runs show in `dagster dev`. The periods are named (--period, "
+        "repeatable) or --all: a run writes every stage of the warehouse, so which months it "
+        "rebuilds is never guessed. It prints the settings it uses (home, bill, inventory "
+        "source, AWS options) on stderr; a failure is one line, Dagster's logs need --verbose; "
+        "Ctrl-C says which periods the warehouse kept.",
     )
     which = run.add_mutually_exclusive_group(required=True)
     which.add_argument("--period", action="append", metavar="YYYY-MM", help="repeatable")
@@ -65,6 +70,7 @@ def _run(args, settings) -> int:
     # the settings' names); the resource hands exactly these to every asset.
     periods = _periods_in_location(settings) if args.all else args.period
     periods = [parse_period(p) for p in periods]
+    print(summary.run_settings(settings), file=sys.stderr)
     _materialize(settings, periods, args.config, args.verbose, "run")
     print(
         f"materialized {len(periods)} period(s) {periods[0]}..{periods[-1]} "

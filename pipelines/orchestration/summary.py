@@ -70,6 +70,23 @@ def next_commands(settings, period: str) -> list[list[str]]:
     ]
 
 
+def run_settings(settings) -> str:
+    """One line: the settings `ecrcost run` hands to every asset (from flags, environment and
+    ecrcost.toml), so a run over the wrong account or bill is seen before it ends."""
+    if settings.inventory_snapshot:
+        inventory = f"snapshot file {settings.inventory_snapshot}"
+    else:
+        parts = [f"profile {settings.aws_profile or '(default chain)'}"]
+        parts.append(f"regions {','.join(settings.regions) or '(the profile region)'}")
+        if settings.accounts:
+            parts.append(f"accounts {','.join(settings.accounts)} via role {settings.role_name}")
+        inventory = "AWS " + ", ".join(parts)
+    return (
+        f"run: home {settings.home}; bill {settings.cur_location} ({settings.cur_format}); "
+        f"inventory from {inventory}"
+    )
+
+
 def kept_after_interrupt(settings, periods: list[str]) -> str:
     """After Ctrl-C: what the warehouse holds of `periods`, read back from it (a period whose
     COMMIT landed counts as kept whatever the interrupted code believed), and the reports on
