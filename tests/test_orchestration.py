@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shlex
@@ -17,6 +18,7 @@ from ecrcost.cli import build_parser, main
 from ecrcost.definitions import defs
 from ecrcost.errors import UserError
 from ecrcost.orchestration import assets, runner
+from ecrcost.orchestration import cli as orchestration_cli
 from ecrcost.orchestration.jobs import billing_files_changed, monthly_schedule
 from ecrcost.orchestration.resources import EcrcostResource
 from ecrcost.orchestration.runner import materialize_periods
@@ -404,4 +406,28 @@ def test_ctrl_c_outside_dagster_steps_is_reported_the_same_way(org, tmp_path, mo
     assert capfd.readouterr().err.splitlines(keepends=True)[-1] == (
         f"ecrcost: interrupted; {home / 'warehouse.duckdb'} keeps bills of none, marts of none; "
         "reports of none (of 1 period(s) asked for). Run the same command again to finish\n"
+    )
+
+
+def test_ctrl_c_during_demo_exits_130_and_says_what_was_kept(tmp_path, monkeypatch, capsys):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    home = tmp_path / "demo"
+    monkeypatch.setattr(orchestration_cli, "generate", interrupt)
+    assert main(["demo", "--home", str(home)]) == 130
+    assert capsys.readouterr().err == (
+        f"ecrcost: interrupted while writing the sample organisation to {home / 'sample'}; "
+        "nothing was loaded. Run the same command again\n"
+    )
+    # The sample written (stood in for: generating twelve months takes 20 s), then Ctrl-C in
+    # the pipeline.
+    org = argparse.Namespace(periods=["2026-08", "2026-09"])
+    monkeypatch.setattr(orchestration_cli, "generate", lambda *args, **kwargs: org)
+    monkeypatch.setattr(orchestration_cli, "import_actions", lambda *args: None)
+    monkeypatch.setattr(runner, "run_pipeline", interrupt)
+    assert main(["demo", "--home", str(home)]) == 130
+    assert capsys.readouterr().err == (
+        f"ecrcost: interrupted; {home / 'warehouse.duckdb'} keeps bills of none, marts of none; "
+        "reports of none (of 2 period(s) asked for). Run the same command again to finish\n"
     )

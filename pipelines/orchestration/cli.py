@@ -82,7 +82,13 @@ def _run(args, settings) -> int:
 def _demo(args, settings) -> int:
     started = time.monotonic()
     sample_dir = settings.home / "sample"
-    org = generate(sample_dir, seed=args.seed)
+    try:
+        org = generate(sample_dir, seed=args.seed)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted while writing the sample organisation to {sample_dir}; nothing was "
+            "loaded. Run the same command again"
+        ) from None
     settings = replace(
         settings,
         cur_location=str(sample_dir / "cur-legacy-parquet"),
