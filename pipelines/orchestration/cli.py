@@ -44,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "demo",
         parents=[options.home()],
         help="generate the sample organisation and run the whole pipeline on it",
+        description="Writes a sample organisation (12 months of bill, an inventory snapshot, "
+        "past actions) under <home>/sample, runs the whole pipeline on it and prints what it "
+        "found, where the outputs are, and the next commands to try on the demo's data (each "
+        "with --home). Needs no AWS account.",
     )
     demo.add_argument("--seed", type=int, default=7)
     _verbose(demo)
