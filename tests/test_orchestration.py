@@ -431,3 +431,22 @@ def test_ctrl_c_during_demo_exits_130_and_says_what_was_kept(tmp_path, monkeypat
         f"ecrcost: interrupted; {home / 'warehouse.duckdb'} keeps bills of none, marts of none; "
         "reports of none (of 2 period(s) asked for). Run the same command again to finish\n"
     )
+
+
+def test_run_without_a_cur_location_is_one_line_before_dagster_starts(tmp_path, capsys):
+    home = tmp_path / "h"
+    for which in (["--period", "2026-09"], ["--all"]):
+        assert main(["run", *which, "--home", str(home)]) == 2
+        assert capsys.readouterr().err == (
+            "ecrcost: no CUR location: pass --cur LOCATION or set ECRCOST_CUR_LOCATION\n"
+        )
+    assert not home.exists()
+
+
+def test_run_all_over_a_location_without_periods_is_one_line(tmp_path, capsys):
+    empty = tmp_path / "bill"
+    empty.mkdir()
+    assert main(["run", "--all", "--cur", str(empty), "--home", str(tmp_path / "h")]) == 2
+    assert capsys.readouterr().err == (
+        f"ecrcost: {empty}: no billing files (.parquet, .csv, .csv.gz) found; check --cur\n"
+    )

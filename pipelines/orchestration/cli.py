@@ -64,16 +64,18 @@ def _verbose(parser: argparse.ArgumentParser) -> None:
 
 
 def _periods_in_location(settings) -> list[str]:
-    if not settings.cur_location:
-        raise UserError("no CUR location: pass --cur LOCATION or set ECRCOST_CUR_LOCATION")
     return sorted(location_fingerprints(settings.cur_location, settings.cur_format))
 
 
 def _run(args, settings) -> int:
     # The settings already hold --cur, --inventory-snapshot and the AWS flags (their dests are
     # the settings' names); the resource hands exactly these to every asset.
-    periods = _periods_in_location(settings) if args.all else args.period
-    periods = [parse_period(p) for p in periods]
+    periods = [] if args.all else [parse_period(p) for p in args.period]
+    if not settings.cur_location:
+        raise UserError("no CUR location: pass --cur LOCATION or set ECRCOST_CUR_LOCATION")
+    periods = periods or [parse_period(p) for p in _periods_in_location(settings)]
+    if not periods:
+        raise UserError(f"--all: no billing period found in {settings.cur_location}")
     print(summary.run_settings(settings), file=sys.stderr)
     _materialize(settings, periods, args.config, args.verbose, "run")
     print(

@@ -82,7 +82,8 @@ def run_settings(settings) -> str:
             parts.append(f"accounts {','.join(settings.accounts)} via role {settings.role_name}")
         inventory = "AWS " + ", ".join(parts)
     return (
-        f"run: home {settings.home}; bill {settings.cur_location} ({settings.cur_format}); "
+        f"run: home {settings.home}; "
+        f"bill {settings.cur_location or '(none: pass --cur)'} ({settings.cur_format}); "
         f"inventory from {inventory}"
     )
 
