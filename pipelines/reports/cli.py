@@ -45,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM",
         help="an earlier period to compare with (default: the prior)",
     )
-    parser.add_argument("--out", help="output folder (default <home>/reports/<period>/)")
+    parser.add_argument(
+        "--out", metavar="FOLDER", help="output folder (default <home>/reports/<period>/)"
+    )
     parser.set_defaults(handler=handle)
 
 
