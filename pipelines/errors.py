@@ -21,3 +21,9 @@ class PartialResult(EcrcostError):
     """The work finished but some accounts, regions or repositories are missing (exit 3)."""
 
     exit_code = 3
+
+
+class Interrupted(EcrcostError):
+    """Ctrl-C: the message says what of the work was kept (exit 130, as a shell reports SIGINT)."""
+
+    exit_code = 130

@@ -67,3 +67,16 @@ def iso(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat() + "Z"
+
+
+def csv_value(value: object) -> object:
+    """A value as a CSV cell of data: floats to 12 significant digits (full precision for money
+    and GiB, without binary noise: `0.1`, not `0.10000000000000586`), booleans `true`/`false`,
+    None empty; anything else as it is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "0" if value == 0 else f"{value:.12g}"
+    if value is None:
+        return ""
+    return value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -92,3 +93,13 @@ def period_range(first: str, last: str) -> list[str]:
         out.append(str(start))
         start = start.shift(1)
     return out
+
+
+def resolve_period(text: str | None, what: str = "--period") -> str:
+    """The `YYYY-MM` key of `--period`; when it was not given, the last closed month, and a line
+    on stderr saying so (a command that defaults a period names the one it used)."""
+    if text is not None:
+        return parse_period(text, what)
+    period = str(Period.last_closed())
+    print(f"note: {what} not given: using the last closed month, {period}", file=sys.stderr)
+    return period

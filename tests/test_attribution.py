@@ -673,3 +673,62 @@ def test_cli_errors_name_the_real_command_and_the_one_period_message(home, setti
         "period 2026-01: no billing data in the warehouse; load the bill for it first "
         "(ecrcost ingest --cur LOCATION) or pick a loaded period"
     )
+
+
+def test_cli_csv_numbers_without_binary_noise_and_flags_true_false(home, settings, capsys):
+    con = connect(settings.warehouse_path)
+    # Three lines of $0.10 and 0.1 GB-Mo each: the sums are 0.30000000000000004 in floats.
+    add_lines(con, [line(repo="a", unblended_cost=0.1, usage_amount=0.1) for _ in range(3)])
+    con.close()
+    assert main(["costs", "--period", "2026-01", "-o", "csv", "--home", str(home)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    header = rows[0].split(",")
+    (a,) = [dict(zip(header, r.split(","), strict=True)) for r in rows[1:]]
+    assert (a["cost"], a["gross_cost"], a["share"]) == ("0.3", "0.3", "1")
+    # No inventory snapshot: whether it exists is unknown (empty), not false.
+    assert (a["exists_in_inventory"], a["estimated"]) == ("", "false")
+    assert "0000000" not in "\n".join(rows)
+
+
+def test_csv_value_rounds_floats_to_12_significant_digits():
+    from ecrcost.fmt import csv_value
+
+    assert csv_value(0.10000000000000586) == "0.1"
+    assert csv_value(1234.5678901234567) == "1234.56789012"
+    assert csv_value(1.81e-08) == "1.81e-08"
+    assert csv_value(-0.0) == "0"
+    assert (csv_value(True), csv_value(False), csv_value(None), csv_value(7)) == (
+        "true",
+        "false",
+        "",
+        7,
+    )
+
+
+def test_cli_redistribute_without_a_tag_view_is_one_line_exit_2(home, settings, capsys):
+    con = connect(settings.warehouse_path)
+    add_lines(con, [line(repo="a", unblended_cost=6.0)])
+    con.close()
+    argv = ["costs", "--period", "2026-01", "--redistribute", "--home", str(home)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --redistribute: spreads untagged spend over tag values; add --by tag:KEY "
+        "(not --by repository)\n"
+    )
+    assert main([*argv, "--by", "account"]) == 2
+    assert "(not --by account)" in capsys.readouterr().err
+
+
+def test_cli_period_defaults_to_the_last_closed_month_and_says_so(
+    home, settings, capsys, monkeypatch
+):
+    from ecrcost.periods import Period
+
+    monkeypatch.setattr(Period, "last_closed", classmethod(lambda cls, now=None: Period(2026, 1)))
+    con = connect(settings.warehouse_path)
+    add_lines(con, [line(repo="a", unblended_cost=6.0)])
+    con.close()
+    assert main(["costs", "-o", "json", "--home", str(home)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["period"] == "2026-01"
+    assert captured.err == "note: --period not given: using the last closed month, 2026-01\n"

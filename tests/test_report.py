@@ -17,14 +17,19 @@ from report_data import (
     PIPE_TAG,
     SCRIPT,
     add_daily_storage,
+    add_snapshot,
     build_warehouse,
 )
 
 from ecrcost import fmt as formats
 from ecrcost import warehouse
 from ecrcost.attribution.forecast import forecast, trend_periods
+from ecrcost.cli import main
 from ecrcost.errors import UserError
+from ecrcost.inventory.model import Snapshot
+from ecrcost.inventory.store import store_snapshot
 from ecrcost.lifecycle.plan import plan_policy
+from ecrcost.periods import Period
 from ecrcost.reports import cli as report_cli
 from ecrcost.reports import render_report
 from ecrcost.reports.render import fmt, md_cell
@@ -363,3 +368,127 @@ def test_render_under_a_second(built):
     con, settings, _ = built
     files = render_report(con, settings, PERIOD, out_dir=Path(settings.home) / "again")
     assert files.seconds < 1.0
+
+
+def test_report_csv_numbers_rounded_and_flags_true_false(built):
+    _, _, files = built
+    headline = files.out_dir / "headline.csv"
+    assert headline.read_text().splitlines() == [
+        "period,total_cost,usage_cost,adjustments,storage_gb_months,cost_per_gb_month,repositories",
+        "2026-02,106.26,103.46,2.8,1020.6,0.1,3",
+        "2026-03,104.91,101.81,3.1,1002.6,0.1,3",
+    ]
+    assert [r["over_ceiling"] for r in _csv(files, "predictability")] == ["false", "false", "true"]
+    assert [r["change_ratio"] for r in _csv(files, "movers")] == [
+        "-0.364285714286",
+        "0.115069894306",
+        "0.107142857143",
+    ]
+    for path in files.csv:  # no float written with its binary noise (more than 12 digits)
+        for number in re.findall(r"(?<![\w.])-?\d+\.\d+(?![\w.])", path.read_text()):
+            assert len(number.replace("-", "").replace(".", "").lstrip("0")) <= 12, number
+
+
+def test_sizes_are_labelled_gib(built):
+    _, _, files = built
+    md = files.md.read_text()
+    assert "avg GiB stored" in md and "storage GiB-months" in md and "$ per GiB-month" in md
+    assert "avg GB" not in md and "GB-months" not in md.replace("GiB-months", "")
+
+
+def test_data_quality_names_the_snapshot_used(built):
+    con, _, files = built
+    (snap,) = con.execute("SELECT snapshot_id FROM ecr_snapshots").fetchone()
+    line = (
+        "Inventory used for findings, the candidate policy and the repository inventory: "
+        f"snapshot {snap} taken 2026-04-02 00:00 UTC (complete, 3 repositories, 45 images)."
+    )
+    assert line in files.md.read_text()
+    assert line in files.html.read_text()
+
+
+@pytest.fixture
+def inventoried_home(billed_home):
+    """billed_home with the complete snapshot of report_data and a newer, empty one (what a
+    mistyped region stores); returns (home, complete id, empty id)."""
+    con = warehouse.connect(billed_home / "warehouse.duckdb")
+    add_snapshot(con)
+    empty = store_snapshot(con, Snapshot(datetime(2026, 4, 5, 9), "aws"))
+    (complete,) = con.execute(
+        "SELECT snapshot_id FROM ecr_snapshots WHERE snapshot_id <> ?", [empty]
+    ).fetchone()
+    con.close()
+    return billed_home, complete, empty
+
+
+def test_cli_report_uses_the_newest_complete_snapshot_and_says_so(inventoried_home, capsys):
+    home, complete, empty = inventoried_home
+    assert _report(home, "--period", PERIOD) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        f"using snapshot {complete} taken at 2026-04-02T00:00:00Z (complete, 3 repositories)"
+    )
+    assert err[1] == (
+        f"note: passed over the newer snapshot {empty} taken at 2026-04-05T09:00:00Z: it is "
+        f"empty; pass --snapshot {empty} to use it"
+    )
+    md = (home / "reports" / PERIOD / f"ecr-report-{PERIOD}.md").read_text()
+    assert f"snapshot {complete} taken 2026-04-02 00:00 UTC (complete, 3 repositories" in md
+    assert f"Inventory note: passed over the newer snapshot {empty}" in md
+    assert "team/web" in md  # findings of the complete snapshot
+
+
+def test_cli_report_snapshot_option_picks_the_inventory(inventoried_home, capsys):
+    home, complete, empty = inventoried_home
+    assert _report(home, "--period", PERIOD, "--snapshot", empty) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"using snapshot {empty} taken at 2026-04-05T09:00:00Z (empty, 0 repositories)"
+    assert f"note: snapshot {empty} taken at 2026-04-05T09:00:00Z holds no repository" in err
+    md = (home / "reports" / PERIOD / f"ecr-report-{PERIOD}.md").read_text()
+    assert f"snapshot {empty} taken 2026-04-05 09:00 UTC (empty, 0 repositories, 0 images)" in md
+    assert f"snapshot {complete}" not in md
+    assert main(["report", "--period", PERIOD, "--snapshot", "nope", "--home", str(home)]) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --snapshot nope: no such snapshot (`ecrcost snapshots` lists them)\n"
+    )
+
+
+def test_cli_report_compare_must_be_earlier(billed_home, capsys):
+    for compare in (PERIOD, "2026-04"):
+        argv = ["report", "--period", PERIOD, "--compare", compare, "--home", str(billed_home)]
+        assert main(argv) == 2
+        assert capsys.readouterr().err == (
+            f"ecrcost: --compare {compare}: must be a period before --period {PERIOD}\n"
+        )
+    assert not (billed_home / "reports").exists()
+
+
+def test_cli_report_out_naming_a_file_is_one_line(billed_home, tmp_path, capsys):
+    target = tmp_path / "report.html"
+    target.write_text("mine")
+    argv = ["report", "--period", PERIOD, "--out", str(target), "--home", str(billed_home)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"ecrcost: --out {target}: is a file; pass a folder (it is created if missing)\n"
+    )
+    assert target.read_text() == "mine"
+
+
+def test_cli_report_period_defaults_to_the_last_closed_month(billed_home, capsys, monkeypatch):
+    monkeypatch.setattr(Period, "last_closed", classmethod(lambda cls, now=None: Period(2026, 3)))
+    assert _report(billed_home) == 0
+    captured = capsys.readouterr()
+    assert "note: --period not given: using the last closed month, 2026-03" in captured.err
+    assert f"ecr-report-{PERIOD}.html" in captured.out
+
+
+def test_ctrl_c_during_report_exits_130_and_says_what_was_kept(billed_home, capsys, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_cli, "render_report", interrupt)
+    assert main(["report", "--period", PERIOD, "--home", str(billed_home)]) == 130
+    assert capsys.readouterr().err.splitlines(keepends=True)[-1] == (
+        f"ecrcost: interrupted; the report of {PERIOD} was not (completely) written; the "
+        "warehouse keeps the marts of 2026-02, 2026-03. Run the same command again to finish\n"
+    )

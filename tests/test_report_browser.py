@@ -1,5 +1,7 @@
 """The HTML report in headless Chromium: it renders with no console message, every chart is in
-the rendered DOM with its bars, user text stays text, and a screenshot lands in test-artifacts/.
+the rendered DOM with its bars, user text stays text, and a screenshot is written under
+$ECRCOST_TEST_ARTIFACTS when set (CI uploads that folder), else the test's tmp_path: tests write
+nothing into the checkout.
 
 Skipped only when /usr/bin/chromium is absent outside CI; under CI (env CI set) a missing
 Chromium fails the test.
@@ -21,8 +23,6 @@ from ecrcost import warehouse
 from ecrcost.reports import render_report
 from ecrcost.settings import Settings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("ECRCOST_CHROMIUM", "/usr/bin/chromium"))
 CHARTS = ("trend", "top_repositories", "chargeback", "realized_savings")
 # Console messages (any level) are logged by Chromium as "...:CONSOLE:<line>] "<text>", source".
@@ -126,9 +126,25 @@ def test_report_renders_with_every_chart_and_no_console_message(chromium, report
     assert SCRIPT in "".join(dom.text)  # ... and shows as that text
 
 
+def artifacts_dir(tmp_path: Path) -> Path:
+    """Where a test keeps what a person looks at afterwards: $ECRCOST_TEST_ARTIFACTS when set,
+    else the test's own tmp_path (never the checkout)."""
+    folder = Path(os.environ.get("ECRCOST_TEST_ARTIFACTS") or tmp_path / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_artifacts_go_to_the_named_folder_or_the_tmp_path(tmp_path, monkeypatch):
+    monkeypatch.delenv("ECRCOST_TEST_ARTIFACTS", raising=False)
+    assert artifacts_dir(tmp_path) == tmp_path / "artifacts"
+    monkeypatch.setenv("ECRCOST_TEST_ARTIFACTS", str(tmp_path / "ci" / "shots"))
+    assert artifacts_dir(tmp_path) == tmp_path / "ci" / "shots"
+    assert (tmp_path / "ci" / "shots").is_dir()
+
+
 def test_screenshot(chromium, report, tmp_path):
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / f"report-{PERIOD}.png"
+    artifacts = artifacts_dir(tmp_path)
+    shot = artifacts / f"report-{PERIOD}.png"
     shot.unlink(missing_ok=True)
     result = _run(
         chromium,
@@ -141,4 +157,6 @@ def test_screenshot(chromium, report, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 50_000  # a blank page is a few KB
-    shutil.copy(report, ARTIFACTS / report.name)
+    shutil.copy(report, artifacts / report.name)
+    if not os.environ.get("ECRCOST_TEST_ARTIFACTS"):
+        assert tmp_path in shot.parents

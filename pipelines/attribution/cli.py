@@ -16,7 +16,7 @@ from ecrcost.attribution.analysis import analyse
 from ecrcost.attribution.marts import ensure_marts
 from ecrcost.attribution.views import costs_view
 from ecrcost.errors import EcrcostError, UserError
-from ecrcost.periods import parse_period
+from ecrcost.periods import resolve_period
 
 HELP = """\
 What each repository (or account, region, tag value) cost in a billing period, from the bill.
@@ -28,20 +28,23 @@ the period's ECR total. For --by tag:KEY, 'untagged' is repository spend without
 unattributed is spend with neither a repository nor the key.
 
 --analysis answers the playbook instead: top N by cost, the median and every repository above
-it, the top N by size (average GB stored as billed) and the N biggest movers against the prior
+it, the top N by size (average GiB stored as billed) and the N biggest movers against the prior
 period.
+
+Units: AWS bills ECR storage per "GB-month" of 2^30 bytes, a GiB (docs/report.md), so sizes
+are labelled GiB. CSV output keeps full precision, with floats written to 12 significant
+digits (0.1 stays 0.1, not 0.10000000000000586) and flags as true/false.
 """
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "costs",
-        parents=[options.home(), options.output()],
+        parents=[options.home(), options.period(), options.output()],
         help="billed ECR spend per repository, account, region or tag",
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--period", required=True, help="billing period, YYYY-MM")
     parser.add_argument(
         "--by",
         default="repository",
@@ -68,7 +71,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace, settings) -> int:
     import duckdb
 
-    parse_period(args.period)
+    args.period = resolve_period(args.period)
+    if args.redistribute and not args.by.startswith("tag:"):
+        raise UserError(
+            f"--redistribute: spreads untagged spend over tag values; add --by tag:KEY (not --by {args.by})"
+        )
     if not settings.warehouse_path.exists():
         raise UserError(
             f"{settings.warehouse_path}: no warehouse; load a bill first or pass --home"
@@ -128,7 +135,7 @@ _REPO_COLUMNS = [
     ("account_id", "account", _TEXT),
     ("region", "region", _TEXT),
     *_SPEND,
-    ("avg_gb_stored", "avg GB", _NUM),
+    ("avg_gb_stored", "avg GiB", _NUM),
     ("exists_in_inventory", "exists", _FLAG),
     ("expected_monthly_cost", "expected", _MONEY),
     ("bill_minus_expected", "bill-expected", _MONEY),
@@ -248,7 +255,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     if rows:
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: fmt.csv_value(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 
@@ -269,7 +276,7 @@ def _render_analysis(result: dict[str, Any], output: str) -> str:
         "top": f"Top {n} repositories by cost",
         "above_median": f"Every repository above the median ({fmt.money(result['median_cost'], missing='-')}, "
         f"{result['repository_count']} repositories billed)",
-        "by_size": f"Top {n} by size (average GB stored as billed)",
+        "by_size": f"Top {n} by size (average GiB stored as billed)",
         "movers": f"Biggest movers against {prior}" if prior else "Biggest movers: no prior period",
     }
     columns = {
@@ -277,7 +284,7 @@ def _render_analysis(result: dict[str, Any], output: str) -> str:
         "above_median": [("key", "repository", _TEXT), ("cost", "cost", _MONEY)],
         "by_size": [
             ("key", "repository", _TEXT),
-            ("avg_gb_stored", "avg GB", _NUM),
+            ("avg_gb_stored", "avg GiB", _NUM),
             ("billed_bytes", "inventory bytes", _NUM),
             ("cost", "cost", _MONEY),
         ],

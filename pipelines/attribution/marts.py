@@ -68,6 +68,14 @@ def latest_snapshot_id(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
+def periods_kept(
+    con: duckdb.DuckDBPyConnection, periods: list[str]
+) -> dict[str, tuple[bool, bool]]:
+    """Per period: (bill loaded, marts built), as the warehouse holds them now."""
+    rows = sqlfiles.run(con, "marts/periods_kept", {"periods": list(periods)}).fetchall()
+    return {period: (billed, marts) for period, billed, marts in rows}
+
+
 def build_marts(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ecrcost import options, sqlfiles, warehouse
-from ecrcost.errors import UserError
-from ecrcost.periods import parse_period, shift_period
+from ecrcost.attribution.marts import periods_kept
+from ecrcost.errors import Interrupted, UserError
+from ecrcost.inventory.snapshots import SnapshotChoice, choose_snapshot, list_snapshots
+from ecrcost.periods import parse_period, resolve_period, shift_period
 from ecrcost.reports.prepare import prepare_report
 from ecrcost.reports.render import render_report
 
@@ -20,44 +23,96 @@ and data quality. Writes ecr-report-YYYY-MM.html (self-contained), .md and one C
 
 Before rendering, the period's (and the comparison period's) attribution marts are built when
 missing or stale, and the period's realized savings are judged again.
+
+--period defaults to the last closed month; --compare must be an earlier period. Findings, the
+candidate policy and the repository inventory come from one inventory snapshot: --snapshot ID,
+else the newest complete one (`ecrcost snapshots` lists them); the report names it in its data
+quality section. CSV files keep full precision: floats to 12 significant digits, flags
+true/false. Sizes are GiB (AWS bills a "GB-month" of 2^30 bytes).
 """
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report",
-        parents=[options.home()],
+        parents=[options.home(), options.period(), options.snapshot()],
         help="the monthly report: spend, chargeback, findings, realized savings",
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--period", required=True, help="billing period, YYYY-MM")
-    parser.add_argument("--compare", help="period to compare with, YYYY-MM (default: the prior)")
-    parser.add_argument("--out", help="output folder (default <home>/reports/<period>/)")
+    parser.add_argument(
+        "--compare",
+        metavar="YYYY-MM",
+        help="an earlier period to compare with (default: the prior)",
+    )
+    parser.add_argument(
+        "--out", metavar="FOLDER", help="output folder (default <home>/reports/<period>/)"
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace, settings) -> int:
-    period = parse_period(args.period)
+    period = resolve_period(args.period)
     compare = parse_period(args.compare, "--compare") if args.compare else shift_period(period, -1)
+    if compare >= period:
+        raise UserError(f"--compare {compare}: must be a period before --period {period}")
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UserError(f"--out {args.out}: is a file; pass a folder (it is created if missing)")
     if not settings.warehouse_path.exists():
         raise UserError(
             f"{settings.warehouse_path}: no warehouse; load a bill first (ecrcost ingest) "
             "or pass --home"
         )
-    with warehouse.opened(settings.warehouse_path) as con:
-        if not _loaded(con, period):
-            raise UserError(
-                f"--period {period}: no billing data for it in {settings.warehouse_path}; "
-                "load its bill first (ecrcost ingest) or pick a loaded period"
+    try:
+        with warehouse.opened(settings.warehouse_path) as con:
+            if not _loaded(con, period):
+                raise UserError(
+                    f"--period {period}: no billing data for it in {settings.warehouse_path}; "
+                    "load its bill first (ecrcost ingest) or pick a loaded period"
+                )
+            choice = _snapshot_choice(con, args.snapshot)
+            snapshot_id = choice.snapshot_id if choice else None
+            if choice is not None:
+                print(choice.describe(), file=sys.stderr)
+            for note in [
+                *(choice.notes if choice else ()),
+                *prepare_report(con, settings, period, compare, snapshot_id),
+            ]:
+                print(f"note: {note}", file=sys.stderr)
+            files = render_report(
+                con,
+                settings,
+                period,
+                compare,
+                args.out,
+                snapshot_id=snapshot_id,
+                snapshot_notes=choice.notes if choice else (),
             )
-        for note in prepare_report(con, settings, period, compare):
-            print(f"note: {note}", file=sys.stderr)
-        files = render_report(con, settings, period, compare, args.out)
+    except KeyboardInterrupt:
+        raise Interrupted(_kept_after_interrupt(settings, period, compare)) from None
     print(f"{files.html}")
     print(f"{files.md}")
     print(f"{len(files.csv)} CSV file(s) in {files.out_dir}  (rendered in {files.seconds:.2f} s)")
     return 0
+
+
+def _snapshot_choice(con, snapshot_id: str | None) -> SnapshotChoice | None:
+    """The inventory snapshot the report reads; None when the warehouse holds none (the report
+    says so in its sections) unless the user named one."""
+    if snapshot_id is None and not list_snapshots(con):
+        return None
+    return choose_snapshot(con, snapshot_id)
+
+
+def _kept_after_interrupt(settings, period: str, compare: str) -> str:
+    """After Ctrl-C: the report is not complete; the marts that landed stay (read back)."""
+    with warehouse.opened(settings.warehouse_path) as con:
+        kept = periods_kept(con, sorted({compare, period}))
+    marts = ", ".join(p for p, (_, built) in kept.items() if built) or "none"
+    return (
+        f"interrupted; the report of {period} was not (completely) written; the warehouse "
+        f"keeps the marts of {marts}. Run the same command again to finish"
+    )
 
 
 def _loaded(con, period: str) -> bool:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ecrcost import sqlfiles
 from ecrcost.attribution.marts import ensure_marts, period_has_data
-from ecrcost.findings.findings import build_latest_findings
+from ecrcost.findings.findings import build_findings, build_latest_findings
 from ecrcost.lifecycle.candidate import plan_candidate_policy
 from ecrcost.resources import base_policy_path
 from ecrcost.savings.realized import realized_savings
@@ -26,12 +27,22 @@ BASE_POLICY = base_policy_path()
 
 
 def prepare_report(
-    con: duckdb.DuckDBPyConnection, settings: Settings, period: str, compare: str
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    compare: str,
+    snapshot_id: str | None = None,
 ) -> list[str]:
-    """Build what the report of `period` reads; returns notes on what could not be built."""
+    """Build what the report of `period` reads; returns notes on what could not be built.
+    Findings are built for `snapshot_id` (default: the latest snapshot). The candidate policy
+    is planned over the latest snapshot only (plan_candidate_policy takes no snapshot id)."""
     for p in dict.fromkeys([period, compare]):
         if period_has_data(con, p):
             ensure_marts(con, settings, p)
     realized_savings(con, settings, period)
-    notes = [plan_candidate_policy(con, settings), build_latest_findings(con, settings)]
+    notes = [plan_candidate_policy(con, settings)]
+    if snapshot_id is None:
+        notes.append(build_latest_findings(con, settings))
+    elif not sqlfiles.run(con, "reports/findings_summary", {"snapshot_id": snapshot_id}).fetchall():
+        build_findings(con, settings, snapshot_id)
     return [note for note in notes if note]

@@ -77,11 +77,12 @@ def md_cell(value: Any) -> str:
 
 
 def csv_cell(value: Any) -> Any:
+    """A CSV cell: formula-like text defused, numbers and flags as `fmt.csv_value` writes them."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
-    return value
+    return formats.csv_value(value)
 
 
 @cache
@@ -123,16 +124,20 @@ def render_report(
     period: str,
     compare: str | None = None,
     out_dir: Path | str | None = None,
+    *,
+    snapshot_id: str | None = None,
+    snapshot_notes: tuple[str, ...] = (),
 ) -> ReportFiles:
     """Render `period`'s report (against `compare`, default the prior period) into `out_dir`
-    (default <home>/reports/<period>/). Reads the warehouse only."""
+    (default <home>/reports/<period>/), its inventory from snapshot `snapshot_id` (default the
+    newest complete one; `snapshot_notes` say what choosing it passed over). Reads only."""
     started = time.perf_counter()
     period = parse_period(period)
     compare = parse_period(compare, "--compare") if compare else shift_period(period, -1)
     out = Path(out_dir) if out_dir is not None else report_dir(settings, period)
     out.mkdir(parents=True, exist_ok=True)
 
-    ctx = sec.build_context(con, settings, period, compare)
+    ctx = sec.build_context(con, settings, period, compare, snapshot_id, snapshot_notes)
     sections = sec.build_sections(ctx)
     model = {
         "period": period,

@@ -133,11 +133,19 @@ class Context:
     marts: dict[str, dict[str, Any]]  # period -> its mart_builds row
     totals: dict[str, dict[str, Any]]  # period -> its period_totals row
     snapshot: dict[str, Any] | None
+    snapshot_notes: tuple[str, ...] = ()  # what choosing the snapshot passed over, or caveats
 
 
 def build_context(
-    con: duckdb.DuckDBPyConnection, settings: Settings, period: str, compare: str
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    period: str,
+    compare: str,
+    snapshot_id: str | None = None,
+    snapshot_notes: tuple[str, ...] = (),
 ) -> Context:
+    """What every section reads; the inventory is snapshot `snapshot_id` (default: the one the
+    latest_snapshot view picks, the newest complete snapshot)."""
     wanted = sorted({*last_months(period, TREND_MONTHS), compare})
     totals = {
         r["period"]: r for r in sqlfiles.records(con, "reports/period_totals", {"periods": wanted})
@@ -146,8 +154,10 @@ def build_context(
         r["billing_period"]: r
         for r in sqlfiles.records(con, "reports/marts_built", {"periods": [period, compare]})
     }
-    snap = sqlfiles.records(con, "reports/inventory_snapshot")
-    return Context(con, settings, period, compare, marts, totals, snap[0] if snap else None)
+    snap = sqlfiles.records(con, "reports/inventory_snapshot", {"snapshot_id": snapshot_id})
+    return Context(
+        con, settings, period, compare, marts, totals, snap[0] if snap else None, snapshot_notes
+    )
 
 
 def _no_marts(ctx: Context, period: str) -> str:
@@ -178,7 +188,7 @@ def headline(ctx: Context) -> Section:
         s.figures.append(Figure("change %", ratio, "signed_pct"))
     else:
         s.text.append(f"No ECR lines for {ctx.compare} to compare with.")
-    s.figures.append(Figure("storage cost per GB-month", cur["cost_per_gb_month"], "money4"))
+    s.figures.append(Figure("storage cost per GiB-month", cur["cost_per_gb_month"], "money4"))
     s.figures.append(Figure("gross usage", cur["usage_cost"]))
     s.figures.append(Figure("credits, discounts, tax", cur["adjustments"], "signed_money"))
     s.figures.append(Figure("repositories billed", cur["repositories"], "int"))
@@ -189,8 +199,8 @@ def headline(ctx: Context) -> Section:
             "This period against the comparison period",
             [
                 *_SPEND_COLUMNS,
-                Column("storage_gb_months", "storage GB-months", "gb"),
-                Column("cost_per_gb_month", "$ per GB-month", "money4"),
+                Column("storage_gb_months", "storage GiB-months", "gb"),
+                Column("cost_per_gb_month", "$ per GiB-month", "money4"),
                 Column("repositories", "repositories", "int"),
             ],
             [ctx.totals[p] for p in compared],
@@ -275,7 +285,7 @@ def analysis(ctx: Context) -> Section:
                 Column("net_cost", "cost (net)", "money"),
                 Column("storage_cost", "storage", "money"),
                 Column("archive_storage_cost", "archive", "money"),
-                Column("avg_gb_stored", "avg GB stored", "gb"),
+                Column("avg_gb_stored", "avg GiB stored", "gb"),
                 Column("share", "share", "pct"),
             ],
             top,
@@ -288,7 +298,7 @@ def analysis(ctx: Context) -> Section:
             [
                 *_REPO_COLUMNS,
                 Column("net_cost", "cost (net)", "money"),
-                Column("avg_gb_stored", "avg GB stored", "gb"),
+                Column("avg_gb_stored", "avg GiB stored", "gb"),
                 Column("share", "share", "pct"),
             ],
             above,
@@ -302,8 +312,8 @@ def analysis(ctx: Context) -> Section:
             [
                 Column("rank", "#", "int"),
                 *_REPO_COLUMNS,
-                Column("avg_gb_stored", "avg GB stored", "gb"),
-                Column("avg_gb_archived", "avg GB archived", "gb"),
+                Column("avg_gb_stored", "avg GiB stored", "gb"),
+                Column("avg_gb_archived", "avg GiB archived", "gb"),
                 Column("billed_bytes", "inventory bytes", "bytes"),
                 Column("net_cost", "cost (net)", "money"),
             ],
@@ -673,6 +683,23 @@ def predictability(ctx: Context) -> Section:
     return s
 
 
+def _snapshot_used(ctx: Context) -> str:
+    """The data-quality line naming the inventory snapshot of findings, plan and inventory."""
+    snap = ctx.snapshot
+    if snap is None:
+        return "Inventory: no snapshot in the warehouse (run `ecrcost inventory`)."
+    state = (
+        f"partial: {snap['error_count']} read error(s)"
+        if snap["error_count"]
+        else ("empty" if not snap["repository_count"] else "complete")
+    )
+    return (
+        f"Inventory used for findings, the candidate policy and the repository inventory: "
+        f"snapshot {snap['snapshot_id']} taken {utc_minute(snap['taken_at'])} ({state}, "
+        f"{snap['repository_count']} repositories, {snap['image_count']} images)."
+    )
+
+
 def data_quality(ctx: Context) -> Section:
     s = Section("data_quality", "Data quality")
     cur = ctx.totals.get(ctx.period)
@@ -712,6 +739,8 @@ def data_quality(ctx: Context) -> Section:
             )
         if b["notes"]:
             s.text.append(f"Load notes: {b['notes']}")
+    s.text.append(_snapshot_used(ctx))
+    s.text += [f"Inventory note: {note}." for note in ctx.snapshot_notes]
     if cur is not None:
         days = cur["days"]
         month_days = Period.parse(ctx.period).days
