@@ -378,3 +378,21 @@ def test_candidate_policy_rows_are_the_plan(warehouse_home: Path, tmp_path: Path
         for r in plan.repositories
     )  # fmt: skip
     assert len(stored) == 4
+
+
+def test_candidate_policy_over_a_chosen_snapshot(warehouse_home: Path) -> None:
+    """The report's `--snapshot` reaches the candidate plan: rows land under that snapshot."""
+    settings = load_settings({"home": str(warehouse_home)}, env={})
+    con = warehouse.connect(warehouse_home / "warehouse.duckdb")
+    try:
+        assert plan_candidate_policy(con, settings, snapshot_id="old") is None
+        stored = con.execute(
+            "SELECT snapshot_id, repository_name, expired FROM candidate_policy_plans"
+        ).fetchall()
+        plan = plan_policy(con, settings, base_policy_path().read_text(), snapshot_id="old")
+        con.execute("DELETE FROM candidate_policy_plans")  # the module's warehouse stays as built
+    finally:
+        con.close()
+    assert plan.snapshot_id == "old"
+    assert stored == [("old", r.repository_name, r.expired) for r in plan.repositories]
+    assert stored and stored[0][2] > 0

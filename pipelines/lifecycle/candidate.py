@@ -1,5 +1,5 @@
-"""The candidate policy (the playbook base policy by default) planned over the latest inventory
-snapshot and kept in `candidate_policy_plans`, a snapshot at a time: the report and the
+"""The candidate policy (the playbook base policy by default) planned over an inventory snapshot
+(the one the command chose; the newest complete one by default) and kept in `candidate_policy_plans`, a snapshot at a time: the report and the
 orchestration read these rows, since planning a whole inventory takes longer than a render."""
 
 from __future__ import annotations
@@ -21,15 +21,19 @@ if TYPE_CHECKING:
 
 
 def plan_candidate_policy(
-    con: duckdb.DuckDBPyConnection, settings: Settings, policy_text: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    policy_text: str | None = None,
+    snapshot_id: str | None = None,
 ) -> str | None:
-    """Plan `policy_text` (default the playbook base policy) over the latest snapshot and
-    replace that snapshot's rows of candidate_policy_plans. Returns why not, or None."""
-    if not sqlfiles.run(con, "lifecycle/snapshot", {"snapshot_id": None}).fetchall():
+    """Plan `policy_text` (default the playbook base policy) over snapshot `snapshot_id` (the
+    `latest_snapshot` view's when None) and replace that snapshot's rows of
+    candidate_policy_plans. Returns why not, or None."""
+    if not sqlfiles.run(con, "lifecycle/snapshot", {"snapshot_id": snapshot_id}).fetchall():
         return "no inventory snapshot: candidate policy not planned"
     text = policy_text or read_policy_file()[1]
     try:
-        plan = plan_policy(con, settings, text)
+        plan = plan_policy(con, settings, text, snapshot_id=snapshot_id)
     except EcrcostError as exc:
         return f"candidate policy not planned: {exc}"
     repos = plan.repositories

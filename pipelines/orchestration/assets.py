@@ -14,10 +14,10 @@ from ecrcost.findings.findings import build_findings
 from ecrcost.inventory.collect import collect_inventory
 from ecrcost.inventory.model import Snapshot
 from ecrcost.inventory.store import store_snapshot
+from ecrcost.lifecycle.candidate import plan_candidate_policy
 from ecrcost.orchestration.partitions import billing_periods
 from ecrcost.orchestration.resources import EcrcostResource
 from ecrcost.periods import shift_period
-from ecrcost.reports.prepare import plan_candidate_policy
 from ecrcost.reports.render import html_path, render_report, report_dir
 from ecrcost.savings.realized import realized_savings as judge_actions
 

@@ -1,5 +1,5 @@
 """What a report needs computed before it renders: the attribution marts of the period and the
-comparison period, the period's realized savings, the candidate policy planned over the latest
+comparison period, the period's realized savings, the candidate policy planned over the report's
 inventory snapshot and that snapshot's findings. Rendering itself only reads (and stays well
 under a second); each step here is done by the stage that owns it.
 """
@@ -12,18 +12,12 @@ from ecrcost import sqlfiles
 from ecrcost.attribution.marts import ensure_marts, period_has_data
 from ecrcost.findings.findings import build_findings, build_latest_findings
 from ecrcost.lifecycle.candidate import plan_candidate_policy
-from ecrcost.resources import base_policy_path
 from ecrcost.savings.realized import realized_savings
 
 if TYPE_CHECKING:
     import duckdb
 
     from ecrcost.settings import Settings
-
-# Kept for callers outside this stage (orchestration/assets.py, reports/__init__.py and
-# tests/test_report.py still name them here; lead: point them at their owners).
-__all__ = ["BASE_POLICY", "plan_candidate_policy", "prepare_report"]
-BASE_POLICY = base_policy_path()
 
 
 def prepare_report(
@@ -34,13 +28,13 @@ def prepare_report(
     snapshot_id: str | None = None,
 ) -> list[str]:
     """Build what the report of `period` reads; returns notes on what could not be built.
-    Findings are built for `snapshot_id` (default: the latest snapshot). The candidate policy
-    is planned over the latest snapshot only (plan_candidate_policy takes no snapshot id)."""
+    Findings and the candidate policy are built for `snapshot_id` (default: the snapshot the
+    `latest_snapshot` view picks)."""
     for p in dict.fromkeys([period, compare]):
         if period_has_data(con, p):
             ensure_marts(con, settings, p)
     realized_savings(con, settings, period)
-    notes = [plan_candidate_policy(con, settings)]
+    notes = [plan_candidate_policy(con, settings, snapshot_id=snapshot_id)]
     if snapshot_id is None:
         notes.append(build_latest_findings(con, settings))
     elif not sqlfiles.run(con, "reports/findings_summary", {"snapshot_id": snapshot_id}).fetchall():
