@@ -11,6 +11,7 @@ CLI imports the other's.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(parser, argv)
     try:
         settings = load_settings(vars(args), config_file=Path(args.config) if args.config else None)
-        code = args.handler(args, settings)
+        code = handler_of(args)(args, settings)
     except EcrcostError as exc:
         print(f"ecrcost: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -117,6 +118,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ecrcost: {known}", file=sys.stderr)
         return 2
     return int(code or 0)
+
+
+def handler_of(args: argparse.Namespace):
+    """The command's handler. A command whose handler module is slow to import (Dagster) names
+    it as "module:function"; the module is imported here, when that command runs."""
+    handler = args.handler
+    if isinstance(handler, str):
+        module, _, name = handler.partition(":")
+        handler = getattr(importlib.import_module(module), name)
+    return handler
 
 
 def aws_setup_error(exc: BaseException) -> str | None:

@@ -18,7 +18,7 @@ from ecrcost.cli import build_parser, main
 from ecrcost.definitions import defs
 from ecrcost.errors import UserError
 from ecrcost.orchestration import assets, runner
-from ecrcost.orchestration import cli as orchestration_cli
+from ecrcost.orchestration import commands as orchestration_commands
 from ecrcost.orchestration.jobs import billing_files_changed, monthly_schedule
 from ecrcost.orchestration.resources import EcrcostResource
 from ecrcost.orchestration.runner import materialize_periods
@@ -400,7 +400,7 @@ def test_ctrl_c_outside_dagster_steps_is_reported_the_same_way(org, tmp_path, mo
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "run_pipeline", interrupt)
+    monkeypatch.setattr(orchestration_commands, "run_pipeline", interrupt)
     home = tmp_path / "home"
     assert main(_run_argv(org, home, periods=["2026-09"])) == 130
     assert capfd.readouterr().err.splitlines(keepends=True)[-1] == (
@@ -414,7 +414,7 @@ def test_ctrl_c_during_demo_exits_130_and_says_what_was_kept(tmp_path, monkeypat
         raise KeyboardInterrupt
 
     home = tmp_path / "demo"
-    monkeypatch.setattr(orchestration_cli, "generate", interrupt)
+    monkeypatch.setattr(orchestration_commands, "generate", interrupt)
     assert main(["demo", "--home", str(home)]) == 130
     assert capsys.readouterr().err == (
         f"ecrcost: interrupted while writing the sample organisation to {home / 'sample'}; "
@@ -423,9 +423,9 @@ def test_ctrl_c_during_demo_exits_130_and_says_what_was_kept(tmp_path, monkeypat
     # The sample written (stood in for: generating twelve months takes 20 s), then Ctrl-C in
     # the pipeline.
     org = argparse.Namespace(periods=["2026-08", "2026-09"])
-    monkeypatch.setattr(orchestration_cli, "generate", lambda *args, **kwargs: org)
-    monkeypatch.setattr(orchestration_cli, "import_actions", lambda *args: None)
-    monkeypatch.setattr(runner, "run_pipeline", interrupt)
+    monkeypatch.setattr(orchestration_commands, "generate", lambda *args, **kwargs: org)
+    monkeypatch.setattr(orchestration_commands, "import_actions", lambda *args: None)
+    monkeypatch.setattr(orchestration_commands, "run_pipeline", interrupt)
     assert main(["demo", "--home", str(home)]) == 130
     assert capsys.readouterr().err == (
         f"ecrcost: interrupted; {home / 'warehouse.duckdb'} keeps bills of none, marts of none; "
