@@ -1,7 +1,7 @@
 """What the write-side tests share (policy apply/restore/export, repos delete): the moto ECR they
 talk to over HTTP, settings that exempt `legacy/*`, an inventory written with SQL inserts, and an
-AwsAccess that fails one call on purpose. Test modules load it with
-`pytest_plugins = ["fixtures_actions"]` for the fixtures `aws` and `exempt_settings`."""
+AwsAccess that fails one call on purpose. tests/conftest.py loads it as a plugin, so the fixtures
+`aws` and `exempt_settings` are there for every module."""
 
 from __future__ import annotations
 

@@ -44,8 +44,6 @@ from ecrcost.inventory.collect import collect_inventory
 from ecrcost.lifecycle.plan import plan_policy
 from ecrcost.settings import load_settings
 
-pytest_plugins = ["fixtures_actions"]
-
 
 @pytest.fixture
 def settings(exempt_settings):

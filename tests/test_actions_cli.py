@@ -22,8 +22,6 @@ from ecrcost.aws import AwsAccess
 from ecrcost.cli import main
 from ecrcost.inventory.model import AccountAccess, Snapshot
 
-pytest_plugins = ["fixtures_actions"]
-
 MEMBER = "210987654321"
 ROLE = "ecrcost-writer"
 

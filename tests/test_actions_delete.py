@@ -25,8 +25,6 @@ from ecrcost.actions.delete import Criteria, candidates, delete_repositories
 from ecrcost.actions.selection import latest_repositories
 from ecrcost.cli import main
 
-pytest_plugins = ["fixtures_actions"]
-
 
 @pytest.fixture
 def settings(exempt_settings):
