@@ -520,3 +520,12 @@ def test_cli_restore_takes_the_shared_repository_globs(world, aws, settings, tmp
     assert code == 0, out
     assert "team/app" not in out
     assert state(aws) == {**before, "team/app": NEW}
+
+
+def test_export_out_naming_a_folder_is_one_line(world, settings, tmp_path, capsys):
+    code = main(["policy", "export", "--home", str(settings.home), "--format", "json",
+                 "--out", str(tmp_path)])  # fmt: skip
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"ecrcost: --out {tmp_path}: is a folder; name the file to write\n"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -645,6 +647,26 @@ def test_cli_analysis_table_and_csv(home, settings, capsys):
         "by_size",
         "by_size",
     ]
+
+
+def test_cli_analysis_csv_with_movers_has_every_column(home, settings, capsys):
+    """Sections with their own columns (movers carry prior_cost) share one CSV header."""
+    con = connect(settings.warehouse_path)
+    add_lines(con, hourly("a", 10, 1) + hourly("b", 30, 1))
+    add_lines(
+        con,
+        [
+            {**row, "billing_period": "2026-02", "usage_start": datetime(2026, 2, 1)}
+            for row in hourly("a", 20, 1) + hourly("b", 30, 1)
+        ],
+    )
+    con.close()
+    argv = ["costs", "--period", "2026-02", "--analysis", "-o", "csv", "--home", str(home)]
+    assert main(argv) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    movers = [r for r in rows if r["section"] == "movers"]
+    assert (movers[0]["key"], movers[0]["prior_cost"]) == (f"{ACCT}:{REGION}:a", "1")
+    assert all(r["prior_cost"] == "" for r in rows if r["section"] == "top")
 
 
 def test_cli_output_option_and_its_format_alias_agree(home, settings, capsys):

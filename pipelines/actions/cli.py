@@ -263,6 +263,8 @@ def _restore(args: Any, settings: Any) -> int:
 
 
 def _export(args: Any, settings: Any) -> int:
+    if args.out and Path(args.out).is_dir():
+        raise UserError(f"--out {args.out}: is a folder; name the file to write")
     _, text, _ = load_policy_file(args.policy)
     with warehouse.opened(settings.warehouse_path) as con:
         snapshot_id = use_snapshot(con, args.snapshot, to_stderr=not args.out)

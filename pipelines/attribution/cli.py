@@ -253,7 +253,9 @@ def _cell(value: Any, kind: str) -> str:
 def _csv(rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        # Rows may differ in their columns (the analysis' sections): the header is all of them.
+        fields = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(buf, fieldnames=fields, restval="", lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: fmt.csv_value(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
