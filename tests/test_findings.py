@@ -406,4 +406,25 @@ def test_through_ecrcost_main(con, tmp_path, capsys, monkeypatch):
     assert [f["repository_name"] for f in out["findings"]] == ["ghost"]
     assert out["findings"][0]["monthly_cost_usd"] == round(usd(GHOST_BYTES), 6)
     assert ecrcost.cli.main(["findings", "--top", "0", "--home", str(tmp_path)]) == 2
-    assert "--top must be at least 1" in capsys.readouterr().err
+    assert capsys.readouterr().err == "ecrcost: --top 0: expected a positive number of rows\n"
+    assert ecrcost.cli.main(["findings", "--stale-days", "-5", "--home", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: --stale-days -5: expected a positive number of days\n"
+    )
+
+
+def test_one_off_flags_print_findings_without_storing_them(con, tmp_path, capsys):
+    """The report reads stored findings: `findings --top 3` must not change them."""
+    con.close()
+    home = ["--home", str(tmp_path)]
+    assert ecrcost.cli.main(["findings", *home]) == 0
+    capsys.readouterr()
+
+    def stored():
+        with warehouse.opened(tmp_path / "warehouse.duckdb", read_only=True) as c:
+            return c.execute("SELECT kind, count(*) FROM findings GROUP BY 1 ORDER BY 1").fetchall()
+
+    before = stored()
+    assert ecrcost.cli.main(["findings", "--top", "1", "--stale-days", "1", *home]) == 0
+    assert stored() == before
+    assert ("largest_image", 1) not in before

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ecrcost import options, warehouse
+from ecrcost.errors import UserError
 from ecrcost.findings.findings import DEFAULT_TOP, build_findings
 from ecrcost.findings.kinds import KINDS
 from ecrcost.fmt import human_bytes, money
@@ -42,16 +43,27 @@ def register(subparsers: Any) -> None:
         f"per kind in the table (default {DEFAULT_TOP})"
     )  # fmt: skip
     p.add_argument(
-        "--stale-days", dest="stale_days", type=int, help="idle days before a repository is stale"
+        "--stale-days",
+        dest="stale_days",
+        type=int,
+        help="idle days before a repository is stale (default: the stale_days setting, 90). "
+        "With --top or --stale-days the findings are printed, not stored for the report",
     )
     p.set_defaults(handler=run_findings)
 
 
 def run_findings(args: argparse.Namespace, settings: Any) -> int:
+    if args.top < 1:
+        raise UserError(f"--top {args.top}: expected a positive number of rows")
+    if args.stale_days is not None and args.stale_days < 1:
+        raise UserError(f"--stale-days {args.stale_days}: expected a positive number of days")
+    # Findings built with one-off flags are printed, not stored: the report and the pipeline
+    # read the findings of the settings.
+    one_off = args.top != DEFAULT_TOP or args.stale_days is not None
     with warehouse.opened(settings.warehouse_path) as con:
         # stderr: the findings are the data, whatever the format
         snapshot_id = use_snapshot(con, args.snapshot, to_stderr=True)
-        found = build_findings(con, settings, snapshot_id, top=args.top)
+        found = build_findings(con, settings, snapshot_id, top=args.top, store=not one_off)
     if args.kinds:
         found = [f for f in found if f.kind in args.kinds]
     if args.output == "json":

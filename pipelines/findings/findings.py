@@ -110,10 +110,12 @@ def build_findings(
     snapshot_id: str | None = None,
     *,
     top: int = DEFAULT_TOP,
+    store: bool = True,
 ) -> list[Finding]:
-    """Every finding of the snapshot (latest by default); replaces its rows in `findings`."""
+    """Every finding of the snapshot (latest by default); replaces its rows in `findings` unless
+    `store` is false (a one-off look with other flags must not change what the report reads)."""
     if top < 1:
-        raise UserError(f"--top must be at least 1, not {top}")
+        raise UserError(f"--top {top}: expected a positive number of rows")
     snap = _snapshot(con, snapshot_id)
     params = {"snapshot_id": snap.snapshot_id, "exemption_tag": settings.exemption_tag}
     repos = sqlfiles.records(con, "findings/repositories", params)
@@ -130,7 +132,8 @@ def build_findings(
     found += _largest_layers(con, snap, prices, top)
     found += _duplicates(con, snap, prices)
     ranked = _rank(found, snap.snapshot_id)
-    _store(con, snap, ranked)
+    if store:
+        _store(con, snap, ranked)
     return ranked
 
 
