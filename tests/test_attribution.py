@@ -343,6 +343,36 @@ def test_deleted_repositories_and_expected_cost(con, settings):
     assert got["elsewhere"] == (None, None, None, None, None)
 
 
+def test_costs_and_the_marts_use_the_chosen_snapshot_and_say_which(con, home, capsys):
+    """Two snapshots that disagree: `costs` names the one it used, --snapshot picks the other,
+    and the marts follow (the report passes its snapshot the same way)."""
+    add_lines(con, hourly("app", 3.0, 2))
+    add_snapshot(con, {"app": {"images": [("sha256:a", GIB, "ACTIVE", [])]}}, snapshot_id="s1")
+    add_snapshot(con, {"app": {"images": [("sha256:b", 2 * GIB, "ACTIVE", [])]}}, snapshot_id="s2")
+    con.close()
+    argv = ["costs", "--period", "2026-01", "-o", "json", "--home", str(home)]
+
+    def expected(*more):
+        assert main([*argv, *more]) == 0
+        out, err = capsys.readouterr()
+        view = json.loads(out)
+        return view["snapshot_id"], view["rows"][0]["expected_monthly_cost"], err.splitlines()[0]
+
+    taken = "2026-02-03T00:00:00Z"
+    assert expected() == (
+        "s2",
+        pytest.approx(0.2),
+        f"using snapshot s2 taken at {taken} (complete, 1 repositories)",
+    )
+    assert expected("--snapshot", "s1") == (
+        "s1",
+        pytest.approx(0.1),
+        f"using snapshot s1 taken at {taken} (complete, 1 repositories)",
+    )
+    assert main([*argv, "--snapshot", "nope"]) == 2
+    assert "--snapshot nope: no such snapshot" in capsys.readouterr().err
+
+
 def test_expected_cost_uses_image_sizes_and_regional_prices(con, home):
     settings = load_settings(
         {"home": str(home), "prices": {"regions": {REGION: {"storage_per_gb_month": 0.25}}}},

@@ -39,9 +39,12 @@ def analyse(
     top: int = 10,
     *,
     tags_from_inventory: bool = False,
+    snapshot_id: str | None = None,
 ) -> Analysis:
-    """The playbook's questions for `period` (marts of it and the prior period built if due)."""
-    ensure_marts(con, settings, period, tags_from_inventory=tags_from_inventory)
+    """The playbook's questions for `period` (marts of it and the prior period built if due,
+    over inventory snapshot `snapshot_id`, the latest_snapshot view's when None)."""
+    marts = {"tags_from_inventory": tags_from_inventory, "snapshot_id": snapshot_id}
+    ensure_marts(con, settings, period, **marts)
     median, count = query_one(con, "marts/analysis_median", {"period": period})
     result = Analysis(period=period, top_n=top, repository_count=int(count), median_cost=median)
     result.top = sqlfiles.records(con, "marts/costs_by_repository", {"period": period})[:top]
@@ -52,7 +55,7 @@ def analyse(
     result.by_size = sqlfiles.records(con, "marts/analysis_by_size", {"period": period, "top": top})
     prior = shift_period(period, -1)
     if period_has_data(con, prior):
-        ensure_marts(con, settings, prior, tags_from_inventory=tags_from_inventory)
+        ensure_marts(con, settings, prior, **marts)
         result.prior_period = prior
         result.movers = sqlfiles.records(
             con, "marts/analysis_movers", {"period": period, "prior": prior, "top": top}

@@ -16,6 +16,7 @@ from ecrcost.attribution.analysis import analyse
 from ecrcost.attribution.marts import ensure_marts
 from ecrcost.attribution.views import costs_view
 from ecrcost.errors import EcrcostError, UserError
+from ecrcost.inventory.snapshots import snapshot_in_use
 from ecrcost.periods import resolve_period
 
 HELP = """\
@@ -26,6 +27,10 @@ cost is everything billed to the row (net): gross usage plus its own credits, di
 Spend without a resource id (tax, credits, ...) is the unattributed line; rows + unattributed =
 the period's ECR total. For --by tag:KEY, 'untagged' is repository spend without the key, and
 unattributed is spend with neither a repository nor the key.
+
+What the inventory adds (does the repository still exist, its expected cost, today's tags with
+--tags-from-inventory) comes from one snapshot: --snapshot ID, else the newest complete one;
+the command names it on stderr.
 
 --analysis answers the playbook instead: top N by cost, the median and every repository above
 it, the top N by size (average GiB stored as billed) and the N biggest movers against the prior
@@ -40,7 +45,7 @@ digits (0.1 stays 0.1, not 0.10000000000000586) and flags as true/false.
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "costs",
-        parents=[options.home(), options.period(), options.output()],
+        parents=[options.home(), options.period(), options.output(), options.snapshot()],
         help="billed ECR spend per repository, account, region or tag",
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -88,6 +93,10 @@ def handle(args: argparse.Namespace, settings) -> int:
             raise EcrcostError(
                 f"{settings.warehouse_path}: cannot open the warehouse: {first}"
             ) from None
+        choice = snapshot_in_use(con, args.snapshot)
+        if choice is not None:
+            choice.announce(sys.stderr)  # stdout carries the figures
+        snapshot_id = choice.snapshot_id if choice else None
         if args.analysis:
             if args.top is not None and args.top < 1:
                 raise UserError(f"--top {args.top}: expected a positive number of rows")
@@ -98,6 +107,7 @@ def handle(args: argparse.Namespace, settings) -> int:
                     args.period,
                     tags_from_inventory=args.tags_from_inventory,
                     force=True,
+                    snapshot_id=snapshot_id,
                 )
             result = analyse(
                 con,
@@ -105,6 +115,7 @@ def handle(args: argparse.Namespace, settings) -> int:
                 args.period,
                 args.top or 10,
                 tags_from_inventory=args.tags_from_inventory,
+                snapshot_id=snapshot_id,
             ).to_dict()
             sys.stdout.write(_render_analysis(result, args.output))
         else:
@@ -116,6 +127,7 @@ def handle(args: argparse.Namespace, settings) -> int:
                 args.top,
                 tags_from_inventory=args.tags_from_inventory,
                 rebuild=args.rebuild,
+                snapshot_id=snapshot_id,
             )
             sys.stdout.write(_render_costs(view, args.output, args.redistribute))
     return 0

@@ -82,15 +82,17 @@ def build_marts(
     period: str,
     *,
     tags_from_inventory: bool = False,
+    snapshot_id: str | None = None,
 ) -> MartSummary:
     """Rebuild every attribution mart of `period` from cur_ecr_line_groups (written first from
-    cur_ecr_lines when missing or stale) and the latest inventory snapshot, all or nothing.
+    cur_ecr_lines when missing or stale) and an inventory snapshot (`snapshot_id`, the one the
+    command chose; the `latest_snapshot` view's when None), all or nothing.
     `tags_from_inventory`: today's repository tags win over the bill's for repositories in the
     snapshot (tags are not retroactive in the bill)."""
     parse_period(period)
     started = time.perf_counter()
     folder = folder_from_settings(settings)
-    snapshot_id = latest_snapshot_id(con)
+    snapshot_id = snapshot_id or latest_snapshot_id(con)
     use_inventory = bool(tags_from_inventory and snapshot_id)
     tags_source = "bill+inventory" if use_inventory else "bill"
     params: dict[str, Any] = {"period": period, "snapshot_id": snapshot_id}
@@ -165,6 +167,7 @@ def ensure_marts(
     *,
     tags_from_inventory: bool = False,
     force: bool = False,
+    snapshot_id: str | None = None,
 ) -> MartSummary | None:
     """Build the period's marts when missing or stale (a newer billing load, another snapshot,
     another tag source or changed settings). Returns the summary when it built, else None."""
@@ -172,17 +175,20 @@ def ensure_marts(
     built, loaded, snap, source, key, current_loaded = query_one(
         con, "marts/build_state", {"period": period}
     )
-    want_source = "bill+inventory" if tags_from_inventory and latest_snapshot_id(con) else "bill"
+    snapshot_id = snapshot_id or latest_snapshot_id(con)
+    want_source = "bill+inventory" if tags_from_inventory and snapshot_id else "bill"
     fresh = (
         built
         and loaded == current_loaded
-        and snap == latest_snapshot_id(con)
+        and snap == snapshot_id
         and source == want_source
         and key == settings_key(settings)
     )
     if fresh and not force:
         return None
-    return build_marts(con, settings, period, tags_from_inventory=tags_from_inventory)
+    return build_marts(
+        con, settings, period, tags_from_inventory=tags_from_inventory, snapshot_id=snapshot_id
+    )
 
 
 def query_one(

@@ -37,6 +37,7 @@ def costs_view(
     *,
     tags_from_inventory: bool = False,
     rebuild: bool = False,
+    snapshot_id: str | None = None,
 ) -> dict[str, Any]:
     """`{"period", "by", "total_cost", "unattributed_cost", "rows": [{"key", "cost", ...}]}`
     plus what the figures rest on (tag source, estimated, adjustments, folding audit).
@@ -50,7 +51,14 @@ def costs_view(
             f"period {period}: no billing data in the warehouse; load the bill for it first "
             "(ecrcost ingest --cur LOCATION) or pick a loaded period"
         )
-    ensure_marts(con, settings, period, tags_from_inventory=tags_from_inventory, force=rebuild)
+    ensure_marts(
+        con,
+        settings,
+        period,
+        tags_from_inventory=tags_from_inventory,
+        force=rebuild,
+        snapshot_id=snapshot_id,
+    )
     total, unattributed, estimated, tags_source, snapshot_id, lines, _ = query_one(
         con, "marts/period_summary", {"period": period}
     )

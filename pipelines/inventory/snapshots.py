@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
 from ecrcost import fmt, sqlfiles
 from ecrcost.errors import UserError
@@ -61,6 +61,12 @@ class SnapshotChoice:
         s = self.snapshot
         return f"using {s.label} ({s.state}, {s.repository_count} repositories)"
 
+    def announce(self, stream: TextIO) -> None:
+        """Say which snapshot a command uses and what choosing it passed over."""
+        print(self.describe(), file=stream)
+        for note in self.notes:
+            print(f"note: {note}", file=stream)
+
 
 def list_snapshots(con: Any) -> list[SnapshotInfo]:
     """Every snapshot in the warehouse, newest first."""
@@ -101,6 +107,14 @@ def choose_snapshot(con: Any, snapshot_id: str | None = None) -> SnapshotChoice:
         if s.taken_at > chosen.taken_at
     )
     return SnapshotChoice(chosen, passed_over + _caveats(chosen))
+
+
+def snapshot_in_use(con: Any, snapshot_id: str | None = None) -> SnapshotChoice | None:
+    """`choose_snapshot` for commands that also work without an inventory (costs, report):
+    None when the warehouse holds no snapshot and the user named none."""
+    if snapshot_id is None and not list_snapshots(con):
+        return None
+    return choose_snapshot(con, snapshot_id)
 
 
 def _caveats(s: SnapshotInfo) -> tuple[str, ...]:

@@ -62,8 +62,5 @@ def use_snapshot(con: Any, snapshot_id: str | None, *, to_stderr: bool = False) 
             "(or load the sample) first"
         )
     choice = choose_snapshot(con, snapshot_id)
-    stream = sys.stderr if to_stderr else sys.stdout
-    print(choice.describe(), file=stream)
-    for note in choice.notes:
-        print(f"note: {note}", file=stream)
+    choice.announce(sys.stderr if to_stderr else sys.stdout)
     return choice.snapshot_id

@@ -10,7 +10,7 @@ from pathlib import Path
 from ecrcost import options, sqlfiles, warehouse
 from ecrcost.attribution.marts import periods_kept
 from ecrcost.errors import Interrupted, UserError
-from ecrcost.inventory.snapshots import SnapshotChoice, choose_snapshot, list_snapshots
+from ecrcost.inventory.snapshots import snapshot_in_use
 from ecrcost.periods import parse_period, resolve_period, shift_period
 from ecrcost.reports.prepare import prepare_report
 from ecrcost.reports.render import render_report
@@ -70,7 +70,7 @@ def handle(args: argparse.Namespace, settings) -> int:
                     f"--period {period}: no billing data for it in {settings.warehouse_path}; "
                     "load its bill first (ecrcost ingest) or pick a loaded period"
                 )
-            choice = _snapshot_choice(con, args.snapshot)
+            choice = snapshot_in_use(con, args.snapshot)
             snapshot_id = choice.snapshot_id if choice else None
             if choice is not None:
                 print(choice.describe(), file=sys.stderr)
@@ -94,14 +94,6 @@ def handle(args: argparse.Namespace, settings) -> int:
     print(f"{files.md}")
     print(f"{len(files.csv)} CSV file(s) in {files.out_dir}  (rendered in {files.seconds:.2f} s)")
     return 0
-
-
-def _snapshot_choice(con, snapshot_id: str | None) -> SnapshotChoice | None:
-    """The inventory snapshot the report reads; None when the warehouse holds none (the report
-    says so in its sections) unless the user named one."""
-    if snapshot_id is None and not list_snapshots(con):
-        return None
-    return choose_snapshot(con, snapshot_id)
 
 
 def _kept_after_interrupt(settings, period: str, compare: str) -> str:

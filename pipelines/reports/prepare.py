@@ -28,11 +28,11 @@ def prepare_report(
     snapshot_id: str | None = None,
 ) -> list[str]:
     """Build what the report of `period` reads; returns notes on what could not be built.
-    Findings and the candidate policy are built for `snapshot_id` (default: the snapshot the
-    `latest_snapshot` view picks)."""
+    The marts, the findings and the candidate policy all use snapshot `snapshot_id` (default:
+    the one the `latest_snapshot` view picks), so every figure rests on one inventory."""
     for p in dict.fromkeys([period, compare]):
         if period_has_data(con, p):
-            ensure_marts(con, settings, p)
+            ensure_marts(con, settings, p, snapshot_id=snapshot_id)
     realized_savings(con, settings, period)
     notes = [plan_candidate_policy(con, settings, snapshot_id=snapshot_id)]
     if snapshot_id is None:
