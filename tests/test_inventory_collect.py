@@ -25,9 +25,10 @@ from ecrcost.inventory.collect import (
     list_repositories,
     pages,
 )
-from ecrcost.inventory.model import as_utc, image_of
+from ecrcost.inventory.model import image_of
 from ecrcost.inventory.store import billed_sizes, store_snapshot
 from ecrcost.settings import load_settings
+from ecrcost.utc import as_utc
 
 CALLER, MEMBER = "123456789012", "111111111111"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"

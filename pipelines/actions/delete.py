@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ecrcost.actions import log
@@ -26,6 +26,7 @@ from ecrcost.actions.apply import (
     start_row,
 )
 from ecrcost.actions.selection import Repo
+from ecrcost.utc import naive_utc
 
 DELETE_KIND = "repository_delete"
 
@@ -46,15 +47,9 @@ class Criteria:
         return "selected by name"
 
 
-def _naive_utc(t: datetime | None) -> datetime | None:
-    if t is None or t.tzinfo is None:
-        return t
-    return t.astimezone(UTC).replace(tzinfo=None)
-
-
 def stale_cutoff(repo: Repo, days: int) -> datetime:
     # Measured from the snapshot, not from now: pulls after the snapshot are unknown to it.
-    return _naive_utc(repo.snapshot_taken_at) - timedelta(days=days)
+    return naive_utc(repo.snapshot_taken_at) - timedelta(days=days)
 
 
 def qualifies(repo: Repo, criteria: Criteria) -> bool:
@@ -62,7 +57,7 @@ def qualifies(repo: Repo, criteria: Criteria) -> bool:
     if criteria.empty:
         return repo.image_count == 0
     if criteria.stale_days is not None:
-        last = _naive_utc(repo.last_activity or repo.created_at)
+        last = naive_utc(repo.last_activity or repo.created_at)
         return last is not None and last < stale_cutoff(repo, criteria.stale_days)
     return True
 
@@ -105,7 +100,7 @@ def _changed_since_snapshot(repo: Repo, criteria: Criteria, images: list[dict]) 
         cutoff = stale_cutoff(repo, criteria.stale_days)
         for d in images:
             for field_name in ("imagePushedAt", "lastRecordedPullTime", "lastActivatedAt"):
-                t = _naive_utc(d.get(field_name))
+                t = naive_utc(d.get(field_name))
                 if t is not None and t >= cutoff:
                     return f"kept: {d['imageDigest']} {field_name} {t:%Y-%m-%d} is recent"
     return None

@@ -36,10 +36,10 @@ from ecrcost.errors import UserError
 from ecrcost.findings.kinds import KINDS
 from ecrcost.fmt import human_bytes
 from ecrcost.inventory.store import billed_sizes
-from ecrcost.lifecycle.model import utc as _utc
 from ecrcost.lifecycle.plan import load_inventory
 from ecrcost.lifecycle.policy import PolicyError, parse_policy
 from ecrcost.lifecycle.simulate import evaluate
+from ecrcost.utc import as_utc
 from ecrcost.warehouse import transaction
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def _snapshot(con: Any, snapshot_id: str | None) -> _Snapshot:
             )
         raise UserError(f"snapshot {snapshot_id!r} is not in the warehouse; see ecr_snapshots")
     sid, taken_at, manifests_read = rows[0]
-    return _Snapshot(sid, _utc(taken_at), bool(manifests_read))
+    return _Snapshot(sid, as_utc(taken_at), bool(manifests_read))
 
 
 def _key(row: dict[str, Any]) -> tuple[str, str, str]:
@@ -312,7 +312,7 @@ def _idle_policy(
             why = f"stored GiB rose {trend} over {periods[0]}..{periods[-1]} (bill)"
             facts.update(basis="bill", periods=periods, avg_gb=avg_gb)
         else:
-            newest = _utc(r["last_pushed_at"])
+            newest = as_utc(r["last_pushed_at"])
             if newest is None or newest < recent:
                 continue
             days = (snap.taken_at - newest).total_seconds() / 86400
@@ -363,8 +363,8 @@ def _stale(
     for r in repos:
         if not r["complete"] or not r["image_count"]:
             continue
-        pushed, pulled = _utc(r["last_pushed_at"]), _utc(r["last_pulled_at"])
-        activated = _utc(r["last_activated_at"])
+        pushed, pulled = as_utc(r["last_pushed_at"]), as_utc(r["last_pulled_at"])
+        activated = as_utc(r["last_activated_at"])
         last = max(t for t in (pushed, pulled, activated) if t is not None)
         if last >= cutoff:
             continue
@@ -389,7 +389,7 @@ def _empty(repos: list[dict[str, Any]]) -> list[Finding]:
     for r in repos:
         if not r["complete"] or r["image_count"]:
             continue
-        detail = f"no images (created {_day(_utc(r['created_at']))}): delete it or use it"
+        detail = f"no images (created {_day(as_utc(r['created_at']))}): delete it or use it"
         out.append(_repo_finding("empty_repository", r, None, detail, {}))
     return out
 
@@ -429,8 +429,8 @@ def _largest_images(con: Any, snap: _Snapshot, prices: PriceTable, top: int) -> 
             parent = ", ".join(r["parent_tags"]) or "untagged"
             tags += f" (platform image of the manifest list tagged {parent})"
         detail = (
-            f"image {tags}, pushed {_day(_utc(r['pushed_at']))}, "
-            f"last pull {_day(_utc(r['last_pulled_at']))}; "
+            f"image {tags}, pushed {_day(as_utc(r['pushed_at']))}, "
+            f"last pull {_day(as_utc(r['last_pulled_at']))}; "
             "layers shared with other images of the repository are billed once"
         )
         if archived:

@@ -26,10 +26,10 @@ from ecrcost.inventory.model import (
     Repository,
     ScanError,
     Snapshot,
-    as_utc,
     image_of,
 )
 from ecrcost.progress import Progress
+from ecrcost.utc import as_utc
 
 if TYPE_CHECKING:
     from ecrcost.settings import Settings

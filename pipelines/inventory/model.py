@@ -16,12 +16,13 @@ import gzip
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ecrcost.errors import UserError
 from ecrcost.fmt import iso
+from ecrcost.utc import as_utc
 
 FORMAT_NAME = "ecrcost-inventory"
 FORMAT_VERSION = 1
@@ -146,15 +147,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def as_utc(value: str | datetime | None) -> datetime | None:
-    """An aware UTC datetime from ISO text (`...Z`) or a datetime; naive values are UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 _OPTIONAL = ("size_bytes", "manifest_media_type", "artifact_media_type", "subject_digest")

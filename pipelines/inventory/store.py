@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from ecrcost import sqlfiles
 from ecrcost.fmt import GIB
 from ecrcost.inventory.model import Snapshot
+from ecrcost.utc import naive_utc
 from ecrcost.warehouse import transaction
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def snapshot_id_of(snapshot: Snapshot) -> str:
 def store_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> str:
     """Write every row of `snapshot` (stamped with its id and time); all or nothing."""
     snapshot_id = snapshot_id_of(snapshot)
-    params = {"snapshot_id": snapshot_id, "taken_at": _naive(snapshot.taken_at)}
+    params = {"snapshot_id": snapshot_id, "taken_at": naive_utc(snapshot.taken_at)}
     staged = _arrow_tables(snapshot)
     with transaction(con):
         for delete in DELETES:
@@ -91,11 +92,6 @@ def _access_table(snapshot: Snapshot) -> Any:
             ),
         }
     )
-
-
-def _naive(value: datetime | None) -> datetime | None:
-    """UTC wall time: the warehouse's TIMESTAMP columns hold UTC without a zone."""
-    return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _arrow_tables(snapshot: Snapshot) -> dict[str, Any]:
@@ -145,7 +141,7 @@ def _arrow_tables(snapshot: Snapshot) -> dict[str, Any]:
     for r in snapshot.repositories:
         key = (r.account_id, r.region, r.name)
         rows["repositories"].append(
-            (*key, r.arn, r.uri, _naive(r.created_at), r.image_tag_mutability, r.complete)
+            (*key, r.arn, r.uri, naive_utc(r.created_at), r.image_tag_mutability, r.complete)
         )
         if key not in policy_failed:  # no row: unknown, not "no policy"
             rows["lifecycle_policies"].append((*key, r.lifecycle_policy))
@@ -157,14 +153,14 @@ def _arrow_tables(snapshot: Snapshot) -> dict[str, Any]:
                     i.digest,
                     list(i.tags),
                     i.size_bytes,
-                    _naive(i.pushed_at),
-                    _naive(i.last_pulled_at),
+                    naive_utc(i.pushed_at),
+                    naive_utc(i.last_pulled_at),
                     i.manifest_media_type,
                     i.artifact_media_type,
                     i.subject_digest,
                     i.status,
-                    _naive(i.archived_at),
-                    _naive(i.activated_at),
+                    naive_utc(i.archived_at),
+                    naive_utc(i.activated_at),
                     list(i.child_digests),
                 )
             )

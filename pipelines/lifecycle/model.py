@@ -8,7 +8,9 @@ planner and the findings read an inventory the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+
+from ecrcost.utc import as_utc
 
 STANDARD, ARCHIVE, ACTIVATING = "standard", "archive", "activating"
 
@@ -48,13 +50,6 @@ class LifecycleImage:
         return pulled if pulled is not None and pulled >= start else start
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """Warehouse times are naive UTC (or aware): tag or convert them to aware UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def lifecycle_image(
     row: tuple | list, layers: tuple[tuple[str, int], ...] | None = None
 ) -> LifecycleImage:
@@ -64,12 +59,12 @@ def lifecycle_image(
     return LifecycleImage(
         digest,
         tuple(tags),
-        utc(pushed),
-        utc(pulled),
+        as_utc(pushed),
+        as_utc(pulled),
         size,
         storage_class_of(status),
-        utc(archived),
-        utc(activated),
+        as_utc(archived),
+        as_utc(activated),
         layers,
         tuple(children),
         subject,

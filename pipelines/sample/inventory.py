@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecrcost.fmt import GIB, iso
-from ecrcost.inventory.model import Blob, Image, Repository, Snapshot, as_utc
+from ecrcost.inventory.model import Blob, Image, Repository, Snapshot
 from ecrcost.prices import PriceTable
 from ecrcost.sample import model
 from ecrcost.sample.model import HOUR, Org, SimRepo
 from ecrcost.sqlfiles import load_sql
+from ecrcost.utc import as_utc
 
 if TYPE_CHECKING:
     import duckdb
