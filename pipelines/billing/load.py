@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -275,6 +276,12 @@ def period_totals(con: duckdb.DuckDBPyConnection, period: str) -> tuple[int, flo
     """The ECR rows and dollars the warehouse holds for `period` ((0, 0.0) when none)."""
     rows, cost = sqlfiles.run(con, "billing/period_totals", {"period": period}).fetchall()[0]
     return rows, cost
+
+
+def loaded_since(con: duckdb.DuckDBPyConnection, since: datetime) -> list[str]:
+    """The periods whose billing_loads row landed at or after `since` (naive UTC): what the
+    warehouse kept of a run that started then, whatever the run believed."""
+    return [r[0] for r in sqlfiles.run(con, "billing/loads_since", {"since": since}).fetchall()]
 
 
 def check_against_source(
