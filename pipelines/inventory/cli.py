@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
         "--detailed",
         action="store_true",
         help="with --csv: add account, region, counts, billed bytes and basis, push/pull "
-        "times, policy and tags",
+        "times, policy and tags (booleans as true/false, empty when not known)",
     )
     p.set_defaults(handler=run_inventory)
     s = subparsers.add_parser(

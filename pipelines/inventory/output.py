@@ -69,12 +69,18 @@ def playbook_csv(
                 _iso(d.get("oldest_push")),
                 _iso(d.get("newest_push")),
                 _iso(d.get("last_pull")),
-                {True: "yes", False: "no"}.get(d.get("has_policy"), "unknown"),
+                _bool(d.get("has_policy")),
                 d.get("tags", ""),
-                "yes" if s.complete else "no",
+                _bool(s.complete),
             ]
         writer.writerow(row)
     return buffer.getvalue()
+
+
+def _bool(value: bool | None) -> str:
+    """The CSV's boolean cells: `true`/`false` as spreadsheets and CSV readers parse them;
+    empty when not known (the lifecycle policy could not be read)."""
+    return "" if value is None else str(bool(value)).lower()
 
 
 def _iso(value: datetime | None) -> str:
