@@ -219,3 +219,15 @@ def write_focus(root: Path, period: str, version: str = "1.0", fmt: str = "parqu
             f" TO '{path}' (FORMAT csv, HEADER, NULLSTR 'NULL', COMPRESSION {comp})"
         )
     return path
+
+
+def upload_tree(root: Path, bucket: str, prefix: str = "") -> None:
+    """Create `bucket` (boto3's default endpoint: the test's moto server) and upload every file
+    under `root` to it, keyed `prefix` + the path relative to `root`."""
+    import boto3
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            s3.upload_file(str(path), bucket, prefix + path.relative_to(root).as_posix())

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import boto3
 import pytest
-from fixtures_billing import write_cur2
+from fixtures_billing import upload_tree, write_cur2
 
 from ecrcost import cli, warehouse
 from ecrcost.billing import load
@@ -106,11 +106,7 @@ def test_interrupt_after_the_last_commit(three_periods, home, capsys, monkeypatc
 def bucket(moto_reset, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
     write_cur2(tmp_path / "up", "2024-01")
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="billing")
-    for path in (tmp_path / "up").rglob("*"):
-        if path.is_file():
-            s3.upload_file(str(path), "billing", path.relative_to(tmp_path / "up").as_posix())
+    upload_tree(tmp_path / "up", "billing")
     return "s3://billing/cur2"
 
 

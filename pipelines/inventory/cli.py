@@ -21,6 +21,12 @@ the chosen accounts and regions into the warehouse. Credentials come from the st
 (profiles, SSO, environment, instance roles); AWS_ENDPOINT_URL is honoured. Exit code 3 when an
 account, region or repository could not be read (what was read is stored)."""
 
+SNAPSHOTS_DESCRIPTION = """\
+List the inventory snapshots in the warehouse, newest first: id, when it was taken, the accounts
+and regions it covers, repositories, images, and whether it is complete, partial (what is
+missing) or empty. Commands that read a snapshot use the newest complete one unless given
+--snapshot ID."""
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -59,10 +65,7 @@ def register(subparsers: Any) -> None:
         "snapshots",
         parents=[options.home(), options.output()],
         help="list the inventory snapshots in the warehouse (newest first)",
-        description="List the inventory snapshots in the warehouse, newest first: id, when it "
-        "was taken, the accounts and regions it covers, repositories, images, and whether it is "
-        "complete, partial (what is missing) or empty. Commands that read a snapshot use the "
-        "newest complete one unless given --snapshot ID.",
+        description=SNAPSHOTS_DESCRIPTION,
     )
     s.set_defaults(handler=run_snapshots)
 
