@@ -683,6 +683,7 @@ def test_report_lines_per_period_and_warnings_apart():
     result = IngestResult("loc", [load("2024-01", 0, 0.0), load("2024-02", 3, 1234.5, False)])
     assert report_lines(result) == [
         ("2024-01  cur2  2 file(s)  no ECR spend in 2024-01", False),
+        ("note: 2024-01: status X", True),
         ("2024-02  cur2  2 file(s)  3 ECR rows  $1,234.50", False),
         ("warning: 2024-02 is incomplete: status X", True),
     ]

@@ -81,4 +81,6 @@ def report_lines(result: IngestResult) -> list[tuple[str, bool]]:
             out.append((f"{head}  {p.ecr_rows} ECR rows  {money(p.ecr_cost)}", False))
         if not p.complete:
             out.append((f"warning: {p.period} is incomplete: {'; '.join(p.notes)}", True))
+        else:  # what was chosen or left out (executions, assemblies, drift) is said, on stderr
+            out += [(f"note: {p.period}: {note}", True) for note in p.notes]
     return out

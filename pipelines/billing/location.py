@@ -34,6 +34,11 @@ class Location(Protocol):
 
     def entries(self) -> list[Entry]: ...
 
+    def folders(self) -> list[str]:
+        """The folder names of the path the entries' keys are relative to (outermost first):
+        a location that is itself a period folder still says which period it holds."""
+        ...
+
     def read_bytes(self, key: str) -> bytes: ...
 
     def local_path(self, key: str, workdir: Path) -> Path: ...
@@ -62,6 +67,9 @@ class LocalLocation:
                 key = path.relative_to(self.root).as_posix()
                 out.append(Entry(key, st.st_size, str(st.st_mtime_ns), st.st_mtime))
         return out
+
+    def folders(self) -> list[str]:
+        return list(self.root.resolve().parts[1:])
 
     def _path(self, key: str) -> Path:
         return self.root / key if key else self.root
@@ -120,6 +128,10 @@ class S3Location:
                 name = self.prefix.rpartition("/")[2]
                 out.append(Entry(name, head["ContentLength"], etag, when))
         return out
+
+    def folders(self) -> list[str]:
+        inside = self.prefix.rpartition("/")[0] if self._single else self.prefix
+        return [self.bucket, *(p for p in inside.split("/") if p)]
 
     @contextmanager
     def _errors(self, what: str, key: str | None = None) -> Iterator[None]:
