@@ -4,15 +4,21 @@ legacy CSV assemblies, misfiled months, gzip/ZIP, BOM, lower-cased headers."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from fixtures_billing import write_cur2, write_legacy_csv, write_legacy_csv_manifest
+from fixtures_billing import (
+    write_cur2,
+    write_legacy_csv,
+    write_legacy_csv_manifest,
+    write_legacy_parquet,
+)
 
-from ecrcost import cli
+from ecrcost import cli, warehouse
 from ecrcost.billing import ingest
 from ecrcost.errors import UserError
 
@@ -104,3 +110,120 @@ def test_legacy_assemblies_pointed_at_the_report_folder_itself(con, tmp_path, re
     p = ingest(con, str(folder)).period("2023-11")
     assert (p.source_format, p.ecr_rows, round(p.ecr_cost, 6)) == ("cur-legacy-csv", 4, 1.64)
     assert p.files == [str(folder / "new-assembly" / "rep-1.csv")]
+
+
+# ---- 11.2 a row's own billing period ------------------------------------------------------
+
+
+def _period_file(tmp_path: Path, period: str, into: Path, name: str | None = None) -> Path:
+    """A CUR 2.0 data file of `period` copied into folder `into` (possibly another period's)."""
+    src = write_cur2(tmp_path / f"src-{period}", period)
+    into.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(src, into / (name or src.name)))
+
+
+@pytest.fixture
+def loaded_january(con, tmp_path):
+    """The warehouse holding a good load of 2024-01, to show a refused load keeps it."""
+    write_cur2(tmp_path / "good", PERIOD)
+    ingest(con, str(tmp_path / "good" / "cur2"))
+    return state(con)
+
+
+def test_a_december_file_under_januarys_folder_is_refused(con, tmp_path, loaded_january):
+    folder = tmp_path / "exports" / DATA
+    misfiled = _period_file(tmp_path, "2023-12", folder)
+    with pytest.raises(UserError) as err:
+        ingest(con, str(tmp_path / "exports" / "cur2"))
+    assert str(err.value) == (
+        f"{misfiled}: 3 ECR line(s) of billing period 2023-12 in the folder of 2024-01; move the "
+        "file to its own period's folder (or point --cur at the file alone to load each line "
+        "into its own period)"
+    )
+    assert state(con) == loaded_january  # January's lines were not replaced by December's
+
+
+def test_two_months_in_one_period_folder_are_refused_not_summed(con, tmp_path, loaded_january):
+    folder = tmp_path / "exports" / DATA
+    _period_file(tmp_path, PERIOD, folder, "a-00001.snappy.parquet")
+    misfiled = _period_file(tmp_path, "2024-02", folder, "b-00001.snappy.parquet")
+    with pytest.raises(UserError, match=rf"^{misfiled}: 3 ECR line\(s\) of billing period 2024-02"):
+        ingest(con, str(tmp_path / "exports" / "cur2"))
+    assert state(con) == loaded_january
+
+
+def test_a_legacy_month_folder_holding_another_month(tmp_path, real_data, home, capsys):
+    folder = tmp_path / "cur" / "rep" / "rep" / "year=2018" / "month=11"
+    path = write_legacy_parquet(
+        real_data / "cur-legacy-2018-10.snappy.parquet", folder / "rep-00001.snappy.parquet"
+    )
+    assert cli.main(["ingest", "--cur", str(tmp_path / "cur"), "--home", str(home)]) == 2
+    assert capsys.readouterr().err == (
+        f"ecrcost: {path}: 4 ECR line(s) of billing period 2018-10 in the folder of 2018-11; "
+        "move the file to its own period's folder (or point --cur at the file alone to load "
+        "each line into its own period)\n"
+    )
+    with warehouse.opened(home / "warehouse.duckdb") as c:
+        assert state(c) == ([], [])
+
+
+def test_loose_files_put_each_row_in_its_own_period(con, tmp_path):
+    flat = tmp_path / "flat"
+    _period_file(tmp_path, "2023-12", flat, "december.parquet")
+    _period_file(tmp_path, PERIOD, flat, "january.parquet")
+    result = ingest(con, str(flat))
+    assert [(p.period, p.ecr_rows, round(p.ecr_cost, 6)) for p in result.periods] == [
+        ("2023-12", 3, 2.35),
+        ("2024-01", 3, 2.35),
+    ]
+    assert con.execute(
+        "SELECT billing_period, regexp_extract(source_file, '[a-z]+\\.parquet$'), count(*)"
+        " FROM cur_ecr_lines GROUP BY ALL ORDER BY ALL"
+    ).fetchall() == [("2023-12", "december.parquet", 3), ("2024-01", "january.parquet", 3)]
+
+
+# ---- 11.3 finite numbers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e400"])
+@pytest.mark.parametrize("field", ["lineItem/UnblendedCost", "lineItem/UsageAmount"])
+def test_a_cost_or_quantity_that_is_not_a_finite_number_is_refused(
+    con, tmp_path, real_data, field, value
+):
+    folder = tmp_path / "cur" / "rep" / "20231101-20231201"
+    path = write_legacy_csv(real_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
+    ingest(con, str(tmp_path / "cur"))
+    before = state(con)
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    ecr = [r for r in rows if r["lineItem/ProductCode"] == "AmazonECR"]
+    ecr[-1][field] = value  # one line, the one with the latest usage start of the file
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    first = min((r for r in ecr if r[field] == value), key=lambda r: r["lineItem/UsageStartDate"])
+    start = first["lineItem/UsageStartDate"][:16].replace("T", " ")
+    with pytest.raises(UserError) as err:
+        ingest(con, str(tmp_path / "cur"))
+    assert str(err.value) == (
+        f"{path}: column {field} is not a finite number (NaN, Infinity or out of range), first "
+        f"at the line of {start} usage type {first['lineItem/UsageType']}; fix the file"
+    )
+    assert state(con) == before
+
+
+def test_a_parquet_infinity_is_refused_too(con, tmp_path, loaded_january):
+    import duckdb
+
+    folder = tmp_path / "exports" / DATA
+    path = _period_file(tmp_path, PERIOD, folder)
+    duckdb.execute(
+        f"COPY (SELECT * REPLACE (CASE WHEN line_item_usage_type LIKE 'USE2%' THEN 'inf'::DOUBLE"
+        f" ELSE line_item_net_unblended_cost END AS line_item_net_unblended_cost)"
+        f" FROM '{path}') TO '{path}.tmp' (FORMAT parquet)"
+    )
+    os.replace(f"{path}.tmp", path)
+    with pytest.raises(UserError, match=r"column line_item_net_unblended_cost is not a finite"):
+        ingest(con, str(tmp_path / "exports" / "cur2"))
+    assert state(con) == loaded_january

@@ -227,6 +227,7 @@ def _replace(con, location: str, item: _Planned) -> None:
     for part in _kinds(item.files):
         params = _scan_params(con, load, item, part)
         _run(con, sqlfiles.load_sql("billing/insert_period_lines"), params, item.where)
+    _check_lines(con, item)
     # The marts' grain, read back from the rows just inserted (never from the files again).
     replace_line_groups(con, load.period)
     load.ecr_rows, load.ecr_cost = period_totals(con, load.period)
@@ -245,6 +246,33 @@ def _replace(con, location: str, item: _Planned) -> None:
             "notes": "; ".join(load.notes) or None,
         },
     )
+
+
+def _check_lines(con, item: _Planned) -> None:
+    """Refuse (inside the load's transaction: nothing is kept) lines of another billing period
+    in a period folder, and costs or quantities that are not finite numbers."""
+    files = {f.path: f for f in item.files}
+    period = item.load.period
+    params = {"period": period, "files": list(files)}
+    if item.folder_period is not None:
+        row = sqlfiles.run(con, "billing/misfiled_line", params).fetchone()
+        if row:
+            path, own, lines = row
+            raise UserError(
+                f"{files[path].display}: {lines} ECR line(s) of billing period {own} in the "
+                f"folder of {period}; move the file to its own period's folder (or point --cur "
+                "at the file alone to load each line into its own period)"
+            )
+    row = sqlfiles.run(con, "billing/nonfinite_line", {"period": period}).fetchone()
+    if row:
+        path, field_name, start, usage_type = row
+        info = files.get(path)
+        column = readers.source_column(item.load.source_format, item.files, field_name)
+        raise UserError(
+            f"{info.display if info else path}: column {column} is not a finite number "
+            f"(NaN, Infinity or out of range), first at the line of {start:%Y-%m-%d %H:%M} "
+            f"usage type {usage_type}; fix the file"
+        )
 
 
 def source_totals(

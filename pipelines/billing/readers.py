@@ -371,11 +371,13 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
             f" p_products[list_position(p_service_names, CAST({name} AS VARCHAR))])"
         )
     tags, tag_keys = _tags_expr(fmt, union, types, read)
-    period = exprs["billing_period_start"]
-    if period == "NULL":
-        period = exprs["usage_start"]
+    # Each row's own billing period, never the folder's (issue 11.2): the load refuses a row
+    # that sits in another period's folder, and loose files put each row in its own period.
+    period = exprs["usage_start"]
+    if exprs["billing_period_start"] != "NULL":
+        period = f"coalesce({exprs['billing_period_start']}, {period})"
     columns = [
-        (f"coalesce(p_period, strftime({period}, '%Y-%m'))", "billing_period"),
+        (f"coalesce(strftime({period}, '%Y-%m'), p_period)", "billing_period"),
         *((exprs[k], k) for k in SCAN_COLUMNS),
         (tags, "tag_entries"),
         ("filename", "source_file"),
@@ -399,6 +401,17 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
         "source_format": fmt,
     }
     return sql, params
+
+
+def source_column(fmt: str, files: list[FileInfo], field: str) -> str:
+    """The file column a canonical column was read from (for messages): `unblended_cost` is
+    `line_item_unblended_cost`, `lineItem/UnblendedCost` or `BilledCost`."""
+    candidates = (_FOCUS if fmt == "focus" else _CUR)[field]
+    for f in files:
+        names = f.by_name()
+        if found := next((names[c] for c in candidates if c in names), None):
+            return found
+    return candidates[0]
 
 
 def periods_sql(fmt: str, files: list[FileInfo]) -> str:

@@ -28,7 +28,8 @@ lines AS (
         nullif(trim(s.resource_id), '') AS arn,
         split_part(s.usage_type, '-', 1) AS usage_prefix
     FROM billing_scan($files, $names, $folder_period, $products, $service_names, $tag_keys, $source_format) AS s
-    WHERE s.billing_period = $period
+    -- Folder layouts: every row, so that a misfiled one is seen (billing/misfiled_line).
+    WHERE s.billing_period = $period OR $folder_period IS NOT NULL
 )
 SELECT
     l.billing_period,
