@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -94,6 +95,21 @@ def write_legacy_csv(real: Path, out: Path, scale: float = 1.0) -> Path:
             TO '{out}' (FORMAT csv, HEADER)"""
     )
     return out
+
+
+def set_ecr_field(path: Path, field: str, value: str, last_only: bool = False) -> dict:
+    """Rewrite a legacy CSV with `field` = `value` on its ECR lines (only the last one with
+    `last_only`); returns the last line changed."""
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    ecr = [r for r in rows if r["lineItem/ProductCode"] == "AmazonECR"]
+    for row in ecr[-1:] if last_only else ecr:
+        row[field] = value
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return ecr[-1]
 
 
 def write_legacy_csv_manifest(folder: Path, report: str, keys: list[str]) -> None:

@@ -4,7 +4,6 @@ legacy CSV assemblies, misfiled months, gzip/ZIP, BOM, lower-cased headers."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_billing import (
+    set_ecr_field,
     write_cur2,
     write_legacy_csv,
     write_legacy_csv_manifest,
@@ -194,15 +194,7 @@ def test_a_cost_or_quantity_that_is_not_a_finite_number_is_refused(
     path = write_legacy_csv(real_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
     ingest(con, str(tmp_path / "cur"))
     before = state(con)
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    ecr = [r for r in rows if r["lineItem/ProductCode"] == "AmazonECR"]
-    ecr[-1][field] = value  # one line, the one with the latest usage start of the file
-    with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    first = min((r for r in ecr if r[field] == value), key=lambda r: r["lineItem/UsageStartDate"])
+    first = set_ecr_field(path, field, value, last_only=True)
     start = first["lineItem/UsageStartDate"][:16].replace("T", " ")
     with pytest.raises(UserError) as err:
         ingest(con, str(tmp_path / "cur"))

@@ -13,6 +13,7 @@ import boto3
 import duckdb
 import pytest
 from fixtures_billing import (
+    set_ecr_field,
     upload_tree,
     write_cur2,
     write_focus,
@@ -611,15 +612,7 @@ def test_bad_value_inside_the_load_rolls_back(con, tmp_path, real_data, field, v
     path = write_legacy_csv(real_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
     ingest(con, str(tmp_path / "cur"))
     before = state(con)
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    for row in rows:
-        if row["lineItem/ProductCode"] == "AmazonECR":
-            row[field] = value
-    with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    set_ecr_field(path, field, value)
     with pytest.raises(UserError, match=message):
         ingest(con, str(tmp_path / "cur"))
     assert state(con) == before
