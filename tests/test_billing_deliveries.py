@@ -4,6 +4,7 @@ legacy CSV assemblies, misfiled months, gzip/ZIP, BOM, lower-cased headers."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import pytest
 from fixtures_billing import (
     set_ecr_field,
     write_cur2,
+    write_focus,
     write_legacy_csv,
     write_legacy_csv_manifest,
     write_legacy_parquet,
@@ -219,3 +221,53 @@ def test_a_parquet_infinity_is_refused_too(con, tmp_path, loaded_january):
     with pytest.raises(UserError, match=r"column line_item_net_unblended_cost is not a finite"):
         ingest(con, str(tmp_path / "exports" / "cur2"))
     assert state(con) == loaded_january
+
+
+# ---- 11.4 column names matched regardless of case (Athena / Glue lower-case them) ---------
+
+LINES = (
+    "SELECT billing_period, region, product_code, repository_name, usage_category, usage_type,"
+    " line_item_type, usage_amount, unit, unblended_cost, net_cost, tags"
+    " FROM cur_ecr_lines ORDER BY unblended_cost"
+)
+
+
+def test_focus_with_lower_cased_column_names(con, tmp_path):
+    import duckdb
+
+    path = write_focus(tmp_path / "orig", "2024-02")
+    ingest(con, str(tmp_path / "orig" / "focus"))
+    expected = con.execute(LINES).fetchall()
+    lower = tmp_path / "athena" / "focus" / "data" / "BILLING_PERIOD=2024-02" / path.name
+    lower.parent.mkdir(parents=True)
+    cols = [r[0] for r in duckdb.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()]
+    renamed = ", ".join(f'"{c}" AS "{c.lower()}"' for c in cols)
+    duckdb.execute(f"COPY (SELECT {renamed} FROM '{path}') TO '{lower}' (FORMAT parquet)")
+    p = ingest(con, str(tmp_path / "athena" / "focus")).period("2024-02")
+    assert (p.source_format, p.ecr_rows, round(p.ecr_cost, 6)) == ("focus", 2, 1.75)
+    assert con.execute(LINES).fetchall() == expected
+    assert expected[1][4:6] == ("storage", "EUN1-TimedStorage-ByteHrs")
+
+
+def test_legacy_csv_with_a_bom_and_lower_cased_headers_keeps_tag_keys_apart(con, tmp_path):
+    path = tmp_path / "cur" / "rep" / "20231101-20231201" / "rep-1.csv"
+    path.parent.mkdir(parents=True)
+    header = [
+        "bill/billingperiodstartdate", "lineitem/productcode", "lineitem/usagestartdate",
+        "lineitem/usagetype", "lineitem/unblendedcost", "lineitem/usageamount", "pricing/unit",
+        "resourcetags/user:team", "resourcetags/user:Team",
+    ]  # fmt: skip
+    start = ["2023-11-01T00:00:00Z", "AmazonECR", "2023-11-03T00:00:00Z"]
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:  # Excel's BOM
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerow([*start, "USE1-TimedStorage-ByteHrs", "1.5", "15", "GB-Mo", "red", "Red"])
+        writer.writerow([*start, "EU-TimedStorage-ByteHrs", "0.5", "5", "GB-Mo", "", "Blue"])
+    p = ingest(con, str(tmp_path / "cur")).period("2023-11")
+    assert (p.source_format, p.ecr_rows, round(p.ecr_cost, 6)) == ("cur-legacy-csv", 2, 2.0)
+    assert con.execute(LINES).fetchall() == [
+        ("2023-11", "eu-west-1", "AmazonECR", None, "storage", "EU-TimedStorage-ByteHrs", None,
+         5.0, "GB-Mo", 0.5, None, {"user:Team": "Blue"}),
+        ("2023-11", "us-east-1", "AmazonECR", None, "storage", "USE1-TimedStorage-ByteHrs", None,
+         15.0, "GB-Mo", 1.5, None, {"user:team": "red", "user:Team": "Red"}),
+    ]  # fmt: skip

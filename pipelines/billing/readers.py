@@ -83,6 +83,29 @@ _REQUIRED = {
     ],
     "focus": ["ChargePeriodStart", "BilledCost"],
 }
+_EXTRA = ["x_ServiceCode", "ServiceName", "Tags", "resource_tags", "product"]
+
+
+def is_csv_tag(header: str) -> bool:
+    """A legacy CSV tag header, `resourceTags/user:Key` (any case of the prefix)."""
+    return header[:13].lower() == "resourcetags/"
+
+
+def _squash(name: str) -> str:
+    """A column name without case or separators: `lineItem/UnblendedCost`,
+    `line_item_unblended_cost` and `lineitem_unblendedcost` are one name."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+# squashed name -> the spelling this module uses, for every column it reads
+_KNOWN = {
+    _squash(c): c
+    for c in [
+        *(c for m in (_CUR, _FOCUS) for cs in m.values() for c in cs),
+        *(c for cs in _REQUIRED.values() for c in cs),
+        *_EXTRA,
+    ]
+}
 _TS = {"billing_period_start", "usage_start", "usage_end"}
 _NUM = {"usage_amount", "unblended_cost", "net_cost"}
 
@@ -122,14 +145,21 @@ class FileInfo:
     def by_name(self) -> dict[str, str]:
         """Parquet-style name -> raw column name (legacy CSV headers translated).
 
-        Legacy CSV tag headers keep their own text: AWS's rule would fold `user:team` and
-        `user:Team` into one name, and they are two keys of the bill.
+        The columns ecrcost reads are matched regardless of case and separators (Athena and
+        Glue exports lower-case them: `billedcost`, `lineitem/unblendedcost`); any other
+        column keeps its own name. Legacy CSV tag headers keep their own text: AWS's rule would
+        fold `user:team` and `user:Team` into one name, and they are two keys of the bill.
         """
-        if self.fmt == "cur-legacy-csv":
-            return {
-                c if c.startswith("resourceTags/") else parquet_name(c): c for c in self.columns
-            }
-        return {c: c for c in self.columns}
+        out: dict[str, str] = {}
+        for c in self.columns:
+            if self.fmt == "cur-legacy-csv" and is_csv_tag(c):
+                out.setdefault(c, c)
+                continue
+            name = _KNOWN.get(_squash(c))
+            if name is None:
+                name = parquet_name(c) if self.fmt == "cur-legacy-csv" else c
+            out.setdefault(name, c)
+        return out
 
 
 def read_columns(con: duckdb.DuckDBPyConnection, display: str, path: str) -> FileInfo:
@@ -214,10 +244,14 @@ def _read_names(files: list[FileInfo]) -> dict[str, str]:
 
 def detect(info: FileInfo, layout: str, forced: str) -> str:
     """The format of one file from its columns and the layout it sits in."""
-    cols = set(info.columns)
+    cols = set(info.by_name())
     if forced == "focus" or (forced == "auto" and "BilledCost" in cols):
         fmt = "focus"
-    elif info.kind == "csv" and any("/" in c for c in cols) and forced in ("auto", "cur-legacy"):
+    elif (
+        info.kind == "csv"
+        and any("/" in c for c in info.columns)
+        and forced in ("auto", "cur-legacy")
+    ):
         fmt = "cur-legacy-csv"
     elif forced == "cur2" or (
         forced == "auto"
@@ -302,7 +336,7 @@ def _tags_expr(
         # CSV exports write the map as JSON text.
         return f"map_entries(CAST(CAST({raw} AS JSON) AS MAP(VARCHAR, VARCHAR)))", []
     if fmt == "cur-legacy-csv":
-        cols = sorted(c for c in union.values() if c.startswith("resourceTags/"))
+        cols = sorted(c for c in union.values() if is_csv_tag(c))
         keys = [c.partition("/")[2] for c in cols]
     else:
         cols = sorted(c for c in union.values() if c.startswith("resource_tags_"))
