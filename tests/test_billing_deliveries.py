@@ -271,3 +271,117 @@ def test_legacy_csv_with_a_bom_and_lower_cased_headers_keeps_tag_keys_apart(con,
         ("2023-11", "us-east-1", "AmazonECR", None, "storage", "USE1-TimedStorage-ByteHrs", None,
          15.0, "GB-Mo", 1.5, None, {"user:team": "red", "user:Team": "Red"}),
     ]  # fmt: skip
+
+
+# ---- 11.4 FOCUS without the x_ columns, 11.5 usage types by name with units checked -------
+
+FOCUS_HEADER = [
+    "ProviderName", "BillingPeriodStart", "ChargePeriodStart", "ServiceName", "ChargeCategory",
+    "ResourceId", "ConsumedQuantity", "ConsumedUnit", "PricingUnit", "ChargeDescription",
+    "BilledCost", "EffectiveCost", "RegionId",
+]  # fmt: skip
+ECR_NAME = "Amazon EC2 Container Registry (ECR)"
+REPO = "arn:aws:ecr:us-east-1:123456789012:repository/"
+
+
+def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+
+
+def test_focus_1_0_without_x_columns_classifies_from_focus_columns(con, tmp_path):
+    """The FinOps Foundation's FOCUS sample has no x_UsageType/x_ServiceCode/x_Operation."""
+    day = ["2024-02-01T00:00:00Z", "2024-02-05T00:00:00Z", ECR_NAME]
+    _csv(
+        tmp_path / "focus.csv",
+        FOCUS_HEADER,
+        [
+            ["AWS", *day, "Usage", f"{REPO}app", "15", "GB-Mo", "GB-Mo",
+             "$0.10 per GB-month of data storage", "1.5", "1.5", "us-east-1"],
+            ["AWS", *day, "Usage", f"{REPO}app", "4", "GB-Mo", "GB-Mo",
+             "$0.10 per GB-month of archive storage", "0.4", "0.4", "us-east-1"],
+            ["AWS", *day, "Usage", f"{REPO}app", "2", "GB", "GB",
+             "$0.09 per GB data transfer out", "0.18", "0.18", "us-east-1"],
+            ["AWS", *day, "Tax", "", "", "GB-Mo", "", "tax", "0.2", "0.2", ""],
+            # another provider's row of another month makes no AWS period
+            ["Microsoft", "2024-01-01T00:00:00Z", "2024-01-05T00:00:00Z", "Storage", "Usage",
+             "/subs/x", "1", "GB-Mo", "GB-Mo", "blob", "9", "9", "eastus"],
+        ],
+    )  # fmt: skip
+    result = ingest(con, str(tmp_path / "focus.csv"))
+    assert [p.period for p in result.periods] == ["2024-02"]
+    p = result.period("2024-02")
+    assert (p.ecr_rows, round(p.ecr_cost, 6)) == (4, 2.28)
+    assert con.execute(
+        "SELECT usage_category, usage_amount, unblended_cost FROM cur_ecr_lines ORDER BY 3"
+    ).fetchall() == [
+        ("data_transfer", 2.0, 0.18),
+        ("other", None, 0.2),
+        ("archive_storage", 4.0, 0.4),
+        ("storage", 15.0, 1.5),
+    ]
+    assert p.notes == [
+        "lines without a usage type classified from ConsumedUnit/PricingUnit and "
+        "ChargeDescription: archive_storage 1, data_transfer 1, storage 1"
+    ]
+
+
+CUR2_HEADER = [
+    "bill_billing_period_start_date", "line_item_usage_start_date", "line_item_product_code",
+    "line_item_usage_type", "line_item_operation", "line_item_line_item_type",
+    "line_item_usage_amount", "pricing_unit", "line_item_unblended_cost",
+    "line_item_resource_id", "product_region_code",
+]  # fmt: skip
+
+
+USAGE_LINES = [  # usage type, operation, amount, unit, cost(, region)
+    ("TimedStorage-ByteHrs", "", "10", "GB-Mo", "1.0"),
+    ("USE1-TimedStorage-ByteHrs", "", "5", "GB-Mo", "0.5"),
+    ("USE1-TimedStorage-Archive-ByteHrs", "", "20", "GB-Mo", "2.0"),
+    ("USE1-Archive-Restore-Bytes", "RestoreImage", "500", "GB", "15.0"),
+    ("USE1-Archive-EarlyDelete-ByteHrs", "", "3", "GB-Mo", "0.3"),
+    ("USE1-DataTransfer-Out-Bytes", "downloadLayer", "7", "GB", "0.63"),
+    ("APS2-USE1-AWS-Out-Bytes", "downloadLayer", "2", "GB", "0.04", "ap-southeast-2"),
+    ("USE1-TimedStorage-ByteHrs", "", "999", "GB", "0.01"),  # not a storage unit
+    ("USE1-PutImage-Requests", "", "1", "Requests", "0.02"),
+]
+
+
+def test_usage_types_by_name_and_storage_only_in_storage_units(con, tmp_path):
+    start = ["2024-03-01T00:00:00Z", "2024-03-04T00:00:00Z", "AmazonECR"]
+
+    def line(usage_type, operation, amount, unit, cost, region="us-east-1"):
+        return [*start, usage_type, operation, "Usage", amount, unit, cost, f"{REPO}app", region]
+
+    _csv(
+        tmp_path / "cur2" / "data" / "BILLING_PERIOD=2024-03" / "cur2-00001.csv",
+        CUR2_HEADER,
+        [
+            *(line(*row) for row in USAGE_LINES),
+        ],
+    )
+    p = ingest(con, str(tmp_path / "cur2")).period("2024-03")
+    assert con.execute(
+        "SELECT usage_type, usage_category FROM cur_ecr_lines ORDER BY unblended_cost"
+    ).fetchall() == [
+        ("USE1-TimedStorage-ByteHrs", "other"),
+        ("USE1-PutImage-Requests", "other"),
+        ("APS2-USE1-AWS-Out-Bytes", "data_transfer"),
+        ("USE1-Archive-EarlyDelete-ByteHrs", "early_deletion"),
+        ("USE1-TimedStorage-ByteHrs", "storage"),
+        ("USE1-DataTransfer-Out-Bytes", "data_transfer"),
+        ("TimedStorage-ByteHrs", "storage"),
+        ("USE1-TimedStorage-Archive-ByteHrs", "archive_storage"),
+        ("USE1-Archive-Restore-Bytes", "archive_retrieval"),
+    ]
+    # A GB-month figure: storage lines in storage units only (not the restore's 500 GB).
+    assert con.execute(
+        "SELECT usage_category, sum(usage_amount) FROM cur_ecr_lines"
+        " WHERE usage_category IN ('storage', 'archive_storage') GROUP BY 1 ORDER BY 1"
+    ).fetchall() == [("archive_storage", 20.0), ("storage", 15.0)]
+    assert p.notes == [
+        "no Data Exports manifest: every file of the period folder was read",
+        "other ECR usage (not storage, archive or transfer): USE1-PutImage-Requests "
+        "(1 line(s), $0.02); USE1-TimedStorage-ByteHrs (1 line(s), $0.01)",
+    ]

@@ -14,6 +14,7 @@ from ecrcost.billing.groups import replace_line_groups
 from ecrcost.billing.layout import PeriodFiles, discover
 from ecrcost.billing.location import Location, open_location
 from ecrcost.errors import UserError
+from ecrcost.fmt import money
 from ecrcost.periods import parse_period
 from ecrcost.progress import Progress
 from ecrcost.warehouse import transaction
@@ -228,6 +229,7 @@ def _replace(con, location: str, item: _Planned) -> None:
         params = _scan_params(con, load, item, part)
         _run(con, sqlfiles.load_sql("billing/insert_period_lines"), params, item.where)
     _check_lines(con, item)
+    load.notes += usage_notes(con, load.period)
     # The marts' grain, read back from the rows just inserted (never from the files again).
     replace_line_groups(con, load.period)
     load.ecr_rows, load.ecr_cost = period_totals(con, load.period)
@@ -273,6 +275,28 @@ def _check_lines(con, item: _Planned) -> None:
             f"(NaN, Infinity or out of range), first at the line of {start:%Y-%m-%d %H:%M} "
             f"usage type {usage_type}; fix the file"
         )
+
+
+def usage_notes(con, period: str) -> list[str]:
+    """Data quality of a loaded period, for its notes: which lines were classified by FOCUS's
+    own columns (no usage type), and each ECR usage type left as "other" (counted in dollars,
+    never in GB-months)."""
+    by_unit: list[str] = []
+    other: list[str] = []
+    for r in sqlfiles.records(con, "billing/usage_rules", {"period": period}):
+        if r["rule"] == "no usage type":
+            by_unit.append(f"{r['usage_category']} {r['lines']}")
+        else:
+            other.append(f"{r['usage_type']} ({r['lines']} line(s), {money(r['cost'])})")
+    notes = []
+    if by_unit:
+        notes.append(
+            "lines without a usage type classified from ConsumedUnit/PricingUnit and "
+            f"ChargeDescription: {', '.join(by_unit)}"
+        )
+    if other:
+        notes.append(f"other ECR usage (not storage, archive or transfer): {'; '.join(other)}")
+    return notes
 
 
 def source_totals(

@@ -57,6 +57,8 @@ _CUR = {
     "unit": ["pricing_unit"],
     "unblended_cost": ["line_item_unblended_cost"],
     "net_cost": ["line_item_net_unblended_cost"],
+    "pricing_unit": [],  # CUR's unit is pricing/unit already
+    "description": [],  # CUR lines always carry a usage type: not read
 }
 _FOCUS = {
     "billing_period_start": ["BillingPeriodStart"],
@@ -73,6 +75,9 @@ _FOCUS = {
     "unit": ["ConsumedUnit"],
     "unblended_cost": ["BilledCost"],
     "net_cost": ["EffectiveCost"],
+    # what FOCUS itself defines, for deliveries without x_UsageType / SkuMeter (issue 11.4)
+    "pricing_unit": ["PricingUnit"],
+    "description": ["ChargeDescription"],
 }
 _REQUIRED = {
     "cur": [
@@ -83,7 +88,6 @@ _REQUIRED = {
     ],
     "focus": ["ChargePeriodStart", "BilledCost"],
 }
-_EXTRA = ["x_ServiceCode", "ServiceName", "Tags", "resource_tags", "product"]
 
 
 def is_csv_tag(header: str) -> bool:
@@ -97,15 +101,24 @@ def _squash(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-# squashed name -> the spelling this module uses, for every column it reads
-_KNOWN = {
-    _squash(c): c
-    for c in [
-        *(c for m in (_CUR, _FOCUS) for cs in m.values() for c in cs),
-        *(c for cs in _REQUIRED.values() for c in cs),
-        *_EXTRA,
-    ]
-}
+# squashed name -> the spelling this module uses, for every column it reads, per family (FOCUS
+# `PricingUnit` and CUR `pricing_unit` squash alike and are different columns)
+def _spellings(mapping: dict[str, list[str]], *more: str) -> dict[str, str]:
+    return {_squash(c): c for c in [*(c for cs in mapping.values() for c in cs), *more]}
+
+
+_KNOWN_CUR = _spellings(_CUR, *_REQUIRED["cur"], "resource_tags", "product")
+_KNOWN_FOCUS = _spellings(
+    _FOCUS, *_REQUIRED["focus"], "x_ServiceCode", "ServiceName", "Tags", "ProviderName"
+)
+
+
+def _known(fmt: str) -> dict[str, str]:
+    if fmt == "focus":
+        return _KNOWN_FOCUS
+    return _KNOWN_CUR if fmt else {**_KNOWN_FOCUS, **_KNOWN_CUR}  # "": while detecting
+
+
 _TS = {"billing_period_start", "usage_start", "usage_end"}
 _NUM = {"usage_amount", "unblended_cost", "net_cost"}
 
@@ -151,11 +164,12 @@ class FileInfo:
         fold `user:team` and `user:Team` into one name, and they are two keys of the bill.
         """
         out: dict[str, str] = {}
+        known = _known(self.fmt)
         for c in self.columns:
             if self.fmt == "cur-legacy-csv" and is_csv_tag(c):
                 out.setdefault(c, c)
                 continue
-            name = _KNOWN.get(_squash(c))
+            name = known.get(_squash(c))
             if name is None:
                 name = parquet_name(c) if self.fmt == "cur-legacy-csv" else c
             out.setdefault(name, c)
@@ -365,6 +379,8 @@ SCAN_COLUMNS = (
     "unit",
     "unblended_cost",
     "net_cost",
+    "pricing_unit",
+    "description",
 )
 
 
@@ -453,10 +469,16 @@ def periods_sql(fmt: str, files: list[FileInfo]) -> str:
     union = {n: r for f in files for n, r in f.by_name().items()}
     mapping = _FOCUS if fmt == "focus" else _CUR
     col = next((union[c] for c in mapping["billing_period_start"] if c in union), None)
-    col = _read_names(files)[col or union[mapping["usage_start"][0]]]
+    read = _read_names(files)
+    col = read[col or union[mapping["usage_start"][0]]]
+    # A multi-cloud FOCUS file: other providers' rows never make an AWS period.
+    where = ""
+    if fmt == "focus" and "ProviderName" in union:
+        provider = f"lower(CAST({quote(read[union['ProviderName']])} AS VARCHAR))"
+        where = f" WHERE coalesce({provider} IN ('aws', 'amazon web services'), true)"
     return (
         f"SELECT DISTINCT filename, strftime({_ts(quote(col))}, '%Y-%m') AS period"
-        f" FROM {_reader(files, fmt, macro=False)}"
+        f" FROM {_reader(files, fmt, macro=False)}{where}"
     )
 
 
