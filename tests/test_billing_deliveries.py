@@ -385,3 +385,41 @@ def test_usage_types_by_name_and_storage_only_in_storage_units(con, tmp_path):
         "other ECR usage (not storage, archive or transfer): USE1-PutImage-Requests "
         "(1 line(s), $0.02); USE1-TimedStorage-ByteHrs (1 line(s), $0.01)",
     ]
+
+
+# ---- 11.7 ZIP-compressed legacy CSV --------------------------------------------------------
+
+
+def test_zip_compressed_legacy_csv_with_its_manifest(con, tmp_path, real_data):
+    import zipfile
+
+    folder = tmp_path / "cur" / "rep" / "20231101-20231201"
+    plain = write_legacy_csv(real_data / "cur-legacy-sample.csv", tmp_path / "rep-1.csv")
+    assembly = folder / "a1"
+    assembly.mkdir(parents=True)
+    with zipfile.ZipFile(assembly / "rep-1.csv.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(plain, "rep-1.csv")
+    write_legacy_csv(real_data / "cur-legacy-sample.csv", folder / "old" / "rep-1.csv", 10.0)
+    write_legacy_csv_manifest(folder, "rep", ["a1/rep-1.csv.zip"])
+    p = ingest(con, str(tmp_path / "cur")).period("2023-11")
+    assert (p.source_format, p.ecr_rows, round(p.ecr_cost, 6)) == ("cur-legacy-csv", 4, 1.64)
+    assert p.files == [str(assembly / "rep-1.csv.zip")]
+
+
+def test_a_zip_that_is_not_one_csv_is_one_line(tmp_path, home, capsys):
+    import zipfile
+
+    path = tmp_path / "cur" / "rep" / "20231101-20231201" / "rep-1.csv.zip"
+    path.parent.mkdir(parents=True)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.csv", "x\n")
+        z.writestr("b.csv", "y\n")
+    assert cli.main(["ingest", "--cur", str(tmp_path / "cur"), "--home", str(home)]) == 2
+    assert capsys.readouterr().err == (
+        f"ecrcost: {path}: expected one CSV file in the ZIP, found a.csv, b.csv\n"
+    )
+    path.write_bytes(b"not a zip")
+    assert cli.main(["ingest", "--cur", str(tmp_path / "cur"), "--home", str(home)]) == 2
+    assert capsys.readouterr().err == (
+        f"ecrcost: {path}: not a readable ZIP file (File is not a zip file)\n"
+    )

@@ -22,7 +22,7 @@ from ecrcost.billing.readers import first_line, scratch
 from ecrcost.errors import UserError
 from ecrcost.periods import Period
 
-DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".csv.zip")  # AWS: Parquet, GZIP or ZIP
 _EXPORT = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^year=(\d{4})$")
 _MONTH = re.compile(r"^month=(\d{1,2})$")
@@ -105,7 +105,9 @@ def discover(loc: Location, entries: list[Entry] | None = None) -> list[PeriodFi
         group.files.append(e)
         inner[e.key] = rel
     if not groups:
-        raise UserError(f"{loc.url}: no billing files (.parquet, .csv, .csv.gz) found; check --cur")
+        raise UserError(
+            f"{loc.url}: no billing files (.parquet, .csv, .csv.gz, .csv.zip) found; check --cur"
+        )
     layouts = sorted({g.layout for g in groups.values()})
     if len(layouts) > 1:
         raise UserError(

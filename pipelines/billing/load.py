@@ -74,7 +74,7 @@ def _inspect(con, loc: Location, groups, fmt: str, workdir: Path) -> dict[int, l
         for i, g in enumerate(groups):
             infos[i] = []
             for e in g.files:
-                path = str(loc.local_path(e.key, workdir))
+                path = readers.unzipped(loc.display(e.key), loc.local_path(e.key, workdir), workdir)
                 info = readers.read_columns(con, loc.display(e.key), path)
                 readers.detect(info, g.layout, fmt)
                 readers.check_required(info)

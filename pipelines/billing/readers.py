@@ -19,9 +19,12 @@ import csv
 import gzip
 import io
 import re
+import shutil
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ecrcost import sqlfiles
@@ -174,6 +177,26 @@ class FileInfo:
                 name = parquet_name(c) if self.fmt == "cur-legacy-csv" else c
             out.setdefault(name, c)
         return out
+
+
+def unzipped(display: str, path: Path, workdir: Path) -> str:
+    """The local file DuckDB reads: a ZIP-compressed CSV (one of the CUR's three compression
+    choices; DuckDB reads gzip itself) is extracted into `workdir` first; other files as they are."""
+    if not str(path).lower().endswith(".zip"):
+        return str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1 or not members[0].filename.lower().endswith(".csv"):
+                names = ", ".join(m.filename for m in members) or "nothing"
+                raise UserError(f"{display}: expected one CSV file in the ZIP, found {names}")
+            target = workdir / "unzipped" / f"{len(list(workdir.glob('unzipped/*')))}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(members[0]) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise UserError(f"{display}: not a readable ZIP file ({exc})") from None
+    return str(target)
 
 
 def read_columns(con: duckdb.DuckDBPyConnection, display: str, path: str) -> FileInfo:
