@@ -21,7 +21,7 @@ from fixtures_billing import (
 )
 
 from ecrcost import cli, warehouse
-from ecrcost.billing import ingest
+from ecrcost.billing import ingest, source_totals
 from ecrcost.errors import UserError
 
 PERIOD = "2024-01"
@@ -423,3 +423,24 @@ def test_a_zip_that_is_not_one_csv_is_one_line(tmp_path, home, capsys):
     assert capsys.readouterr().err == (
         f"ecrcost: {path}: not a readable ZIP file (File is not a zip file)\n"
     )
+
+
+# ---- 11.9 deterministic money --------------------------------------------------------------
+
+
+def test_period_totals_are_exact_decimal_sums(con, tmp_path):
+    """0.1 + 0.2 + 0.3 in DOUBLE is 0.6000000000000001, and parallel DOUBLE sums differ in the
+    last bits from run to run: the load's totals are exact sums, the same on every run."""
+    start = ["2024-03-01T00:00:00Z", "2024-03-04T00:00:00Z", "AmazonECR"]
+    usage = ["USE1-TimedStorage-ByteHrs", "", "Usage", "1", "GB-Mo"]
+    _csv(
+        tmp_path / "cur2" / "data" / "BILLING_PERIOD=2024-03" / "cur2-00001.csv",
+        CUR2_HEADER,
+        [[*start, *usage, cost, f"{REPO}app", "us-east-1"] for cost in ("0.1", "0.2", "0.3")],
+    )
+    location = str(tmp_path / "cur2")
+    assert sum([0.1, 0.2, 0.3]) == 0.6000000000000001
+    p = ingest(con, location).period("2024-03")
+    assert (p.ecr_rows, p.ecr_cost) == (3, 0.6)
+    assert con.execute("SELECT source_ecr_cost FROM billing_loads").fetchall() == [(0.6,)]
+    assert source_totals(location) == {"2024-03": (3, 0.6)}
