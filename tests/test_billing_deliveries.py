@@ -444,3 +444,16 @@ def test_period_totals_are_exact_decimal_sums(con, tmp_path):
     assert (p.ecr_rows, p.ecr_cost) == (3, 0.6)
     assert con.execute("SELECT source_ecr_cost FROM billing_loads").fetchall() == [(0.6,)]
     assert source_totals(location) == {"2024-03": (3, 0.6)}
+
+
+def test_loose_copies_of_two_deliveries_of_a_period_are_refused(con, tmp_path, loaded_january):
+    flat = tmp_path / "copies"
+    _period_file(tmp_path, PERIOD, flat / "first", "cur2-00001.snappy.parquet")
+    _period_file(tmp_path, PERIOD, flat / "second", "cur2-00001.snappy.parquet")
+    with pytest.raises(UserError) as err:
+        ingest(con, str(flat))
+    assert str(err.value) == (
+        f"{flat}: billing period {PERIOD} is in files of 2 folders ({flat / 'first'}, "
+        f"{flat / 'second'}), which would be summed; point --cur at one of them"
+    )
+    assert state(con) == loaded_january

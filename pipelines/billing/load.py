@@ -168,6 +168,7 @@ def _plan(con, loc: Location, groups, infos, periods) -> list[_Planned]:
         else:
             found = _loose_periods(con, fmt, files, loc.url)
             where = loc.url
+            _one_folder_per_period(found, loc.url)
         for period, part in found.items():
             pf = PeriodFiles(
                 g.layout,
@@ -191,6 +192,18 @@ def _plan(con, loc: Location, groups, infos, periods) -> list[_Planned]:
         if not out:
             raise UserError(f"{loc.url}: no billing data for {', '.join(periods)}")
     return out
+
+
+def _one_folder_per_period(found: dict[str, list[readers.FileInfo]], url: str) -> None:
+    """Loose files: one delivery per period as in the period-folder layouts. The same period
+    in several folders (copies of two executions or assemblies) would be summed: refused."""
+    for period, files in found.items():
+        folders = sorted({f.display.rpartition("/")[0] for f in files})
+        if len(folders) > 1:
+            raise UserError(
+                f"{url}: billing period {period} is in files of {len(folders)} folders "
+                f"({', '.join(folders)}), which would be summed; point --cur at one of them"
+            )
 
 
 def _loose_periods(con, fmt: str, files, url: str) -> dict[str, list[readers.FileInfo]]:
