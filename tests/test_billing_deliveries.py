@@ -457,3 +457,36 @@ def test_loose_copies_of_two_deliveries_of_a_period_are_refused(con, tmp_path, l
         f"{flat / 'second'}), which would be summed; point --cur at one of them"
     )
     assert state(con) == loaded_january
+
+
+# ---- 11.6 data transfer per repository (cross-region pulls and replication included) ------
+
+
+def test_cross_region_pulls_and_replication_are_a_repositorys_data_transfer(
+    con, settings, tmp_path
+):
+    from ecrcost.attribution.marts import build_marts
+
+    start = ["2024-03-01T00:00:00Z", "2024-03-04T00:00:00Z", "AmazonECR"]
+    rows = [
+        ("app", "USE1-TimedStorage-ByteHrs", "", "10", "GB-Mo", "1.0"),
+        ("app", "APS2-USE1-AWS-Out-Bytes", "downloadLayer", "2", "GB", "0.04"),
+        ("app", "USE1-EU-AWS-Out-Bytes", "ReplicateImage", "3", "GB", "0.06"),
+        ("web", "USE1-TimedStorage-ByteHrs", "", "5", "GB-Mo", "0.5"),
+        ("web", "USE1-DataTransfer-Out-Bytes", "downloadLayer", "1", "GB", "0.09"),
+    ]
+    _csv(
+        tmp_path / "cur2" / "data" / "BILLING_PERIOD=2024-03" / "cur2-00001.csv",
+        CUR2_HEADER,
+        [
+            [*start, ut, op, "Usage", amount, unit, cost, f"{REPO}{repo}", "us-east-1"]
+            for repo, ut, op, amount, unit, cost in rows
+        ],
+    )
+    ingest(con, str(tmp_path / "cur2"))
+    build_marts(con, settings, "2024-03")
+    got = con.execute(
+        "SELECT repository_name, round(storage_cost, 6), round(data_transfer_cost, 6),"
+        " round(other_usage_cost, 6), avg_gb_stored FROM repository_costs ORDER BY 1"
+    ).fetchall()
+    assert got == [("app", 1.0, 0.1, 0.0, 10.0), ("web", 0.5, 0.09, 0.0, 5.0)]
