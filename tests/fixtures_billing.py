@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -94,6 +95,21 @@ def write_legacy_csv(real: Path, out: Path, scale: float = 1.0) -> Path:
             TO '{out}' (FORMAT csv, HEADER)"""
     )
     return out
+
+
+def set_ecr_field(path: Path, field: str, value: str, last_only: bool = False) -> dict:
+    """Rewrite a legacy CSV with `field` = `value` on its ECR lines (only the last one with
+    `last_only`); returns the last line changed."""
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    ecr = [r for r in rows if r["lineItem/ProductCode"] == "AmazonECR"]
+    for row in ecr[-1:] if last_only else ecr:
+        row[field] = value
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return ecr[-1]
 
 
 def write_legacy_csv_manifest(folder: Path, report: str, keys: list[str]) -> None:
@@ -219,3 +235,15 @@ def write_focus(root: Path, period: str, version: str = "1.0", fmt: str = "parqu
             f" TO '{path}' (FORMAT csv, HEADER, NULLSTR 'NULL', COMPRESSION {comp})"
         )
     return path
+
+
+def upload_tree(root: Path, bucket: str, prefix: str = "") -> None:
+    """Create `bucket` (boto3's default endpoint: the test's moto server) and upload every file
+    under `root` to it, keyed `prefix` + the path relative to `root`."""
+    import boto3
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            s3.upload_file(str(path), bucket, prefix + path.relative_to(root).as_posix())

@@ -13,6 +13,8 @@ import boto3
 import duckdb
 import pytest
 from fixtures_billing import (
+    set_ecr_field,
+    upload_tree,
     write_cur2,
     write_focus,
     write_legacy_csv,
@@ -555,12 +557,9 @@ def s3_endpoint(moto_reset, monkeypatch):
 def test_s3_location(con, tmp_path, s3_endpoint):
     write_cur2(tmp_path / "up", "2024-01")
     # a superseded file the manifest does not list must be ignored
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="billing")
     root = tmp_path / "up"
-    for path in root.rglob("*"):
-        if path.is_file():
-            s3.upload_file(str(path), "billing", f"exports/{path.relative_to(root).as_posix()}")
+    upload_tree(root, "billing", "exports/")
+    s3 = boto3.client("s3")
     s3.put_object(
         Bucket="billing",
         Key="exports/cur2/data/BILLING_PERIOD=2024-01/old/cur2-00001.snappy.parquet",
@@ -613,15 +612,7 @@ def test_bad_value_inside_the_load_rolls_back(con, tmp_path, real_data, field, v
     path = write_legacy_csv(real_data / "cur-legacy-sample.csv", folder / "rep-1.csv")
     ingest(con, str(tmp_path / "cur"))
     before = state(con)
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    for row in rows:
-        if row["lineItem/ProductCode"] == "AmazonECR":
-            row[field] = value
-    with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    set_ecr_field(path, field, value)
     with pytest.raises(UserError, match=message):
         ingest(con, str(tmp_path / "cur"))
     assert state(con) == before
@@ -661,11 +652,7 @@ def test_ingest_reads_s3_with_the_profile(tmp_path, home, s3_endpoint, monkeypat
     client = open_location("s3://b/p", AwsAccess(profile="billing")).client
     assert client._request_signer._credentials.access_key == "billing"  # not the environment's
     write_cur2(tmp_path / "up", "2024-01")
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="profiled")
-    for path in (tmp_path / "up").rglob("*"):
-        if path.is_file():
-            s3.upload_file(str(path), "profiled", path.relative_to(tmp_path / "up").as_posix())
+    upload_tree(tmp_path / "up", "profiled")
     argv = ["ingest", "--cur", "s3://profiled/cur2", "--home", str(home)]
     assert cli.main([*argv, "--profile", "billing"]) == 0
     assert "2024-01  cur2  1 file(s)  3 ECR rows  $2.35" in capsys.readouterr().out
@@ -689,6 +676,7 @@ def test_report_lines_per_period_and_warnings_apart():
     result = IngestResult("loc", [load("2024-01", 0, 0.0), load("2024-02", 3, 1234.5, False)])
     assert report_lines(result) == [
         ("2024-01  cur2  2 file(s)  no ECR spend in 2024-01", False),
+        ("note: 2024-01: status X", True),
         ("2024-02  cur2  2 file(s)  3 ECR rows  $1,234.50", False),
         ("warning: 2024-02 is incomplete: status X", True),
     ]

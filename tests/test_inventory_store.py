@@ -193,10 +193,10 @@ def test_from_snapshot_cli_loads_a_file_and_prints_detailed_csv(home, tmp_path, 
     assert lines[0].startswith("Repositories,Size,Expected Cost,Account,Region,Images,Untagged,")
     assert lines[1] == (
         f"app,640 MB,0.06,111111111111,us-east-1,6,3,{APP_DEDUP},deduplicated,0.02,"
-        "2026-03-01T12:00:00Z,2026-03-04T12:00:00Z,2026-02-20T00:00:00Z,yes,env=prod;team=web,yes"
+        "2026-03-01T12:00:00Z,2026-03-04T12:00:00Z,2026-02-20T00:00:00Z,true,env=prod;team=web,true"
     )
     assert lines[2].startswith("bare,3 MB,0.00,222222222222,eu-west-1,1,0,3145728,deduplicated,")
-    assert lines[2].endswith(",no,,yes")
+    assert lines[2].endswith(",false,,true")
     assert (
         "missing: account 222222222222 region us-west-2: DescribeRepositories failed: "
         "AccessDenied: no" in err

@@ -354,11 +354,12 @@ def test_inventory_blobs_match_the_last_billed_hour(sample, snapshot):
             if b.digest not in active
         }
         prefix = {"us-east-1": "", "eu-west-1": "EU-", "us-west-2": "USW2-"}[repo.region]
+        # AWS's archive usage type carries the region code even in us-east-1
         for usage, blobs in (
-            ("TimedStorage-ByteHrs", active),
-            ("ArchiveStorage-ByteHrs", archived),
+            (f"{prefix}TimedStorage-ByteHrs", active),
+            (f"{prefix or 'USE1-'}TimedStorage-Archive-ByteHrs", archived),
         ):
-            amount = billed.get(f"{repo.arn}|{prefix}{usage}", 0.0)
+            amount = billed.get(f"{repo.arn}|{usage}", 0.0)
             assert amount * GIB * hours == pytest.approx(sum(blobs.values()), rel=1e-9), repo.arn
         archived_seen |= bool(archived)
         # shared layers are billed once: naive image-size sums overstate the bill

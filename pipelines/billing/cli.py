@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 
 from ecrcost import options, warehouse
 from ecrcost.aws import AwsAccess
-from ecrcost.billing.load import IngestResult, ingest
-from ecrcost.errors import UserError
+from ecrcost.billing.load import IngestResult, ingest, loaded_since
+from ecrcost.errors import EcrcostError, UserError
 from ecrcost.fmt import money
 
 
@@ -39,11 +40,34 @@ def run_ingest(args: argparse.Namespace, settings) -> int:
     if not location:
         raise UserError("no billing location: pass --cur FOLDER|s3://bucket/prefix")
     access = AwsAccess.from_settings(settings)
-    with warehouse.opened(settings.warehouse_path) as con:
-        result = ingest(con, location, settings.cur_format, args.period, access=access)
+    started = datetime.now(UTC).replace(tzinfo=None)  # billing_loads.loaded_at is naive UTC
+    try:
+        with warehouse.opened(settings.warehouse_path) as con:
+            result = ingest(con, location, settings.cur_format, args.period, access=access)
+    except KeyboardInterrupt:
+        raise Interrupted(interrupted_line(settings.warehouse_path, started)) from None
     for line, warning in report_lines(result):
         print(line, file=sys.stderr if warning else sys.stdout)
     return 0
+
+
+class Interrupted(EcrcostError):
+    """Ctrl-C: the shell's exit code for SIGINT (128 + 2)."""
+
+    exit_code = 130
+
+
+def interrupted_line(warehouse_path, started: datetime) -> str:
+    """What an interrupted ingest kept, read back from the warehouse's billing_loads (the
+    periods land in one transaction: an interrupt during COMMIT may still have kept them)."""
+    with warehouse.opened(warehouse_path, read_only=True) as con:
+        kept = loaded_since(con, started)
+    if not kept:
+        return "ingest interrupted: no period was loaded; the warehouse holds what it held before"
+    return (
+        f"ingest interrupted after its load was committed: {len(kept)} period(s) loaded and "
+        f"kept ({', '.join(kept)})"
+    )
 
 
 def report_lines(result: IngestResult) -> list[tuple[str, bool]]:
@@ -57,4 +81,6 @@ def report_lines(result: IngestResult) -> list[tuple[str, bool]]:
             out.append((f"{head}  {p.ecr_rows} ECR rows  {money(p.ecr_cost)}", False))
         if not p.complete:
             out.append((f"warning: {p.period} is incomplete: {'; '.join(p.notes)}", True))
+        else:  # what was chosen or left out (executions, assemblies, drift) is said, on stderr
+            out += [(f"note: {p.period}: {note}", True) for note in p.notes]
     return out

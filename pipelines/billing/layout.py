@@ -22,7 +22,7 @@ from ecrcost.billing.readers import first_line, scratch
 from ecrcost.errors import UserError
 from ecrcost.periods import Period
 
-DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+DATA_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".csv.zip")  # AWS: Parquet, GZIP or ZIP
 _EXPORT = re.compile(r"^BILLING_PERIOD=(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^year=(\d{4})$")
 _MONTH = re.compile(r"^month=(\d{1,2})$")
@@ -61,10 +61,21 @@ def _is_data(key: str) -> bool:
     return name.endswith(DATA_SUFFIXES) and not name.startswith((".", "_"))
 
 
-def _classify(key: str) -> tuple[str, str, str | None, str]:
+def _classify(key: str, above: list[str]) -> tuple[str, str, str | None, str]:
     """(layout, root, period, path inside the period folder) of a data file's key; a period
-    folder naming no real month (`BILLING_PERIOD=2024-13`) is an error naming the key."""
-    parts = key.split("/")
+    folder naming no real month (`BILLING_PERIOD=2024-13`) is an error naming the key.
+
+    `above` are the location's own folders: when the key names no period folder, the location
+    may be one (`--cur .../BILLING_PERIOD=2024-10`); the root is then the location itself."""
+    found = _match(key.split("/"), key)
+    if found[0] == "loose" and above:
+        layout, _, period, rel = _match([*above, *key.split("/")], key)
+        if layout != "loose":
+            return layout, "", period, rel
+    return found
+
+
+def _match(parts: list[str], key: str) -> tuple[str, str, str | None, str]:
     for i, part in enumerate(parts):
         if m := _EXPORT.match(part):
             period = Period.parse(f"{m[1]}-{m[2]}", f"{key}: folder BILLING_PERIOD")
@@ -85,15 +96,18 @@ def discover(loc: Location, entries: list[Entry] | None = None) -> list[PeriodFi
     entries = loc.entries() if entries is None else entries
     groups: dict[tuple[str, str, str | None], PeriodFiles] = {}
     inner: dict[str, str] = {}
+    above = loc.folders()
     for e in entries:
         if not _is_data(e.key) or f"{STATUS_FOLDER}/" in f"/{e.key}":
             continue
-        layout, root, period, rel = _classify(e.key)
+        layout, root, period, rel = _classify(e.key, above)
         group = groups.setdefault((layout, root, period), PeriodFiles(layout, root, period))
         group.files.append(e)
         inner[e.key] = rel
     if not groups:
-        raise UserError(f"{loc.url}: no billing files (.parquet, .csv, .csv.gz) found; check --cur")
+        raise UserError(
+            f"{loc.url}: no billing files (.parquet, .csv, .csv.gz, .csv.zip) found; check --cur"
+        )
     layouts = sorted({g.layout for g in groups.values()})
     if len(layouts) > 1:
         raise UserError(
@@ -154,9 +168,9 @@ def _after(key: str, pattern: re.Pattern[str]) -> str | None:
 
 
 def _select_legacy_csv(loc: Location, entries: list[Entry], g: PeriodFiles, inner) -> None:
-    folder = PurePosixPath(g.files[0].key)
-    while not _RANGE.match(folder.name):
-        folder = folder.parent
+    folder = PurePosixPath(g.files[0].key).parent
+    while folder.name and not _RANGE.match(folder.name):
+        folder = folder.parent  # up to the location itself when it is the report folder
     tops = [
         e
         for e in entries
@@ -185,7 +199,7 @@ def _select_export(loc: Location, entries: list[Entry], g: PeriodFiles, inner) -
     meta = f"{export_root}/metadata/BILLING_PERIOD={g.period}/".lstrip("/")
     manifests = [e for e in entries if e.key.startswith(meta) and e.key.endswith("Manifest.json")]
     if not manifests:
-        g.notes.append("no Data Exports manifest: every file of the period folder was read")
+        _newest_execution(loc, g, inner)
         return
     manifest = max(manifests, key=lambda e: e.modified)
     raw, doc = _read_manifest(loc, manifest)
@@ -198,6 +212,27 @@ def _select_export(loc: Location, entries: list[Entry], g: PeriodFiles, inner) -
         _pick(loc, g, listed, manifest, inner)
     else:
         g.files = []
+
+
+def _newest_execution(loc: Location, g: PeriodFiles, inner: dict[str, str]) -> None:
+    """Without a manifest, one delivery per period: with Data Exports' "create new file" option
+    each execution writes its own folder inside `BILLING_PERIOD=YYYY-MM/`
+    (docs/billing-layouts.md), and summing them counts the spend once per execution. The newest
+    execution (latest file written, then the greatest folder name) is read, and the choice said."""
+    executions: dict[str, list[Entry]] = {}
+    for e in g.files:
+        executions.setdefault(inner[e.key].rpartition("/")[0], []).append(e)
+    if len(executions) == 1:
+        g.notes.append("no Data Exports manifest: every file of the period folder was read")
+        return
+    newest = max(executions, key=lambda k: (max(e.modified for e in executions[k]), k))
+    g.files = executions[newest]
+    older = sorted(k or "(the period folder itself)" for k in executions if k != newest)
+    g.notes.append(
+        f"no Data Exports manifest: read only the newest of {len(executions)} executions, "
+        f"{newest or '(the period folder itself)'} ({len(g.files)} file(s)); ignored "
+        f"{', '.join(older)}; copy metadata/ too to let the manifest choose"
+    )
 
 
 def _apply_status(loc: Location, entries: list[Entry], groups: list[PeriodFiles]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from ecrcost.billing.groups import replace_line_groups
 from ecrcost.billing.layout import PeriodFiles, discover
 from ecrcost.billing.location import Location, open_location
 from ecrcost.errors import UserError
+from ecrcost.fmt import money
 from ecrcost.periods import parse_period
 from ecrcost.progress import Progress
 from ecrcost.warehouse import transaction
@@ -72,7 +74,7 @@ def _inspect(con, loc: Location, groups, fmt: str, workdir: Path) -> dict[int, l
         for i, g in enumerate(groups):
             infos[i] = []
             for e in g.files:
-                path = str(loc.local_path(e.key, workdir))
+                path = readers.unzipped(loc.display(e.key), loc.local_path(e.key, workdir), workdir)
                 info = readers.read_columns(con, loc.display(e.key), path)
                 readers.detect(info, g.layout, fmt)
                 readers.check_required(info)
@@ -166,6 +168,7 @@ def _plan(con, loc: Location, groups, infos, periods) -> list[_Planned]:
         else:
             found = _loose_periods(con, fmt, files, loc.url)
             where = loc.url
+            _one_folder_per_period(found, loc.url)
         for period, part in found.items():
             pf = PeriodFiles(
                 g.layout,
@@ -189,6 +192,18 @@ def _plan(con, loc: Location, groups, infos, periods) -> list[_Planned]:
         if not out:
             raise UserError(f"{loc.url}: no billing data for {', '.join(periods)}")
     return out
+
+
+def _one_folder_per_period(found: dict[str, list[readers.FileInfo]], url: str) -> None:
+    """Loose files: one delivery per period as in the period-folder layouts. The same period
+    in several folders (copies of two executions or assemblies) would be summed: refused."""
+    for period, files in found.items():
+        folders = sorted({f.display.rpartition("/")[0] for f in files})
+        if len(folders) > 1:
+            raise UserError(
+                f"{url}: billing period {period} is in files of {len(folders)} folders "
+                f"({', '.join(folders)}), which would be summed; point --cur at one of them"
+            )
 
 
 def _loose_periods(con, fmt: str, files, url: str) -> dict[str, list[readers.FileInfo]]:
@@ -226,6 +241,8 @@ def _replace(con, location: str, item: _Planned) -> None:
     for part in _kinds(item.files):
         params = _scan_params(con, load, item, part)
         _run(con, sqlfiles.load_sql("billing/insert_period_lines"), params, item.where)
+    _check_lines(con, item)
+    load.notes += usage_notes(con, load.period)
     # The marts' grain, read back from the rows just inserted (never from the files again).
     replace_line_groups(con, load.period)
     load.ecr_rows, load.ecr_cost = period_totals(con, load.period)
@@ -244,6 +261,55 @@ def _replace(con, location: str, item: _Planned) -> None:
             "notes": "; ".join(load.notes) or None,
         },
     )
+
+
+def _check_lines(con, item: _Planned) -> None:
+    """Refuse (inside the load's transaction: nothing is kept) lines of another billing period
+    in a period folder, and costs or quantities that are not finite numbers."""
+    files = {f.path: f for f in item.files}
+    period = item.load.period
+    params = {"period": period, "files": list(files)}
+    if item.folder_period is not None:
+        row = sqlfiles.run(con, "billing/misfiled_line", params).fetchone()
+        if row:
+            path, own, lines = row
+            raise UserError(
+                f"{files[path].display}: {lines} ECR line(s) of billing period {own} in the "
+                f"folder of {period}; move the file to its own period's folder (or point --cur "
+                "at the file alone to load each line into its own period)"
+            )
+    row = sqlfiles.run(con, "billing/nonfinite_line", {"period": period}).fetchone()
+    if row:
+        path, field_name, start, usage_type = row
+        info = files.get(path)
+        column = readers.source_column(item.load.source_format, item.files, field_name)
+        raise UserError(
+            f"{info.display if info else path}: column {column} is not a finite number "
+            f"(NaN, Infinity or out of range), first at the line of {start:%Y-%m-%d %H:%M} "
+            f"usage type {usage_type}; fix the file"
+        )
+
+
+def usage_notes(con, period: str) -> list[str]:
+    """Data quality of a loaded period, for its notes: which lines were classified by FOCUS's
+    own columns (no usage type), and each ECR usage type left as "other" (counted in dollars,
+    never in GB-months)."""
+    by_unit: list[str] = []
+    other: list[str] = []
+    for r in sqlfiles.records(con, "billing/usage_rules", {"period": period}):
+        if r["rule"] == "no usage type":
+            by_unit.append(f"{r['usage_category']} {r['lines']}")
+        else:
+            other.append(f"{r['usage_type']} ({r['lines']} line(s), {money(r['cost'])})")
+    notes = []
+    if by_unit:
+        notes.append(
+            "lines without a usage type classified from ConsumedUnit/PricingUnit and "
+            f"ChargeDescription: {', '.join(by_unit)}"
+        )
+    if other:
+        notes.append(f"other ECR usage (not storage, archive or transfer): {'; '.join(other)}")
+    return notes
 
 
 def source_totals(
@@ -275,6 +341,12 @@ def period_totals(con: duckdb.DuckDBPyConnection, period: str) -> tuple[int, flo
     """The ECR rows and dollars the warehouse holds for `period` ((0, 0.0) when none)."""
     rows, cost = sqlfiles.run(con, "billing/period_totals", {"period": period}).fetchall()[0]
     return rows, cost
+
+
+def loaded_since(con: duckdb.DuckDBPyConnection, since: datetime) -> list[str]:
+    """The periods whose billing_loads row landed at or after `since` (naive UTC): what the
+    warehouse kept of a run that started then, whatever the run believed."""
+    return [r[0] for r in sqlfiles.run(con, "billing/loads_since", {"since": since}).fetchall()]
 
 
 def check_against_source(

@@ -8,6 +8,8 @@ folder: DuckDB then reads local files only.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,10 +26,18 @@ class Entry:
     modified: float = 0.0  # seconds since the epoch: the newest of several manifests wins
 
 
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+
+
 class Location(Protocol):
     url: str
 
     def entries(self) -> list[Entry]: ...
+
+    def folders(self) -> list[str]:
+        """The folder names of the path the entries' keys are relative to (outermost first):
+        a location that is itself a period folder still says which period it holds."""
+        ...
 
     def read_bytes(self, key: str) -> bytes: ...
 
@@ -57,6 +67,9 @@ class LocalLocation:
                 key = path.relative_to(self.root).as_posix()
                 out.append(Entry(key, st.st_size, str(st.st_mtime_ns), st.st_mtime))
         return out
+
+    def folders(self) -> list[str]:
+        return list(self.root.resolve().parts[1:])
 
     def _path(self, key: str) -> Path:
         return self.root / key if key else self.root
@@ -89,11 +102,11 @@ class S3Location:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def entries(self) -> list[Entry]:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import ClientError
 
         base = f"{self.prefix}/" if self.prefix else ""
         out: list[Entry] = []
-        try:
+        with self._errors("cannot list the billing location"):
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=base
             )
@@ -104,29 +117,51 @@ class S3Location:
                         etag, when = obj["ETag"].strip('"'), obj["LastModified"].timestamp()
                         out.append(Entry(rel, obj["Size"], etag, when))
             if not out and self.prefix:
-                head = self.client.head_object(Bucket=self.bucket, Key=self.prefix)
+                try:
+                    head = self.client.head_object(Bucket=self.bucket, Key=self.prefix)
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code", "") in _NOT_FOUND:
+                        return out
+                    raise
                 self._single = True
                 etag, when = head["ETag"].strip('"'), head["LastModified"].timestamp()
                 name = self.prefix.rpartition("/")[2]
                 out.append(Entry(name, head["ContentLength"], etag, when))
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in {"404", "NoSuchKey", "NotFound"}:
-                return out
-            raise UserError(
-                f"{self.url}: cannot list the billing location: {code or exc}"
-            ) from None
-        except BotoCoreError as exc:
-            raise UserError(f"{self.url}: cannot reach S3: {exc}") from None
         return out
 
+    def folders(self) -> list[str]:
+        inside = self.prefix.rpartition("/")[0] if self._single else self.prefix
+        return [self.bucket, *(p for p in inside.split("/") if p)]
+
+    @contextmanager
+    def _errors(self, what: str, key: str | None = None) -> Iterator[None]:
+        """S3 failures as one line naming the location (or object). The user's AWS set-up
+        mistakes (no credentials, unknown profile, SSO session) go on to the CLI, which has one
+        line for each of them."""
+        from botocore import exceptions as bx
+
+        where = self.display(key) if key is not None else self.url
+        try:
+            yield
+        except (bx.NoCredentialsError, bx.PartialCredentialsError, bx.ProfileNotFound):
+            raise
+        except (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError):
+            raise
+        except bx.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            raise UserError(f"{where}: {what}: {code or exc}") from None
+        except bx.BotoCoreError as exc:
+            raise UserError(f"{where}: cannot reach S3: {exc}") from None
+
     def read_bytes(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        with self._errors("cannot read", key):
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
 
     def local_path(self, key: str, workdir: Path) -> Path:
         target = workdir / key
         target.parent.mkdir(parents=True, exist_ok=True)
-        self.client.download_file(self.bucket, self._key(key), str(target))
+        with self._errors("cannot download", key):
+            self.client.download_file(self.bucket, self._key(key), str(target))
         return target
 
     def display(self, key: str) -> str:

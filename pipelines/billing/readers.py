@@ -19,9 +19,12 @@ import csv
 import gzip
 import io
 import re
+import shutil
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ecrcost import sqlfiles
@@ -57,6 +60,8 @@ _CUR = {
     "unit": ["pricing_unit"],
     "unblended_cost": ["line_item_unblended_cost"],
     "net_cost": ["line_item_net_unblended_cost"],
+    "pricing_unit": [],  # CUR's unit is pricing/unit already
+    "description": [],  # CUR lines always carry a usage type: not read
 }
 _FOCUS = {
     "billing_period_start": ["BillingPeriodStart"],
@@ -73,6 +78,9 @@ _FOCUS = {
     "unit": ["ConsumedUnit"],
     "unblended_cost": ["BilledCost"],
     "net_cost": ["EffectiveCost"],
+    # what FOCUS itself defines, for deliveries without x_UsageType / SkuMeter (issue 11.4)
+    "pricing_unit": ["PricingUnit"],
+    "description": ["ChargeDescription"],
 }
 _REQUIRED = {
     "cur": [
@@ -83,6 +91,37 @@ _REQUIRED = {
     ],
     "focus": ["ChargePeriodStart", "BilledCost"],
 }
+
+
+def is_csv_tag(header: str) -> bool:
+    """A legacy CSV tag header, `resourceTags/user:Key` (any case of the prefix)."""
+    return header[:13].lower() == "resourcetags/"
+
+
+def _squash(name: str) -> str:
+    """A column name without case or separators: `lineItem/UnblendedCost`,
+    `line_item_unblended_cost` and `lineitem_unblendedcost` are one name."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+# squashed name -> the spelling this module uses, for every column it reads, per family (FOCUS
+# `PricingUnit` and CUR `pricing_unit` squash alike and are different columns)
+def _spellings(mapping: dict[str, list[str]], *more: str) -> dict[str, str]:
+    return {_squash(c): c for c in [*(c for cs in mapping.values() for c in cs), *more]}
+
+
+_KNOWN_CUR = _spellings(_CUR, *_REQUIRED["cur"], "resource_tags", "product")
+_KNOWN_FOCUS = _spellings(
+    _FOCUS, *_REQUIRED["focus"], "x_ServiceCode", "ServiceName", "Tags", "ProviderName"
+)
+
+
+def _known(fmt: str) -> dict[str, str]:
+    if fmt == "focus":
+        return _KNOWN_FOCUS
+    return _KNOWN_CUR if fmt else {**_KNOWN_FOCUS, **_KNOWN_CUR}  # "": while detecting
+
+
 _TS = {"billing_period_start", "usage_start", "usage_end"}
 _NUM = {"usage_amount", "unblended_cost", "net_cost"}
 
@@ -122,14 +161,42 @@ class FileInfo:
     def by_name(self) -> dict[str, str]:
         """Parquet-style name -> raw column name (legacy CSV headers translated).
 
-        Legacy CSV tag headers keep their own text: AWS's rule would fold `user:team` and
-        `user:Team` into one name, and they are two keys of the bill.
+        The columns ecrcost reads are matched regardless of case and separators (Athena and
+        Glue exports lower-case them: `billedcost`, `lineitem/unblendedcost`); any other
+        column keeps its own name. Legacy CSV tag headers keep their own text: AWS's rule would
+        fold `user:team` and `user:Team` into one name, and they are two keys of the bill.
         """
-        if self.fmt == "cur-legacy-csv":
-            return {
-                c if c.startswith("resourceTags/") else parquet_name(c): c for c in self.columns
-            }
-        return {c: c for c in self.columns}
+        out: dict[str, str] = {}
+        known = _known(self.fmt)
+        for c in self.columns:
+            if self.fmt == "cur-legacy-csv" and is_csv_tag(c):
+                out.setdefault(c, c)
+                continue
+            name = known.get(_squash(c))
+            if name is None:
+                name = parquet_name(c) if self.fmt == "cur-legacy-csv" else c
+            out.setdefault(name, c)
+        return out
+
+
+def unzipped(display: str, path: Path, workdir: Path) -> str:
+    """The local file DuckDB reads: a ZIP-compressed CSV (one of the CUR's three compression
+    choices; DuckDB reads gzip itself) is extracted into `workdir` first; other files as they are."""
+    if not str(path).lower().endswith(".zip"):
+        return str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1 or not members[0].filename.lower().endswith(".csv"):
+                names = ", ".join(m.filename for m in members) or "nothing"
+                raise UserError(f"{display}: expected one CSV file in the ZIP, found {names}")
+            target = workdir / "unzipped" / f"{len(list(workdir.glob('unzipped/*')))}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(members[0]) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise UserError(f"{display}: not a readable ZIP file ({exc})") from None
+    return str(target)
 
 
 def read_columns(con: duckdb.DuckDBPyConnection, display: str, path: str) -> FileInfo:
@@ -214,10 +281,14 @@ def _read_names(files: list[FileInfo]) -> dict[str, str]:
 
 def detect(info: FileInfo, layout: str, forced: str) -> str:
     """The format of one file from its columns and the layout it sits in."""
-    cols = set(info.columns)
+    cols = set(info.by_name())
     if forced == "focus" or (forced == "auto" and "BilledCost" in cols):
         fmt = "focus"
-    elif info.kind == "csv" and any("/" in c for c in cols) and forced in ("auto", "cur-legacy"):
+    elif (
+        info.kind == "csv"
+        and any("/" in c for c in info.columns)
+        and forced in ("auto", "cur-legacy")
+    ):
         fmt = "cur-legacy-csv"
     elif forced == "cur2" or (
         forced == "auto"
@@ -302,7 +373,7 @@ def _tags_expr(
         # CSV exports write the map as JSON text.
         return f"map_entries(CAST(CAST({raw} AS JSON) AS MAP(VARCHAR, VARCHAR)))", []
     if fmt == "cur-legacy-csv":
-        cols = sorted(c for c in union.values() if c.startswith("resourceTags/"))
+        cols = sorted(c for c in union.values() if is_csv_tag(c))
         keys = [c.partition("/")[2] for c in cols]
     else:
         cols = sorted(c for c in union.values() if c.startswith("resource_tags_"))
@@ -331,6 +402,8 @@ SCAN_COLUMNS = (
     "unit",
     "unblended_cost",
     "net_cost",
+    "pricing_unit",
+    "description",
 )
 
 
@@ -371,11 +444,13 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
             f" p_products[list_position(p_service_names, CAST({name} AS VARCHAR))])"
         )
     tags, tag_keys = _tags_expr(fmt, union, types, read)
-    period = exprs["billing_period_start"]
-    if period == "NULL":
-        period = exprs["usage_start"]
+    # Each row's own billing period, never the folder's (issue 11.2): the load refuses a row
+    # that sits in another period's folder, and loose files put each row in its own period.
+    period = exprs["usage_start"]
+    if exprs["billing_period_start"] != "NULL":
+        period = f"coalesce({exprs['billing_period_start']}, {period})"
     columns = [
-        (f"coalesce(p_period, strftime({period}, '%Y-%m'))", "billing_period"),
+        (f"coalesce(strftime({period}, '%Y-%m'), p_period)", "billing_period"),
         *((exprs[k], k) for k in SCAN_COLUMNS),
         (tags, "tag_entries"),
         ("filename", "source_file"),
@@ -401,15 +476,32 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
     return sql, params
 
 
+def source_column(fmt: str, files: list[FileInfo], field: str) -> str:
+    """The file column a canonical column was read from (for messages): `unblended_cost` is
+    `line_item_unblended_cost`, `lineItem/UnblendedCost` or `BilledCost`."""
+    candidates = (_FOCUS if fmt == "focus" else _CUR)[field]
+    for f in files:
+        names = f.by_name()
+        if found := next((names[c] for c in candidates if c in names), None):
+            return found
+    return candidates[0]
+
+
 def periods_sql(fmt: str, files: list[FileInfo]) -> str:
     """Loose files: every (file, period) present, ECR or not, so empty months are reported."""
     union = {n: r for f in files for n, r in f.by_name().items()}
     mapping = _FOCUS if fmt == "focus" else _CUR
     col = next((union[c] for c in mapping["billing_period_start"] if c in union), None)
-    col = _read_names(files)[col or union[mapping["usage_start"][0]]]
+    read = _read_names(files)
+    col = read[col or union[mapping["usage_start"][0]]]
+    # A multi-cloud FOCUS file: other providers' rows never make an AWS period.
+    where = ""
+    if fmt == "focus" and "ProviderName" in union:
+        provider = f"lower(CAST({quote(read[union['ProviderName']])} AS VARCHAR))"
+        where = f" WHERE coalesce({provider} IN ('aws', 'amazon web services'), true)"
     return (
         f"SELECT DISTINCT filename, strftime({_ts(quote(col))}, '%Y-%m') AS period"
-        f" FROM {_reader(files, fmt, macro=False)}"
+        f" FROM {_reader(files, fmt, macro=False)}{where}"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
@@ -10,7 +11,8 @@ from ecrcost import options, sqlfiles, warehouse
 from ecrcost.errors import PartialResult, UserError
 from ecrcost.inventory.collect import PULL_TIME_WARNING, collect_inventory
 from ecrcost.inventory.model import Snapshot
-from ecrcost.inventory.output import playbook_csv, summary_lines
+from ecrcost.inventory.output import playbook_csv, snapshot_rows, summary_lines
+from ecrcost.inventory.snapshots import list_snapshots, stored_notes
 from ecrcost.inventory.store import billed_sizes, store_snapshot
 
 DESCRIPTION = """\
@@ -18,6 +20,12 @@ Inventory every ECR repository, image (archived ones included) and, with --manif
 the chosen accounts and regions into the warehouse. Credentials come from the standard AWS chain
 (profiles, SSO, environment, instance roles); AWS_ENDPOINT_URL is honoured. Exit code 3 when an
 account, region or repository could not be read (what was read is stored)."""
+
+SNAPSHOTS_DESCRIPTION = """\
+List the inventory snapshots in the warehouse, newest first: id, when it was taken, the accounts
+and regions it covers, repositories, images, and whether it is complete, partial (what is
+missing) or empty. Commands that read a snapshot use the newest complete one unless given
+--snapshot ID."""
 
 
 def register(subparsers: Any) -> None:
@@ -50,9 +58,16 @@ def register(subparsers: Any) -> None:
         "--detailed",
         action="store_true",
         help="with --csv: add account, region, counts, billed bytes and basis, push/pull "
-        "times, policy and tags",
+        "times, policy and tags (booleans as true/false, empty when not known)",
     )
     p.set_defaults(handler=run_inventory)
+    s = subparsers.add_parser(
+        "snapshots",
+        parents=[options.home(), options.output()],
+        help="list the inventory snapshots in the warehouse (newest first)",
+        description=SNAPSHOTS_DESCRIPTION,
+    )
+    s.set_defaults(handler=run_snapshots)
 
 
 def run_inventory(args: argparse.Namespace, settings: Any) -> int:
@@ -75,6 +90,7 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
     with warehouse.opened(settings.warehouse_path) as con:
         snapshot_id = store_snapshot(con, snapshot)
         sizes = billed_sizes(con, settings, snapshot_id)
+        notes = stored_notes(con, snapshot_id)
         details = None
         if args.detailed:
             details = {
@@ -89,9 +105,22 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
     summary = sys.stderr if args.csv else sys.stdout
     for line in summary_lines(snapshot_id, snapshot, sizes):
         print(line, file=summary)
+    for note in notes:
+        print(note, file=summary)
     if snapshot.errors:
         raise PartialResult(
             f"inventory is partial: {len(snapshot.errors)} part(s) missing (listed above); "
             f"what was read is stored as snapshot {snapshot_id}"
         )
+    return 0
+
+
+def run_snapshots(args: argparse.Namespace, settings: Any) -> int:
+    with warehouse.opened(settings.warehouse_path, read_only=True) as con:
+        snapshots = list_snapshots(con)
+    if args.output == "json":
+        json.dump([s.to_json() for s in snapshots], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(snapshot_rows(snapshots, args.output))
     return 0

@@ -9,8 +9,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ecrcost.fmt import gib, money
+from ecrcost.fmt import gib, iso, money
 from ecrcost.inventory.model import ScanError, Snapshot
+from ecrcost.inventory.snapshots import SnapshotInfo
 from ecrcost.inventory.store import RepositorySize
 from ecrcost.prices import PriceTable
 
@@ -68,12 +69,18 @@ def playbook_csv(
                 _iso(d.get("oldest_push")),
                 _iso(d.get("newest_push")),
                 _iso(d.get("last_pull")),
-                {True: "yes", False: "no"}.get(d.get("has_policy"), "unknown"),
+                _bool(d.get("has_policy")),
                 d.get("tags", ""),
-                "yes" if s.complete else "no",
+                _bool(s.complete),
             ]
         writer.writerow(row)
     return buffer.getvalue()
+
+
+def _bool(value: bool | None) -> str:
+    """The CSV's boolean cells: `true`/`false` as spreadsheets and CSV readers parse them;
+    empty when not known (the lifecycle policy could not be read)."""
+    return "" if value is None else str(bool(value)).lower()
 
 
 def _iso(value: datetime | None) -> str:
@@ -113,3 +120,47 @@ def summary_lines(snapshot_id: str, snapshot: Snapshot, sizes: list[RepositorySi
     ]
     lines += [missing_line(e) for e in snapshot.errors]
     return lines
+
+
+SNAPSHOT_COLUMNS = (
+    "snapshot_id", "taken_at", "source", "accounts", "regions", "repositories", "images",
+    "state", "missing",
+)  # fmt: skip
+
+
+def snapshot_rows(snapshots: list[SnapshotInfo], output: str) -> str:
+    """`ecrcost snapshots` as a table (aligned columns) or CSV (lists joined by `;`)."""
+    rows = [
+        [
+            s.snapshot_id,
+            iso(s.taken_at),
+            s.source,
+            ";".join(s.accounts),
+            ";".join(s.regions),
+            s.repository_count,
+            s.image_count,
+            s.state,
+            "; ".join(s.missing) if output == "table" else ";".join(s.missing),
+        ]
+        for s in snapshots
+    ]
+    if output == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(SNAPSHOT_COLUMNS)
+        writer.writerows(rows)
+        return buffer.getvalue()
+    if not rows:
+        return "no inventory snapshot in the warehouse: run `ecrcost inventory` first\n"
+    header = ["SNAPSHOT", "TAKEN AT", "SOURCE", "ACCOUNTS", "REGIONS", "REPOS", "IMAGES"]
+    table = [[*header, "STATE", "MISSING"], *[[str(c) for c in r] for r in rows]]
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    numeric = {5, 6}  # right-aligned
+    lines = [
+        "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in table
+    ]
+    return "\n".join(lines) + "\n"

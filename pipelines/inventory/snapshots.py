@@ -117,6 +117,20 @@ def snapshot_in_use(con: Any, snapshot_id: str | None = None) -> SnapshotChoice 
     return choose_snapshot(con, snapshot_id)
 
 
+def stored_notes(con: Any, snapshot_id: str) -> tuple[str, ...]:
+    """What `inventory` says after storing `snapshot_id` when it is partial or empty: later
+    commands pass over it unless told (`--snapshot ID`)."""
+    s = next(s for s in list_snapshots(con) if s.snapshot_id == snapshot_id)
+    if s.state == "complete":
+        return ()
+    what = f"is partial ({_missing_summary(s)})" if s.state == "partial" else "holds no repository"
+    return (
+        f"{s.label} {what}: later commands (policy plan/apply, findings, report) will not use "
+        f"it silently; they take the newest complete snapshot. Pass --snapshot {s.snapshot_id} "
+        "to use this one",
+    )
+
+
 def _caveats(s: SnapshotInfo) -> tuple[str, ...]:
     if s.state == "partial":
         return (

@@ -3,8 +3,9 @@
 -- come from readers.file_params; $folder_period is NULL for loose files, whose period comes
 -- from the data). Region: the bill's product region, else the ARN's, else the usage-type prefix
 -- (a usage type without a prefix = us-east-1); a line with none of them (tax, credits) has no
--- region, whether its file writes '' (Parquet) or NULL (CSV, FOCUS). Archive usage is matched by
--- pattern because AWS has not published its usage-type names; unknown usage stays "other".
+-- region, whether its file writes '' (Parquet) or NULL (CSV, FOCUS). Every ECR usage type that
+-- is not storage, archive storage or transfer stays "other" and is listed by name in the load's
+-- notes (billing/usage_rules).
 INSERT INTO cur_ecr_lines
 WITH prefixes(prefix, region) AS (
     VALUES
@@ -26,9 +27,15 @@ lines AS (
     SELECT
         s.*,
         nullif(trim(s.resource_id), '') AS arn,
-        split_part(s.usage_type, '-', 1) AS usage_prefix
+        split_part(s.usage_type, '-', 1) AS usage_prefix,
+        coalesce(
+            lower(trim(coalesce(nullif(s.unit, ''), nullif(s.pricing_unit, ''))))
+                IN ('gb-mo', 'gb-month', 'gb-months', 'gb month', 'gb months', 'gibibyte month'),
+            true
+        ) AS storage_unit
     FROM billing_scan($files, $names, $folder_period, $products, $service_names, $tag_keys, $source_format) AS s
-    WHERE s.billing_period = $period
+    -- Folder layouts: every row, so that a misfiled one is seen (billing/misfiled_line).
+    WHERE s.billing_period = $period OR $folder_period IS NOT NULL
 )
 SELECT
     l.billing_period,
@@ -54,10 +61,28 @@ SELECT
         WHEN strpos(l.arn, ':repository/') > 0
             THEN nullif(substr(l.arn, strpos(l.arn, ':repository/') + length(':repository/')), '')
     END,
+    -- Usage types by name (docs/cur_ecr_lines.md, "Usage categories"); storage only in storage
+    -- units, so a GB-month figure sums storage lines alone. FOCUS without x_UsageType/SkuMeter:
+    -- its own columns (ConsumedUnit/PricingUnit, ChargeDescription) on usage lines.
     CASE
-        WHEN contains(lower(l.usage_type), 'archiv') THEN 'archive_storage'
-        WHEN l.usage_type LIKE '%TimedStorage-ByteHrs' THEN 'storage'
-        WHEN l.usage_type LIKE '%DataTransfer%' THEN 'data_transfer'
+        WHEN l.usage_type LIKE '%TimedStorage-Archive-ByteHrs'
+            THEN CASE WHEN l.storage_unit THEN 'archive_storage' ELSE 'other' END
+        WHEN l.usage_type LIKE '%TimedStorage-ByteHrs'
+            THEN CASE WHEN l.storage_unit THEN 'storage' ELSE 'other' END
+        WHEN regexp_matches(l.usage_type, '(?i)restore|retriev')
+            THEN 'archive_retrieval'
+        WHEN regexp_matches(l.usage_type, '(?i)early-?delet')
+            THEN 'early_deletion'
+        WHEN l.usage_type LIKE '%DataTransfer-Out-Bytes' OR l.usage_type LIKE '%-AWS-Out-Bytes'
+            OR l.usage_type LIKE '%-AWS-In-Bytes' OR l.usage_type LIKE '%DataTransfer%'
+            THEN 'data_transfer'
+        WHEN nullif(l.usage_type, '') IS NULL AND l.line_item_type = 'Usage' AND l.storage_unit
+            AND (l.unit IS NOT NULL OR l.pricing_unit IS NOT NULL)
+            THEN CASE WHEN regexp_matches(coalesce(l.description, ''), '(?i)archiv')
+                      THEN 'archive_storage' ELSE 'storage' END
+        WHEN nullif(l.usage_type, '') IS NULL AND l.line_item_type = 'Usage'
+            AND regexp_matches(coalesce(l.description, ''), '(?i)transfer')
+            THEN 'data_transfer'
         ELSE 'other'
     END,
     nullif(l.usage_type, ''),

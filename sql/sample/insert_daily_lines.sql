@@ -1,4 +1,4 @@
--- Daily ECR data transfer: out to the internet (data_transfer) and cross-region replication (other).
+-- Daily ECR data transfer: out to the internet and cross-region replication (both data_transfer once ingested).
 INSERT INTO lines
 SELECT
     md5(concat_ws(':', $seed, d.kind, d.repo_id, d.day)),

@@ -29,7 +29,7 @@ SELECT
     account_id, 'Usage', t0, t0 + INTERVAL 1 HOUR,
     'AmazonECR',
     CASE kind WHEN 'storage' THEN usage_prefix || 'TimedStorage-ByteHrs'
-              ELSE usage_prefix || 'ArchiveStorage-ByteHrs' END,
+              ELSE coalesce(nullif(usage_prefix, ''), 'USE1-') || 'TimedStorage-Archive-ByteHrs' END,
     CASE kind WHEN 'storage' THEN 'StorageUsage' ELSE 'ArchiveStorageUsage' END,
     '', arn, amount, 0.0, 0.0, 'USD',
     printf('%.10f', rate), amount * rate, printf('%.10f', rate), amount * rate,
@@ -41,7 +41,7 @@ SELECT
     region, region, 'AmazonECR', 'Amazon EC2 Container Registry (ECR)',
     upper(substr(md5(concat_ws(':', 'sku', region, kind)), 1, 16)),
     CASE kind WHEN 'storage' THEN usage_prefix || 'TimedStorage-ByteHrs'
-              ELSE usage_prefix || 'ArchiveStorage-ByteHrs' END,
+              ELSE coalesce(nullif(usage_prefix, ''), 'USE1-') || 'TimedStorage-Archive-ByteHrs' END,
     CASE kind WHEN 'storage' THEN 'StorageUsage' ELSE 'ArchiveStorageUsage' END,
     '', '', 'USD', amount * rate, printf('%.10f', rate), 'OnDemand', 'GB-Mo',
     billing_period, repo_id, kind

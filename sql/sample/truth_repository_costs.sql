@@ -15,8 +15,11 @@ SELECT
     coalesce(sum(c.cost) FILTER (c.category = 'storage'), 0)::DOUBLE AS storage_cost,
     coalesce(sum(c.cost) FILTER (c.category = 'archive_storage'), 0)::DOUBLE
         AS archive_storage_cost,
-    coalesce(sum(c.cost) FILTER (c.category = 'data_transfer'), 0)::DOUBLE AS data_transfer_cost,
-    coalesce(sum(c.cost) FILTER (c.category = 'replication'), 0)::DOUBLE AS other_cost,
+    -- cross-region replication (`*-AWS-Out-Bytes`) is data transfer, as ingest classifies it
+    coalesce(sum(c.cost) FILTER (c.category IN ('data_transfer', 'replication')), 0)::DOUBLE
+        AS data_transfer_cost,
+    coalesce(sum(c.cost) FILTER (c.category NOT IN (
+        'storage', 'archive_storage', 'data_transfer', 'replication')), 0)::DOUBLE AS other_cost,
     sum(c.cost)::DOUBLE AS total_cost,
     coalesce(sum(c.usage_amount) FILTER (c.category = 'storage'), 0)::DOUBLE AS avg_gb_stored,
     r.exists_at_end
