@@ -448,5 +448,5 @@ def test_run_all_over_a_location_without_periods_is_one_line(tmp_path, capsys):
     empty.mkdir()
     assert main(["run", "--all", "--cur", str(empty), "--home", str(tmp_path / "h")]) == 2
     assert capsys.readouterr().err == (
-        f"ecrcost: {empty}: no billing files (.parquet, .csv, .csv.gz) found; check --cur\n"
+        f"ecrcost: {empty}: no billing files (.parquet, .csv, .csv.gz, .csv.zip) found; check --cur\n"
     )
