@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from ecrcost import options, warehouse
 from ecrcost.aws import AwsAccess
 from ecrcost.billing.load import IngestResult, ingest, loaded_since
-from ecrcost.errors import EcrcostError, UserError
+from ecrcost.errors import Interrupted, UserError
 from ecrcost.fmt import money
 
 
@@ -49,12 +49,6 @@ def run_ingest(args: argparse.Namespace, settings) -> int:
     for line, warning in report_lines(result):
         print(line, file=sys.stderr if warning else sys.stdout)
     return 0
-
-
-class Interrupted(EcrcostError):
-    """Ctrl-C: the shell's exit code for SIGINT (128 + 2)."""
-
-    exit_code = 130
 
 
 def interrupted_line(warehouse_path, started: datetime) -> str:
