@@ -15,12 +15,17 @@ def _parent() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(add_help=False)
 
 
-def home() -> argparse.ArgumentParser:
+def _option(*flags: str, **kwargs) -> argparse.ArgumentParser:
+    """A parent parser holding one option."""
     p = _parent()
-    p.add_argument(
+    p.add_argument(*flags, **kwargs)
+    return p
+
+
+def home() -> argparse.ArgumentParser:
+    return _option(
         "--home", help="folder of the warehouse and backups (default $ECRCOST_HOME or ./.ecrcost)"
     )
-    return p
 
 
 def aws() -> argparse.ArgumentParser:
@@ -53,8 +58,7 @@ def repositories(required: bool = False) -> argparse.ArgumentParser:
 
 def output(choices: tuple[str, ...] = OUTPUT_FORMATS, default: str = "table"):
     """`--output/-o` (alias `--format`) for commands that print data."""
-    p = _parent()
-    p.add_argument(
+    return _option(
         "-o",
         "--output",
         "--format",
@@ -63,48 +67,37 @@ def output(choices: tuple[str, ...] = OUTPUT_FORMATS, default: str = "table"):
         default=default,
         help=f"output format (default {default})",
     )
-    return p
 
 
 def policy() -> argparse.ArgumentParser:
     """`--policy FILE`: the lifecycle policy a command plans, simulates, applies or exports."""
-    p = _parent()
-    p.add_argument(
+    return _option(
         "--policy", metavar="FILE", help="lifecycle policy JSON (default: the playbook base policy)"
     )
-    return p
 
 
 def snapshot() -> argparse.ArgumentParser:
     """`--snapshot ID`: the inventory snapshot to work from (default: the newest complete one)."""
-    p = _parent()
-    p.add_argument(
+    return _option(
         "--snapshot",
         metavar="ID",
         help="inventory snapshot to use (default: the newest complete one; "
         "`ecrcost snapshots` lists them)",
     )
-    return p
 
 
 def dry_run() -> argparse.ArgumentParser:
     """`--dry-run`: say what a write would do; write nothing (no AWS call, no backup)."""
-    p = _parent()
-    p.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="show what would be done and write nothing (exit 0)",
+    return _option(
+        "--dry-run", action="store_true", help="show what would be done and write nothing (exit 0)"
     )
-    return p
 
 
 def period(required: bool = False) -> argparse.ArgumentParser:
     """`--period YYYY-MM`; when not required, the default is the last closed month."""
-    p = _parent()
-    p.add_argument(
+    return _option(
         "--period",
         required=required,
         metavar="YYYY-MM",
         help="billing period" + ("" if required else " (default: the last closed month)"),
     )
-    return p
