@@ -64,7 +64,7 @@ def settings_key(settings: Settings) -> str:
 
 
 def latest_snapshot_id(con: duckdb.DuckDBPyConnection) -> str | None:
-    row = query_one(con, "marts/latest_snapshot")
+    row = query_one(con, "inventory/latest_snapshot_id")
     return row[0] if row else None
 
 

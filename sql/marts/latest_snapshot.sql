@@ -1,1 +1,0 @@
-SELECT snapshot_id FROM latest_snapshot
