@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ecrcost import warehouse
+from ecrcost.sample import generate
 from ecrcost.settings import Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +86,6 @@ def moto_server() -> Iterator[str]:
 @pytest.fixture
 def moto_reset(moto_server) -> str:
     """The session's moto server, emptied first (moto's own reset endpoint)."""
-    import urllib.request
 
     urllib.request.urlopen(
         urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=10
@@ -96,7 +97,6 @@ def moto_reset(moto_server) -> str:
 def sample_org(tmp_path_factory):
     """A small sample organisation (2 months) shared by the end-to-end tests: read it, copy
     what you change."""
-    from ecrcost.sample import generate
 
     out = tmp_path_factory.mktemp("sample-org")
     summary = generate(out, seed=11, months=2, end="2026-09")

@@ -18,6 +18,8 @@ from ecrcost.attribution.views import costs_view
 from ecrcost.billing.groups import replace_line_groups
 from ecrcost.cli import main
 from ecrcost.errors import UserError
+from ecrcost.fmt import csv_value
+from ecrcost.periods import Period
 from ecrcost.settings import load_settings
 from ecrcost.warehouse import connect
 
@@ -743,7 +745,6 @@ def test_cli_csv_numbers_without_binary_noise_and_flags_true_false(home, setting
 
 
 def test_csv_value_rounds_floats_to_12_significant_digits():
-    from ecrcost.fmt import csv_value
 
     assert csv_value(0.10000000000000586) == "0.1"
     assert csv_value(1234.5678901234567) == "1234.56789012"
@@ -774,7 +775,6 @@ def test_cli_redistribute_without_a_tag_view_is_one_line_exit_2(home, settings, 
 def test_cli_period_defaults_to_the_last_closed_month_and_says_so(
     home, settings, capsys, monkeypatch
 ):
-    from ecrcost.periods import Period
 
     monkeypatch.setattr(Period, "last_closed", classmethod(lambda cls, now=None: Period(2026, 1)))
     con = connect(settings.warehouse_path)

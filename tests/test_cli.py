@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import argparse
+import json
+import subprocess
+import sys
 
-from ecrcost.cli import aws_setup_error, main
+import pytest
+from botocore import exceptions
+
+from ecrcost import __version__
+from ecrcost.cli import aws_setup_error, build_parser, main
 
 
 def one_error_line(capsys) -> str:
@@ -30,7 +37,6 @@ def test_an_unknown_aws_profile_is_one_line(home, capsys):
     ],
 )
 def test_aws_setup_errors_have_their_own_line(error, expected):
-    from botocore import exceptions
 
     assert aws_setup_error(getattr(exceptions, error)()).startswith(expected)
 
@@ -57,7 +63,6 @@ def test_an_unknown_option_prints_the_usage_of_its_own_command(argv, prog, capsy
 
 
 def test_version_as_a_command_and_as_a_flag(capsys):
-    from ecrcost import __version__
 
     assert main(["version"]) == 0
     assert capsys.readouterr().out == f"ecrcost {__version__}\n"
@@ -68,9 +73,6 @@ def test_version_as_a_command_and_as_a_flag(capsys):
 
 
 def test_every_command_and_subcommand_has_a_description():
-    import argparse
-
-    from ecrcost.cli import build_parser
 
     def walk(parser, path):
         for action in parser._actions:
@@ -86,9 +88,6 @@ def test_every_command_and_subcommand_has_a_description():
 def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
     """`ecrcost policy simulate ... | head -c 1` on an output far larger than a pipe's buffer:
     no traceback, the exit code of a broken pipe."""
-    import json
-    import subprocess
-    import sys
 
     images = [
         {"digest": f"sha256:{i:064x}", "tags": [], "pushed_at": "2025-01-01T00:00:00Z"}
