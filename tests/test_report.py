@@ -119,6 +119,11 @@ def test_chargeback_sums_to_the_period_total(built):
     ).fetchall()[0]
     assert sum(values.values()) + float(coverage["unattributed_cost"]) == pytest.approx(total)
     assert values["untagged"] == pytest.approx(0.5 * 31)
+    # One denominator: coverage and the untagged share are both of gross usage.
+    untagged_share, coverage_share = float(coverage["untagged_share"]), float(coverage["coverage"])
+    assert untagged_share + coverage_share == pytest.approx(1.0)
+    untagged_row = next(r for r in rows if r["tag_value"] == "untagged")
+    assert untagged_share == pytest.approx(float(untagged_row["share"]))
 
 
 def test_realized_savings_in_the_report(built):
