@@ -244,7 +244,8 @@ def _restore(args: Any, settings: Any) -> int:
         if args.dry_run:
             return _dry_run()
         access = snapshot_access(con, settings, None, [t.account_id for t in targets])
-        if not _go_ahead(f"Restore {len(targets)} repositories?", args.yes):
+        writable = sum(1 for t in targets if not t.exempt_reason)
+        if not _go_ahead(f"Restore {writable} repositories?", args.yes):
             return 1
         return _run(
             access,

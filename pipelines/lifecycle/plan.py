@@ -1,4 +1,5 @@
-"""Plan a lifecycle policy over the warehouse's latest inventory: per repository the current
+"""Plan a lifecycle policy over an inventory snapshot (the one the command chose; the newest
+complete one by default): per repository the current
 policy against the proposed one, the images that would go, bytes and $/month freed, danger flags.
 
 Read-only: nothing here writes to AWS or the warehouse. The apply side (pipelines/actions) records
