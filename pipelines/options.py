@@ -101,3 +101,14 @@ def period(required: bool = False) -> argparse.ArgumentParser:
         metavar="YYYY-MM",
         help="billing period" + ("" if required else " (default: the last closed month)"),
     )
+
+
+def writes() -> argparse.ArgumentParser:
+    """A command that writes to AWS: the AWS options, --dry-run and --yes, always together."""
+    yes = _option("--yes", action="store_true", help="do not ask for confirmation")
+    return argparse.ArgumentParser(add_help=False, parents=[aws(), dry_run(), yes])
+
+
+def inventory_repositories() -> argparse.ArgumentParser:
+    """Repositories of an inventory snapshot: the name globs and --snapshot."""
+    return argparse.ArgumentParser(add_help=False, parents=[repositories(), snapshot()])

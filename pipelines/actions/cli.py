@@ -7,7 +7,6 @@ which back up and log each repository before touching it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -66,14 +65,11 @@ def register_policy_commands(policy_subparsers: Any) -> None:
         parents=[
             options.home(),
             options.policy(),
-            options.repositories(),
-            options.snapshot(),
-            options.aws(),
-            options.dry_run(),
+            options.inventory_repositories(),
+            options.writes(),
         ],
     )
     apply.add_argument("--backup-id", help="resume this run (default: the last unfinished one)")
-    _yes(apply)
     apply.set_defaults(handler=_apply)
 
     restore = policy_subparsers.add_parser(
@@ -81,10 +77,9 @@ def register_policy_commands(policy_subparsers: Any) -> None:
         help="put repositories back to the state saved in a backup",
         description="Put each repository of a backup back to its backed-up policy (or no "
         "policy); the restore is itself backed up, so it can be undone the same way.",
-        parents=[options.home(), options.repositories(), options.aws(), options.dry_run()],
+        parents=[options.home(), options.repositories(), options.writes()],
     )
     restore.add_argument("--backup", required=True, metavar="ID", help="backup id to restore")
-    _yes(restore)
     restore.set_defaults(handler=_restore)
 
     export = policy_subparsers.add_parser(
@@ -92,7 +87,7 @@ def register_policy_commands(policy_subparsers: Any) -> None:
         help="write the policy per repository as Terraform or JSON",
         description="Write the policy for each selected repository of an inventory snapshot "
         "as Terraform aws_ecr_lifecycle_policy resources or PutLifecyclePolicy JSON.",
-        parents=[options.home(), options.policy(), options.repositories(), options.snapshot()],
+        parents=[options.home(), options.policy(), options.inventory_repositories()],
     )
     # Not the output option of the data commands: it chooses the language of the export.
     export.add_argument("--format", choices=("terraform", "json"), required=True)
@@ -105,23 +100,12 @@ def register_repos_commands(repos_subparsers: Any) -> None:
         "delete",
         help="delete empty, stale or named repositories after recording what is lost",
         description="Give exactly one of --stale DAYS, --empty or --repositories GLOB...",
-        parents=[
-            options.home(),
-            options.repositories(),
-            options.snapshot(),
-            options.aws(),
-            options.dry_run(),
-        ],
+        parents=[options.home(), options.inventory_repositories(), options.writes()],
     )
     which = delete.add_mutually_exclusive_group()
     which.add_argument("--stale", type=int, metavar="DAYS", help="no push or pull for DAYS days")
     which.add_argument("--empty", action="store_true", help="repositories without images")
-    _yes(delete)
     delete.set_defaults(handler=_delete)
-
-
-def _yes(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -70,8 +70,7 @@ def register_policy_commands(sub: argparse._SubParsersAction) -> None:
         parents=[
             options.home(),
             options.policy(),
-            options.repositories(),
-            options.snapshot(),
+            options.inventory_repositories(),
             _at("the snapshot's taken_at"),
             options.output(("table", "json")),
         ],
