@@ -9,8 +9,8 @@ child process so ru_maxrss is that measurement's peak memory:
   (b) the floor: one CREATE TABLE AS SELECT of the needed columns of the ECR rows
   (c) pandas (pyarrow engine, columns=...) reading the needed columns and filtering to ECR
 
-Figures, 20,000,000 rows, best of 2, 2 shared cores (2026-12-01), after issue 11 (a line's own
-period and finite numbers checked on the loaded rows, usage types by name, exact DECIMAL
+Figures, 20,000,000 rows, best of 2, 2 shared cores (2026-12-01), after the delivery checks (a
+line's own period and finite numbers checked on the loaded rows, usage types by name, exact DECIMAL
 totals) against the tree before it (3c8c728, best of 1):
   legacy Parquet  ingest in process 0.81s vs floor 0.57s (a/b 1.42; before 0.79s, a/b 1.36)
   CUR 2.0         ingest in process 1.90s vs floor 1.60s (a/b 1.19; before 1.76s, a/b 1.28)

@@ -78,7 +78,8 @@ _FOCUS = {
     "unit": ["ConsumedUnit"],
     "unblended_cost": ["BilledCost"],
     "net_cost": ["EffectiveCost"],
-    # what FOCUS itself defines, for deliveries without x_UsageType / SkuMeter (issue 11.4)
+    # what FOCUS itself defines, for deliveries without x_UsageType / SkuMeter
+    # (docs/billing-layouts.md)
     "pricing_unit": ["PricingUnit"],
     "description": ["ChargeDescription"],
 }
@@ -444,7 +445,7 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
             f" p_products[list_position(p_service_names, CAST({name} AS VARCHAR))])"
         )
     tags, tag_keys = _tags_expr(fmt, union, types, read)
-    # Each row's own billing period, never the folder's (issue 11.2): the load refuses a row
+    # Each row's own billing period, never the folder's: the load refuses a row
     # that sits in another period's folder, and loose files put each row in its own period.
     period = exprs["usage_start"]
     if exprs["billing_period_start"] != "NULL":
