@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ecrcost import sqlfiles
-from ecrcost.errors import EcrcostError
+from ecrcost.errors import EcrcostError, UserError
 
 if TYPE_CHECKING:
     import duckdb
@@ -76,9 +76,18 @@ def _command_of(pid: str) -> str | None:
 
 
 @contextmanager
-def opened(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def opened(
+    path: Path | str, read_only: bool = False, must_exist: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """`with warehouse.opened(settings.warehouse_path) as con:` the one way a command holds the
-    warehouse: the connection is closed however the block ends (DuckDB allows one writer)."""
+    warehouse: the connection is closed however the block ends (DuckDB allows one writer).
+    `must_exist` for commands that only work on loaded data: a mistyped --home is one line,
+    not a new empty warehouse."""
+    if must_exist and not Path(path).exists():
+        raise UserError(
+            f"{path}: no warehouse here; load a bill (ecrcost ingest) or an inventory "
+            "(ecrcost inventory) first, or pass the right --home"
+        )
     con = connect(path, read_only=read_only)
     try:
         yield con

@@ -68,3 +68,13 @@ def test_the_lock_is_waited_for_when_it_is_released_in_time(home):
     con = warehouse.connect(path, lock_wait=20)
     con.close()
     holder.wait()
+
+
+def test_a_mistyped_home_is_one_line_and_creates_nothing(tmp_path, capsys):
+    home = tmp_path / "typo"
+    assert main(["findings", "--home", str(home)]) == 2
+    assert capsys.readouterr().err == (
+        f"ecrcost: {home / 'warehouse.duckdb'}: no warehouse here; load a bill (ecrcost ingest) "
+        "or an inventory (ecrcost inventory) first, or pass the right --home\n"
+    )
+    assert not home.exists()
