@@ -394,3 +394,60 @@ def test_api_errors_are_botocores_client_and_transport_errors():
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
     except api_errors() as exc:
         assert error_of(exc)[0] == "EndpointConnectionError"
+
+
+def _throttled(operation: str) -> ClientError:
+    return ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, operation
+    )
+
+
+class SecondPageFails:
+    """An ECR client with AWS's response shapes whose second page of DescribeRepositories, and
+    of one repository's DescribeImages, fails (moto never paginates past one page)."""
+
+    def __init__(self) -> None:
+        self.pushed = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def describe_repositories(self, maxResults, nextToken=None):
+        if nextToken:
+            raise _throttled("DescribeRepositories")
+        return {"repositories": [_repo(1), _repo(2)], "nextToken": "page-2"}
+
+    def describe_images(self, registryId, repositoryName, maxResults, filter, nextToken=None):
+        if repositoryName == "r0001" and nextToken:
+            raise _throttled("DescribeImages")
+        digest = f"sha256:{repositoryName}-{'b' if nextToken else 'a'}"
+        page = {"imageDetails": [{"imageDigest": digest, "imagePushedAt": self.pushed}]}
+        return (
+            {**page, "nextToken": "more"} if repositoryName == "r0001" and not nextToken else page
+        )
+
+    def list_tags_for_resource(self, resourceArn):
+        return {"tags": []}
+
+    def get_lifecycle_policy(self, registryId, repositoryName):
+        error = {"Error": {"Code": "LifecyclePolicyNotFoundException", "Message": "none"}}
+        raise ClientError(error, "GetLifecyclePolicy")
+
+
+class PagingAccess(AwsAccess):
+    fake = SecondPageFails()
+
+    def client(self, service, account_id, region):
+        return self.fake if service == "ecr" else super().client(service, account_id, region)
+
+
+def test_a_failed_page_keeps_what_was_read_and_marks_the_rest_missing(aws):
+    settings = load_settings({"regions": "us-east-1"}, env={})
+    snap = collect_inventory(settings, access=PagingAccess.from_settings(settings))
+    assert [(e.region, e.repository_name, e.operation, e.error_code) for e in snap.errors] == [
+        ("us-east-1", None, "DescribeRepositories", "ThrottlingException"),
+        ("us-east-1", "r0001", "DescribeImages", "ThrottlingException"),
+    ]
+    repos = {r.name: r for r in snap.repositories}
+    assert sorted(repos) == ["r0001", "r0002"]  # the first page of repositories is kept
+    assert [i.digest for i in repos["r0001"].images] == ["sha256:r0001-a"]  # and its first page
+    assert repos["r0001"].complete is False
+    assert [i.digest for i in repos["r0002"].images] == ["sha256:r0002-a"]
+    assert repos["r0002"].complete is True

@@ -257,26 +257,28 @@ def _regions(scan: _Scan, settings: Settings, account: str | None) -> list[str]:
 
 
 def _repositories(scan: _Scan, account: str | None, region: str) -> list[Repository]:
+    """The region's repositories. A page that fails keeps the pages read before it: the region
+    is recorded as missing (the snapshot is partial), what was listed is scanned."""
+    found: list[Repository] = []
     try:
         client = scan.client("ecr", account, region)
-        found = [
-            Repository(
-                account_id=r["registryId"],
-                region=region,
-                name=r["repositoryName"],
-                arn=r["repositoryArn"],
-                uri=r.get("repositoryUri"),
-                created_at=as_utc(r.get("createdAt")),
-                image_tag_mutability=r.get("imageTagMutability"),
+        for r in list_repositories(client):
+            found.append(
+                Repository(
+                    account_id=r["registryId"],
+                    region=region,
+                    name=r["repositoryName"],
+                    arn=r["repositoryArn"],
+                    uri=r.get("repositoryUri"),
+                    created_at=as_utc(r.get("createdAt")),
+                    image_tag_mutability=r.get("imageTagMutability"),
+                )
             )
-            for r in list_repositories(client)
-        ]
-        with scan._lock:
-            scan.listed_as.update({(r.account_id, region): account for r in found})
-        return found
-    except api_errors() as exc:  # one account/region lost, the rest kept
+    except api_errors() as exc:  # the rest of the account/region lost, what was read kept
         scan.fail(account, region, None, "DescribeRepositories", exc)
-        return []
+    with scan._lock:
+        scan.listed_as.update({(r.account_id, region): account for r in found})
+    return found
 
 
 def _describe(scan: _Scan, repo: Repository) -> None:
@@ -284,8 +286,11 @@ def _describe(scan: _Scan, repo: Repository) -> None:
     client = scan.ecr_for(repo)
 
     def images() -> None:
-        found = list_images(client, repo.account_id, repo.name)
-        repo.images = [image_from_detail(d) for d in found]
+        # Kept page by page: a later page that fails leaves the images read so far, and the
+        # repository marked incomplete (plans skip it; findings leave it out of their counts).
+        repo.images = []
+        for d in list_images(client, repo.account_id, repo.name):
+            repo.images.append(image_from_detail(d))
 
     def tags() -> None:
         found = client.list_tags_for_resource(resourceArn=repo.arn).get("tags", [])
