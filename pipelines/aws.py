@@ -1,11 +1,19 @@
 """AWS sessions and clients: the standard credential chain, AssumeRole into member accounts,
-standard retries. `AWS_ENDPOINT_URL` is honoured by botocore itself (tests point it at moto).
+standard retries, and bounded waits. `AWS_ENDPOINT_URL` is honoured by botocore itself (tests
+point it at moto).
+
+Bounded waits: every client has connect and read timeouts, and every API call a total bound
+across its retries (botocore has none: a hung endpoint would hold one call for read timeout x
+attempts). The bound is checked before each attempt is sent, so a call ends at most one read
+timeout after it; the error names the operation and the endpoint.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,14 +33,65 @@ def api_errors() -> tuple[type[Exception], ...]:
     return (ClientError, BotoCoreError)
 
 
-def client_config(max_pool_connections: int = 10) -> Any:
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds: to connect, to wait for a response, and for one call with all its retries."""
+
+    connect: float = 5.0
+    read: float = 30.0
+    call: float = 120.0
+
+
+def client_config(max_pool_connections: int = 10, timeouts: Timeouts = Timeouts()) -> Any:
     from botocore.config import Config
 
     return Config(
         retries={"mode": "standard", "max_attempts": RETRY_ATTEMPTS},
         max_pool_connections=max(10, max_pool_connections),
+        connect_timeout=timeouts.connect,
+        read_timeout=timeouts.read,
         user_agent_extra="ecrcost",
     )
+
+
+@cache
+def call_timeout_error() -> type[Exception]:
+    """The error of a call that ran out of its total bound (a BotoCoreError, so callers that
+    record AWS failures record it; defined on first use so botocore loads only when needed)."""
+    from botocore.exceptions import BotoCoreError
+
+    class CallTimeout(BotoCoreError):
+        fmt = "{operation} to {endpoint} gave up after {seconds:.0f} s (the bound per call)"
+
+    return CallTimeout
+
+
+def bound_calls(client: Any, seconds: float) -> Any:
+    """Give every API call of `client` a total bound of `seconds` across its retries."""
+
+    def start(context: dict, model: Any = None, **_: Any) -> None:
+        context["ecrcost_started"] = time.monotonic()
+        context["ecrcost_operation"] = getattr(model, "name", None)
+
+    def over(context: dict, url: str) -> None:
+        started = context.get("ecrcost_started")
+        if started is not None and time.monotonic() - started > seconds:
+            operation = context.get("ecrcost_operation") or "AWS call"
+            raise call_timeout_error()(
+                operation=operation, endpoint=url.split("?")[0], seconds=seconds
+            )
+
+    def before_send(request: Any, **_: Any) -> None:
+        over(request.context, request.url)
+
+    def before_retry(request_dict: dict, **_: Any) -> None:
+        # Checked before botocore sleeps for the next attempt, too.
+        over(request_dict.get("context", {}), request_dict.get("url", ""))
+
+    client.meta.events.register("before-call", start)
+    client.meta.events.register("before-send", before_send)
+    client.meta.events.register_first("needs-retry", before_retry)
+    return client
 
 
 @dataclass
@@ -44,6 +103,7 @@ class AwsAccess:
     role_name: str | None = None
     external_id: str | None = None
     max_pool_connections: int = 10
+    timeouts: Timeouts = field(default_factory=Timeouts)
     # account id -> how an inventory snapshot read it (`ecrcost.inventory.model.AccountAccess`)
     recorded: dict[str, Any] = field(default_factory=dict)
     _base: boto3.Session | None = field(default=None, init=False, repr=False)
@@ -59,6 +119,9 @@ class AwsAccess:
             role_name=settings.role_name,
             external_id=settings.external_id,
             max_pool_connections=settings.max_concurrency,
+            timeouts=Timeouts(
+                settings.aws_connect_timeout, settings.aws_read_timeout, settings.aws_call_timeout
+            ),
         )
 
     @property
@@ -72,7 +135,7 @@ class AwsAccess:
 
     def caller_account(self) -> str:
         if self._caller_account is None:
-            sts = self.base_session.client("sts", config=client_config())
+            sts = self._bounded(self.base_session.client("sts", config=self._config()))
             self._caller_account = sts.get_caller_identity()["Account"]
         return self._caller_account
 
@@ -117,7 +180,7 @@ class AwsAccess:
             return cached
         import boto3
 
-        sts = self.base_session.client("sts", config=client_config())
+        sts = self._bounded(self.base_session.client("sts", config=self._config()))
         params = {
             "RoleArn": f"arn:aws:iam::{account_id}:role/{role}",
             "RoleSessionName": ROLE_SESSION_NAME,
@@ -139,6 +202,11 @@ class AwsAccess:
         Session is not thread-safe, using a client is)."""
         session = self.session_for(account_id)
         with self._client_lock:
-            return session.client(
-                service, region_name=region, config=client_config(self.max_pool_connections)
-            )
+            client = session.client(service, region_name=region, config=self._config())
+        return self._bounded(client)
+
+    def _config(self) -> Any:
+        return client_config(self.max_pool_connections, self.timeouts)
+
+    def _bounded(self, client: Any) -> Any:
+        return bound_calls(client, self.timeouts.call)

@@ -31,6 +31,9 @@ class Settings:
     role_name: str | None = None
     external_id: str | None = None
     max_concurrency: int = 8
+    aws_connect_timeout: float = 5.0  # seconds to connect to an AWS endpoint
+    aws_read_timeout: float = 30.0  # seconds to wait for its response
+    aws_call_timeout: float = 120.0  # seconds for one API call with all its retries
     prices: PriceTable = field(default_factory=PriceTable)
     tag_keys: tuple[str, ...] = ("team",)
     tag_aliases: dict[str, str] = field(default_factory=dict)  # raw key -> canonical key
@@ -53,6 +56,7 @@ class Settings:
 _ENV_PREFIX = "ECRCOST_"
 _TUPLE_FIELDS = {"regions", "accounts", "tag_keys", "exempt_repositories"}
 _INT_FIELDS = {"max_concurrency", "data_lag_days", "stale_days", "recent_pull_days"}
+_SECONDS_FIELDS = {"aws_connect_timeout", "aws_read_timeout", "aws_call_timeout"}
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -65,6 +69,11 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return tuple(str(v) for v in value)
         if name in _INT_FIELDS:
             return int(value)
+        if name in _SECONDS_FIELDS:
+            seconds = float(value)
+            if not 0 < seconds < float("inf"):
+                raise ValueError(f"{value!r} is not a positive number of seconds")
+            return seconds
         if name == "tag_case_sensitive":
             return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
         if name == "prices":
