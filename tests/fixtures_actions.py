@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from ecrcost.aws import AwsAccess
 from ecrcost.settings import Settings, load_settings
@@ -137,6 +137,27 @@ class DenyingAccess(AwsAccess):
 
 class SimulatedCrash(Exception):
     pass
+
+
+class UnreachableAccess(AwsAccess):
+    """AwsAccess whose ECR clients cannot connect (in `accounts`, default every account), as when
+    the network or the endpoint is down; it counts the calls tried."""
+
+    def __init__(self, accounts: tuple[str, ...] | None = None):
+        super().__init__()
+        self.accounts, self.calls = accounts, 0
+
+    def client(self, service: str, account_id: str | None, region: str | None) -> Any:
+        c = super().client(service, account_id, region or REGION)
+        if service != "ecr" or (self.accounts is not None and account_id not in self.accounts):
+            return c
+
+        def hook(**_: Any) -> None:
+            self.calls += 1
+            raise EndpointConnectionError(endpoint_url=f"https://api.ecr.{REGION}.amazonaws.com/")
+
+        c.meta.events.register("before-parameter-build.ecr", hook)
+        return c
 
 
 def rows(con: Any) -> dict[tuple[str, str], dict[str, Any]]:
