@@ -448,7 +448,9 @@ def test_archiving_a_subject_archives_its_referrers() -> None:
         img("old-sig", days=40, subject_digest="app", storage_class="archive"),
         img("other", ("v2",), days=1),
     ]
-    p = policy(older(1, "sinceImagePushed", 30, TRANSITION, tagStatus="tagged", tagPrefixList=["v"]))
+    p = policy(
+        older(1, "sinceImagePushed", 30, TRANSITION, tagStatus="tagged", tagPrefixList=["v"])
+    )
     got = {o.digest: (o.action, o.rule_priority, o.via_subject) for o in evaluate(p, images, AT)}
     assert got == {
         "app": ("transition", 1, None),

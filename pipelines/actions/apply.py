@@ -460,10 +460,8 @@ def apply_policy(
     clients: dict[tuple[str, str], Any] = {}
     unreachable, lines = reach(access, targets, clients)
     if keys and len(unreachable) == len(keys):
-        raise EcrcostError(
-            "; ".join(lines) + ": nothing was done (no policy written, no backup made, "
-            "no log row)"
-        )
+        nothing = "nothing was done (no policy written, no backup made, no log row)"
+        raise EcrcostError("; ".join(lines) + f": {nothing}")
     backup, resumed, notes = open_apply_backup(
         settings.backups_dir,
         policy_text,

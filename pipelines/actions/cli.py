@@ -198,7 +198,9 @@ def _apply(args: Any, settings: Any) -> int:
         for r in planned:
             kinds = sorted({d.kind for d in r.dangers})
             flags = f"  danger: {', '.join(kinds)}" if kinds else ""
-            print(f"  {r.label}  saves {money_per_month(r.monthly_savings_usd)}  {_to_go(r)}{flags}")
+            print(
+                f"  {r.label}  saves {money_per_month(r.monthly_savings_usd)}  {_to_go(r)}{flags}"
+            )
         for r in plan.repositories:
             if r.skipped_reason is not None:
                 print(f"  skipped {r.label}: {r.skipped_reason}")
