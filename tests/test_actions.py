@@ -634,3 +634,27 @@ def test_a_backup_that_cannot_be_written_fails_only_its_repository(
     assert outcomes["team/no-policy"] == ("done", "")
     assert state(aws)["team/app"] == OLD and state(aws)["team/no-policy"] == NEW
     assert BackupSet.open(settings.backups_dir, result.backup_id).manifest["complete"] is False
+
+
+def test_an_unreachable_region_fails_only_its_own_repositories(world, aws, settings):
+    fill_inventory(world, [{"name": "team/app", "policy": OLD},
+                           {"name": "team/eu", "policy": OLD, "region": "eu-west-1"}],
+                   taken_at=TAKEN + timedelta(hours=1))  # fmt: skip
+    access = UnreachableAccess(regions=("eu-west-1",))
+    result = apply_policy(world, access, settings, plan_policy(world, settings, NEW), actor="me")
+    why = (
+        f"cannot reach AWS in {ACCOUNT}/eu-west-1: Could not connect to the endpoint URL: "
+        '"https://api.ecr.eu-west-1.amazonaws.com/"'
+    )
+    assert [(o.repository_name, o.region, o.status, o.detail) for o in result.outcomes] == [
+        ("team/eu", "eu-west-1", "failed", why),
+        ("team/app", REGION, "done", ""),
+    ]
+    assert result.notes == [why]
+    assert access.calls == 1  # the probe; team/eu is not tried again
+    assert state(aws)["team/app"] == NEW
+    backup = BackupSet.open(settings.backups_dir, result.backup_id)
+    assert backup.read_entry(ACCOUNT, "eu-west-1", "team/eu") is None
+    assert backup.read_entry(ACCOUNT, REGION, "team/app")["policy_text"] == OLD
+    assert backup.manifest["complete"] is False
+    assert set(rows(world)) == {(log.POLICY_APPLIED, "team/app")}

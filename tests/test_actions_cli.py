@@ -507,3 +507,21 @@ def test_apply_that_cannot_reach_aws_exits_1_with_no_backup(
     ) in captured.err
     assert (_backups(settings), _log_rows(settings)) == ([], 0)
     assert live(two_repos, "team/app") == OLD
+
+
+def test_apply_where_every_repository_fails_says_none_was_written(
+    two_repos, settings, tmp_path, capsys
+):
+    for name in ("team/app", "ci/empty"):  # gone since the inventory: AWS answers, per repository
+        two_repos.delete_repository(repositoryName=name, force=True)
+    code = main(["policy", "apply", "--home", str(settings.home), "--yes",
+                 "--policy", policy_file(tmp_path)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 3, captured
+    assert re.search(
+        rf"2 of 2 repositories not written, first {ACCOUNT}/{REGION}/ci/empty: "
+        r"GetLifecyclePolicy: RepositoryNotFoundException: .*; no repository was written$",
+        captured.err,
+        re.M,
+    ), captured.err
+    assert "the others are done" not in captured.err
