@@ -69,7 +69,11 @@ def register_policy_commands(policy_subparsers: Any) -> None:
             options.writes(),
         ],
     )
-    apply.add_argument("--backup-id", help="resume this run (default: the last unfinished one)")
+    apply.add_argument(
+        "--backup-id",
+        help="resume this run (default: the last unfinished apply of the same policy on the "
+        "same repositories; any other run starts a new backup)",
+    )
     apply.set_defaults(handler=_apply)
 
     restore = policy_subparsers.add_parser(
