@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from ecrcost.aws import AwsAccess
 from ecrcost.settings import Settings, load_settings
@@ -71,7 +71,7 @@ def live_policy(ecr: Any, name: str) -> str | None:
 
 def fill_inventory(con: Any, repos: list[dict[str, Any]], taken_at: datetime = TAKEN) -> None:
     """A snapshot holding `repos`: {name, tags?, policy?, images?: [(digest, size, pushed,
-    pulled)], created_at?, complete?, account?}."""
+    pulled)], created_at?, complete?, account?, region?}."""
     sid = f"snap-{taken_at:%Y%m%d%H%M%S}"
     taken = taken_at.replace(tzinfo=None)
     images = sum(len(r.get("images", [])) for r in repos)
@@ -82,8 +82,9 @@ def fill_inventory(con: Any, repos: list[dict[str, Any]], taken_at: datetime = T
     for r in repos:
         name = r["name"]
         account = r.get("account", ACCOUNT)
-        key = [sid, taken, account, REGION, name]
-        arn = f"arn:aws:ecr:{REGION}:{account}:repository/{name}"
+        region = r.get("region", REGION)
+        key = [sid, taken, account, region, name]
+        arn = f"arn:aws:ecr:{region}:{account}:repository/{name}"
         created = r.get("created_at", taken_at - timedelta(days=400)).replace(tzinfo=None)
         con.execute(
             "INSERT INTO ecr_repositories VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 'MUTABLE', ?)",
@@ -137,6 +138,27 @@ class DenyingAccess(AwsAccess):
 
 class SimulatedCrash(Exception):
     pass
+
+
+class UnreachableAccess(AwsAccess):
+    """AwsAccess whose ECR clients cannot connect (in `regions`, default every region), as when
+    the network or the endpoint is down; it counts the calls tried."""
+
+    def __init__(self, regions: tuple[str, ...] | None = None):
+        super().__init__()
+        self.regions, self.calls = regions, 0
+
+    def client(self, service: str, account_id: str | None, region: str | None) -> Any:
+        c = super().client(service, account_id, region or REGION)
+        if service != "ecr" or (self.regions is not None and region not in self.regions):
+            return c
+
+        def hook(**_: Any) -> None:
+            self.calls += 1
+            raise EndpointConnectionError(endpoint_url=f"https://api.ecr.{region}.amazonaws.com/")
+
+        c.meta.events.register("before-parameter-build.ecr", hook)
+        return c
 
 
 def rows(con: Any) -> dict[tuple[str, str], dict[str, Any]]:

@@ -24,6 +24,7 @@ from fixtures_actions import (
     TAKEN,
     DenyingAccess,
     SimulatedCrash,
+    UnreachableAccess,
     create_repo,
     fill_inventory,
     live_policy,
@@ -40,6 +41,7 @@ from ecrcost.actions.restore import restore_backup
 from ecrcost.actions.selection import latest_repositories, select
 from ecrcost.aws import AwsAccess
 from ecrcost.cli import main
+from ecrcost.errors import EcrcostError, UserError
 from ecrcost.inventory.collect import collect_inventory
 from ecrcost.lifecycle.plan import plan_policy
 from ecrcost.settings import load_settings
@@ -529,3 +531,130 @@ def test_export_out_naming_a_folder_is_one_line(world, settings, tmp_path, capsy
     assert capsys.readouterr().err == (
         f"ecrcost: --out {tmp_path}: is a folder; name the file to write\n"
     )
+
+
+# --- issue 12 item 5: apply and backups under every mishap ----------------------------------
+
+
+def test_an_apply_over_other_repositories_does_not_resume_an_unfinished_run(world, aws, settings):
+    crash = DenyingAccess("PutLifecyclePolicy", "team/no-policy", SimulatedCrash)
+    with pytest.raises(SimulatedCrash):
+        apply_policy(world, crash, settings, plan_policy(world, settings, NEW), actor="me")
+    (first,) = settings.backups_dir.iterdir()
+
+    # Same policy, another selection: a new backup, said so; the failed run stays resumable.
+    only_app = plan_policy(world, settings, NEW, ["team/app"])
+    other = apply_policy(world, AwsAccess(), settings, only_app, actor="me")
+    assert not other.resumed and other.backup_id != first.name
+    assert other.notes == [
+        f"not resuming unfinished backup {first.name}: it is a run of other repositories "
+        "(2 listed, 1 planned now); starting a new backup"
+    ]
+    assert [(o.repository_name, o.status) for o in other.outcomes] == [("team/app", "unchanged")]
+    assert BackupSet.open(settings.backups_dir, first.name).manifest["complete"] is False
+    assert BackupSet.open(settings.backups_dir, other.backup_id).manifest["repositories"] == [
+        [ACCOUNT, REGION, "team/app"]
+    ]
+    assert state(aws)["team/no-policy"] is None  # never written by the unrelated run
+    with pytest.raises(UserError, match=f"^backup {first.name} was made for other repositories"):
+        apply_policy(world, AwsAccess(), settings, only_app, backup_id=first.name, actor="me")
+
+    # The same run again (same policy, same selection): resumed, and said so.
+    again = apply_policy(world, AwsAccess(), settings, plan_policy(world, settings, NEW),
+                         actor="me")  # fmt: skip
+    assert again.resumed and again.backup_id == first.name
+    started = BackupSet.open(settings.backups_dir, first.name).manifest["created_at"]
+    assert again.notes == [
+        f"resuming backup {first.name}: the unfinished apply of this policy on the same 2 "
+        f"repositories (started {started})"
+    ]
+    assert state(aws)["team/no-policy"] == NEW
+    assert BackupSet.open(settings.backups_dir, first.name).manifest["complete"] is True
+
+
+def test_an_apply_that_cannot_reach_aws_makes_no_backup_and_says_nothing_was_done(
+    world, aws, settings
+):
+    access = UnreachableAccess()
+    with pytest.raises(EcrcostError) as err:
+        apply_policy(world, access, settings, plan_policy(world, settings, NEW), actor="me")
+    assert str(err.value) == (
+        f"cannot reach AWS in {ACCOUNT}/{REGION}: Could not connect to the endpoint URL: "
+        f'"https://api.ecr.{REGION}.amazonaws.com/": nothing was done (no policy written, '
+        "no backup made, no log row)"
+    )
+    assert not isinstance(err.value, UserError) and err.value.exit_code == 1
+    assert access.calls == 1  # one probe, not one attempt per repository
+    assert not settings.backups_dir.exists() or list(settings.backups_dir.iterdir()) == []
+    assert rows(world) == {}
+    assert state(aws)["team/app"] == OLD
+
+
+def test_a_256_character_repository_name_is_applied_and_restored(world, aws, settings):
+    long_name = "team/" + "a" * 251
+    assert len(long_name) == 256  # the longest name ECR allows
+    create_repo(aws, long_name, OLD)
+    fill_inventory(world, [{"name": long_name, "policy": OLD}, {"name": "team/app", "policy": OLD}],
+                   taken_at=TAKEN + timedelta(hours=1))  # fmt: skip
+    result = apply_policy(world, AwsAccess(), settings, plan_policy(world, settings, NEW),
+                          actor="me")  # fmt: skip
+    assert sorted((o.repository_name, o.status) for o in result.outcomes) == [
+        (long_name, "done"), ("team/app", "done")
+    ]  # fmt: skip
+    assert live_policy(aws, long_name) == NEW
+    backup = BackupSet.open(settings.backups_dir, result.backup_id)
+    files = sorted(p.name for p in (backup.root / "repositories").iterdir())
+    assert max(len(f.encode()) for f in files) <= 200
+    cut = entry_file_name(ACCOUNT, REGION, long_name)
+    assert cut in files and "~" in cut and len(cut) == 200
+    assert backup.read_entry(ACCOUNT, REGION, long_name)["repository_name"] == long_name
+    assert backup.read_entry(ACCOUNT, REGION, long_name)["policy_text"] == OLD
+    restore_backup(world, AwsAccess(), settings, result.backup_id, actor="me")
+    assert live_policy(aws, long_name) == OLD
+
+
+def test_a_backup_that_cannot_be_written_fails_only_its_repository(
+    world, aws, settings, monkeypatch
+):
+    original = BackupSet.write_entry
+
+    def full_disk(self: BackupSet, record: dict) -> bool:
+        if record["repository_name"] == "team/app":
+            raise OSError(28, "No space left on device")
+        return original(self, record)
+
+    monkeypatch.setattr(BackupSet, "write_entry", full_disk)
+    result = apply_policy(world, AwsAccess(), settings, plan_policy(world, settings, NEW),
+                          actor="me")  # fmt: skip
+    outcomes = {o.repository_name: (o.status, o.detail) for o in result.outcomes}
+    assert outcomes["team/app"] == (
+        "failed",
+        "backup not written, repository left as it was: [Errno 28] No space left on device",
+    )
+    assert outcomes["team/no-policy"] == ("done", "")
+    assert state(aws)["team/app"] == OLD and state(aws)["team/no-policy"] == NEW
+    assert BackupSet.open(settings.backups_dir, result.backup_id).manifest["complete"] is False
+
+
+def test_an_unreachable_region_fails_only_its_own_repositories(world, aws, settings):
+    fill_inventory(world, [{"name": "team/app", "policy": OLD},
+                           {"name": "team/eu", "policy": OLD, "region": "eu-west-1"}],
+                   taken_at=TAKEN + timedelta(hours=1))  # fmt: skip
+    access = UnreachableAccess(regions=("eu-west-1",))
+    result = apply_policy(world, access, settings, plan_policy(world, settings, NEW), actor="me")
+    why = (
+        f"cannot reach AWS in {ACCOUNT}/eu-west-1: Could not connect to the endpoint URL: "
+        '"https://api.ecr.eu-west-1.amazonaws.com/"'
+    )
+    assert [(o.repository_name, o.region, o.status, o.detail) for o in result.outcomes] == [
+        ("team/eu", "eu-west-1", "failed", why),
+        ("team/app", REGION, "done", ""),
+    ]
+    assert result.notes == [why]
+    assert access.calls == 1  # the probe; team/eu is not tried again
+    assert state(aws)["team/app"] == NEW
+    backup = BackupSet.open(settings.backups_dir, result.backup_id)
+    assert backup.read_entry(ACCOUNT, "eu-west-1", "team/eu") is None
+    assert backup.read_entry(ACCOUNT, REGION, "team/app")["policy_text"] == OLD
+    assert backup.manifest["complete"] is False
+    assert set(rows(world)) == {(log.POLICY_APPLIED, "team/app")}

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.client import BaseClient
-from fixtures_actions import ACCOUNT, NEW, OLD, REGION, TAKEN, create_repo, fill_inventory
+from fixtures_actions import ACCOUNT, NEW, OLD, REGION, TAKEN, create_repo, fill_inventory, policy
 
 from ecrcost import warehouse
 from ecrcost.actions.export import export_terraform
@@ -461,3 +461,67 @@ def test_the_role_of_an_account_recorded_then_overridden():
         "Other", None, "Other"
     ]  # fmt: skip
     assert not override.needs_external_id(MEMBER)
+
+
+# --- issue 12 item 5: what apply says before and after --------------------------------------
+
+
+def test_apply_confirmation_shows_images_and_gib_per_repository_and_what_restore_undoes(
+    two_repos, settings, tmp_path, capsys
+):
+    keep_one = policy_file(tmp_path, policy(1))
+    code = main(["policy", "apply", "--home", str(settings.home), "--dry-run",
+                 "--policy", keep_one])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    lines = out.splitlines()
+    # team/app: three 1 MiB images, the newest kept; ci/empty holds none.
+    assert (
+        f"  {ACCOUNT}/{REGION}/team/app  saves $0.00/month  expires 2 images (0.002 GiB), "
+        "archives 0 images (0.000 GiB)"
+    ) in lines
+    assert (
+        f"  {ACCOUNT}/{REGION}/ci/empty  saves $0.00/month  expires 0 images (0.000 GiB), "
+        "archives 0 images (0.000 GiB)"
+    ) in lines
+    assert (
+        "AWS then expires and archives these images within 24 hours. `ecrcost policy restore` "
+        "puts back the repositories' lifecycle policies, not expired images: an expired image "
+        "is deleted for good."
+    ) in lines
+
+
+def test_apply_that_cannot_reach_aws_exits_1_with_no_backup(
+    two_repos, settings, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr("ecrcost.aws.RETRY_ATTEMPTS", 1)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    code = main(["policy", "apply", "--home", str(settings.home), "--yes",
+                 "--policy", policy_file(tmp_path)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1, captured
+    assert "the others are done" not in captured.out + captured.err
+    assert (
+        f"cannot reach AWS in {ACCOUNT}/{REGION}: Could not connect to the endpoint URL: "
+        '"http://127.0.0.1:9/": nothing was done (no policy written, no backup made, no log row)'
+    ) in captured.err
+    assert (_backups(settings), _log_rows(settings)) == ([], 0)
+    assert live(two_repos, "team/app") == OLD
+
+
+def test_apply_where_every_repository_fails_says_none_was_written(
+    two_repos, settings, tmp_path, capsys
+):
+    for name in ("team/app", "ci/empty"):  # gone since the inventory: AWS answers, per repository
+        two_repos.delete_repository(repositoryName=name, force=True)
+    code = main(["policy", "apply", "--home", str(settings.home), "--yes",
+                 "--policy", policy_file(tmp_path)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 3, captured
+    assert re.search(
+        rf"2 of 2 repositories not written, first {ACCOUNT}/{REGION}/ci/empty: "
+        r"GetLifecyclePolicy: RepositoryNotFoundException: .*; no repository was written$",
+        captured.err,
+        re.M,
+    ), captured.err
+    assert "the others are done" not in captured.err

@@ -302,3 +302,19 @@ def test_pretty_text_is_canonical_so_equivalent_policies_do_not_diff() -> None:
     assert first == ["{", '  "rules": [', "    {", '      "rulePriority": 1,']
     # An invalid policy is still shown, with sorted keys.
     assert pretty_policy_text('{"rules": [], "b": 1}') == '{\n  "b": 1,\n  "rules": []\n}\n'
+
+
+def test_rule_priority_and_count_number_within_the_api_integer() -> None:
+    # [L1] "rulePriority Type: Integer"; botocore's ECR model: LifecyclePolicyRulePriority is
+    # {"type": "integer", "min": 1}, a signed 32-bit integer, so at most 2**31 - 1 = 2147483647.
+    # [L1] countNumber: "Acceptable values are positive integers" of the same Integer type.
+    top = 2**31 - 1
+    assert validate_policy_text(text(rule(top, countNumber=top))) == []
+    assert validate_policy_text(text(rule(top + 1))) == [
+        "rule 2147483648: rulePriority 2147483648 is above the API's 2147483647"
+    ]
+    assert validate_policy_text(text(rule(1, countNumber=top + 1))) == [
+        "rule 1: selection.countNumber 2147483648 is above the API's 2147483647"
+    ]
+    with pytest.raises(PolicyError, match=r"^rule 1: selection.countNumber 10000000000000000000 "):
+        parse_policy(text(rule(1, countNumber=10**19)))

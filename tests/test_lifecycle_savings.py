@@ -190,3 +190,24 @@ def test_expiring_archived_images_frees_archive_storage() -> None:
     assert result.expired == 1 and result.savings.freed_bytes == 0
     assert result.savings.archive_freed_bytes == 4 * GIB
     assert result.savings.monthly_savings_usd == pytest.approx(4 * 0.07)
+
+
+def _pushed_before(priority: int, days: int, action: dict, **selection) -> dict:
+    counting = {"countType": "sinceImagePushed", "countUnit": "days", "countNumber": days}
+    return {"rulePriority": priority, "selection": {**selection, **counting}, "action": action}
+
+
+def test_a_signature_archived_with_its_subject_is_not_flagged_but_one_expired_is() -> None:
+    to_archive = {"type": "transition", "targetStorageClass": "archive"}
+    archive_old = _pushed_before(1, 3, to_archive, tagStatus="tagged", tagPatternList=["v*"])
+    images = [
+        img("app", 5, (("l", GIB),), tags=("v1",)),
+        img("sig", 5, (("s", 10),), subject_digest="app"),
+    ]
+    result = simulate(policy(archive_old), images, AT, PRICES, None)
+    assert result.transitioned == 2 and result.expired == 0
+    assert result.dangers == []  # archived together: the signature still has its subject
+    expire_untagged = _pushed_before(2, 3, {"type": "expire"}, tagStatus="untagged")
+    result = simulate(policy(archive_old, expire_untagged), images, AT, PRICES, None)
+    assert (result.transitioned, result.expired) == (1, 1)
+    assert [(d.kind, d.digest) for d in result.dangers] == [("signature_broken", "sig")]

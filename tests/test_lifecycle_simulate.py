@@ -232,7 +232,8 @@ def test_referrers_go_with_their_subject() -> None:
 
 def reference(p: Policy, images: list[LifecycleImage], at: datetime) -> dict[str, tuple]:
     """Straight from the spec's wording, with no shortcut."""
-    protected = {c for i in images for c in i.child_digests}
+    # A manifest list protects its children unless it is archived already [L2].
+    protected = {c for i in images if i.storage_class != "archive" for c in i.child_digests}
     result: dict[str, tuple] = {}
     for storage_class in ("standard", "archive"):
         rules = [r for r in p.rules if r.storage_class == storage_class]
@@ -264,6 +265,19 @@ def reference(p: Policy, images: list[LifecycleImage], at: datetime) -> dict[str
             subject = result.get(i.subject_digest or "")
             if subject and subject[0] == "expire" and result.get(i.digest, ("",))[0] != "expire":
                 result[i.digest] = ("expire", subject[1])
+                changed = True
+    changed = True
+    while changed:  # referrers of archived images, transitively, when in standard and kept
+        changed = False
+        for i in images:
+            subject = result.get(i.subject_digest or "")
+            if (
+                subject
+                and subject[0] == "transition"
+                and i.storage_class == "standard"
+                and i.digest not in result
+            ):
+                result[i.digest] = ("transition", subject[1])
                 changed = True
     return result
 
@@ -303,6 +317,10 @@ SELECTIONS = [
     {"tagStatus": "tagged", "tagPatternList": ["latest"]},
     {"tagStatus": "tagged", "tagPatternList": ["*-*"]},
     {"tagStatus": "tagged", "tagPatternList": ["v*", "*.2"]},
+    # Wildcard-only: "any tagged image", never an untagged one.
+    {"tagStatus": "tagged", "tagPatternList": ["*"]},
+    {"tagStatus": "tagged", "tagPatternList": ["**"]},
+    {"tagStatus": "tagged", "tagPatternList": ["*", "v*"]},
 ]
 
 
@@ -369,7 +387,7 @@ def _first_matching_rule(p: Policy, image: LifecycleImage) -> Rule | None:
 @given(p=policy_strategy(), images=images_strategy())
 def test_invariants(p: Policy, images: list[LifecycleImage]) -> None:
     outcomes: list[Outcome] = evaluate(p, images, AT)
-    protected = {c for i in images for c in i.child_digests}
+    protected = {c for i in images if i.storage_class != "archive" for c in i.child_digests}
     by_digest = {i.digest: i for i in images}
     for image, o in zip(images, outcomes, strict=True):
         if o.action is None:
@@ -382,7 +400,8 @@ def test_invariants(p: Policy, images: list[LifecycleImage]) -> None:
             assert image.digest not in protected  # protected images are never acted on
             assert image.storage_class != "activating"
         else:
-            assert outcomes[images.index(by_digest[o.via_subject])].action == "expire"
+            subject_action = outcomes[images.index(by_digest[o.via_subject])].action
+            assert subject_action == o.action in ("expire", "transition")
     for r in p.rules:
         if r.count_type != "imageCountMoreThan":
             continue
@@ -394,3 +413,82 @@ def test_invariants(p: Policy, images: list[LifecycleImage]) -> None:
         for image, o in zip(images, outcomes, strict=True):
             if image.digest in newest and o.via_subject is None:
                 assert o.rule_priority != r.priority  # a count rule never removes its newest N
+
+
+# --- Issue 12 item 1: the AWS sentences the simulator got wrong ---------------------------------
+
+
+def test_wildcard_only_tagged_rule_selects_only_tagged_images() -> None:
+    # [L1] tagStatus: "If you specify tagged, then you must also specify a tagPrefixList value or
+    # a tagPatternList value": a tagged rule selects images with at least one tag; ["*"] is
+    # "any tagged image". Keep the newest tagged image: the newer untagged one must not take
+    # its slot, nor be expired by this rule.
+    images = [img("untagged-new", (), days=3), img("only-tagged", ("v1",), days=5)]
+    p = policy(keep(1, 1, tagStatus="tagged", tagPatternList=["*"]))
+    assert acted(p, images) == {}
+    two = [*images, img("older-tagged", ("v0",), days=9)]
+    assert acted(p, two) == {"older-tagged": ("expire", 1)}
+    p2 = policy(keep(1, 1, tagStatus="tagged", tagPatternList=["**", "v*"]))
+    assert acted(p2, two) == {"older-tagged": ("expire", 1)}
+    # With an untagged rule after it, the untagged image is that rule's, not the wildcard's.
+    p3 = policy(
+        keep(1, 1, tagStatus="tagged", tagPatternList=["*"]),
+        older(2, "sinceImagePushed", 2, tagStatus="untagged"),
+    )
+    assert acted(p3, two) == {"older-tagged": ("expire", 1), "untagged-new": ("expire", 2)}
+
+
+def test_archiving_a_subject_archives_its_referrers() -> None:
+    # [L2] "Amazon ECR lifecycle policies automatically expire or archive those artifacts within
+    # 24 hours of the deletion or archival of the subject image."
+    images = [
+        img("app", ("v1",), days=40),
+        img("sig", ("sha256-app.sig",), days=40, subject_digest="app"),
+        img("sbom-of-sig", days=40, subject_digest="sig"),
+        img("old-sig", days=40, subject_digest="app", storage_class="archive"),
+        img("other", ("v2",), days=1),
+    ]
+    p = policy(
+        older(1, "sinceImagePushed", 30, TRANSITION, tagStatus="tagged", tagPrefixList=["v"])
+    )
+    got = {o.digest: (o.action, o.rule_priority, o.via_subject) for o in evaluate(p, images, AT)}
+    assert got == {
+        "app": ("transition", 1, None),
+        "sig": ("transition", 1, "app"),
+        "sbom-of-sig": ("transition", 1, "sig"),
+        "old-sig": (None, None, None),  # already archived: nothing to move
+        "other": (None, None, None),
+    }
+
+
+def test_a_referrer_expired_by_its_own_rule_stays_expired_when_its_subject_is_archived() -> None:
+    images = [
+        img("app", ("v1",), days=40),
+        img("sig", days=40, subject_digest="app"),
+    ]
+    p = policy(
+        older(1, "sinceImagePushed", 30, TRANSITION, tagStatus="tagged", tagPrefixList=["v"]),
+        older(2, "sinceImagePushed", 30, tagStatus="untagged"),
+    )
+    assert acted(p, images) == {"app": ("transition", 1), "sig": ("expire", 2)}
+
+
+def test_an_archived_manifest_list_no_longer_protects_its_children() -> None:
+    # [L2] images referenced by a manifest list "cannot be expired or archived without the
+    # manifest list being deleted or archived first".
+    children = [img("amd64", days=50), img("arm64", days=50)]
+    p = policy(older(1, "sinceImagePushed", 30, tagStatus="untagged"))
+    standing = [img("index", ("v1",), days=50, child_digests=("amd64", "arm64")), *children]
+    assert acted(p, standing) == {}
+    archived = [
+        img(
+            "index",
+            ("v1",),
+            days=50,
+            child_digests=("amd64", "arm64"),
+            storage_class="archive",
+            archived_at=AT - timedelta(days=10),
+        ),
+        *children,
+    ]
+    assert acted(p, archived) == {"amd64": ("expire", 1), "arm64": ("expire", 1)}

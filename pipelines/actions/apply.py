@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ecrcost.actions import log
 from ecrcost.actions.backup import BackupSet, latest_incomplete, new_backup_id
 from ecrcost.actions.selection import Key
-from ecrcost.errors import UserError
+from ecrcost.errors import EcrcostError, UserError
 
 if TYPE_CHECKING:
     from ecrcost.lifecycle.plan import Plan
@@ -64,6 +64,7 @@ class RunResult:
     backup_id: str
     resumed: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # which backup the run uses, and why
 
     @property
     def failed(self) -> list[Outcome]:
@@ -171,9 +172,11 @@ def interruptible(
         raise RunInterrupted(backup.backup_id, outcomes, run.current, restorable) from None
 
 
-def finish(backup: BackupSet, outcomes: list[Outcome], resumed: bool = False) -> RunResult:
+def finish(
+    backup: BackupSet, outcomes: list[Outcome], resumed: bool = False, notes: Sequence[str] = ()
+) -> RunResult:
     """The run's result; a run without failures marks its backup complete (nothing to resume)."""
-    result = RunResult(backup.backup_id, resumed, outcomes)
+    result = RunResult(backup.backup_id, resumed, outcomes, list(notes))
     if not result.failed:
         backup.mark_complete(log.now_utc())
     return result
@@ -225,12 +228,17 @@ def write_policies(
     action: str,
     actor: str,
     exact: bool,
+    clients: dict[tuple[str, str], Any] | None = None,
+    unreachable: Mapping[Key, str] | None = None,
 ) -> list[Outcome]:
-    """For each target: live read, durable backup (first one kept), log, write, log."""
+    """For each target: live read, durable backup (first one kept), log, write, log. A failure
+    (AWS's answer, a backup file that cannot be written) is that repository's own; targets in
+    `unreachable` (key -> why) fail without a call."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     outcomes: list[Outcome] = []
-    clients: dict[tuple[str, str], Any] = {}
+    clients = {} if clients is None else clients
+    unreachable = unreachable or {}
     with interruptible(backup, outcomes) as run:
         for t in run.writable(targets):
             row = start_row(
@@ -242,7 +250,14 @@ def write_policies(
                 predicted_monthly_savings_usd=t.prediction.monthly_savings_usd,
                 predicted_freed_bytes=t.prediction.freed_bytes,
             )
-            entry = backup.read_entry(*t.key)  # a resumed run keeps the first backup
+            if t.key in unreachable:
+                outcomes.append(Outcome(*t.key, "failed", unreachable[t.key]))
+                continue
+            try:
+                entry = backup.read_entry(*t.key)  # a resumed run keeps the first backup
+            except UserError as exc:
+                outcomes.append(Outcome(*t.key, "failed", f"backup: {exc}"))
+                continue
             try:
                 client = client_for(access, clients, t.account_id, t.region)
                 live = read_live_policy(client, t.account_id, t.repository_name)
@@ -261,7 +276,12 @@ def write_policies(
                     "had_policy": live is not None,
                     "policy_text": live,
                 }
-                backup.write_entry(entry)
+                try:
+                    backup.write_entry(entry)
+                except OSError as exc:  # this repository is not written without its backup
+                    detail = f"backup not written, repository left as it was: {exc}"
+                    outcomes.append(Outcome(*t.key, "failed", detail))
+                    continue
             row.old_policy = entry["policy_text"]
             log.record(con, row)
             if same_policy(live, t.desired_policy, exact=exact):
@@ -301,33 +321,96 @@ def write_policies(
     return outcomes
 
 
+def reach(
+    access: Any, targets: Sequence[WriteTarget], clients: dict
+) -> tuple[dict[Key, str], list[str]]:
+    """Before any backup: one read per account and region of the writable `targets`
+    (GetLifecyclePolicy of its first repository; any answer from AWS, even an error, reaches it).
+    Returns the keys of the scopes that did not answer -> why, and one line per such scope."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    first: dict[tuple[str, str], WriteTarget] = {}
+    for t in targets:
+        if t.exempt_reason is None:
+            first.setdefault((t.account_id, t.region), t)
+    failed: dict[tuple[str, str], str] = {}
+    for (account_id, region), t in first.items():
+        try:
+            client = client_for(access, clients, account_id, region)
+        except (ClientError, BotoCoreError) as exc:
+            failed[(account_id, region)] = error_text(exc)
+            continue
+        try:
+            read_live_policy(client, account_id, t.repository_name)
+        except ClientError:
+            pass  # AWS answered: the write loop reports this repository's own error
+        except BotoCoreError as exc:
+            failed[(account_id, region)] = error_text(exc)
+    keys = {
+        t.key: f"cannot reach AWS in {t.account_id}/{t.region}: {failed[t.key[:2]]}"
+        for t in targets
+        if t.exempt_reason is None and t.key[:2] in failed
+    }
+    lines = [f"cannot reach AWS in {a}/{r}: {why}" for (a, r), why in failed.items()]
+    return keys, lines
+
+
+def _same_run(manifest: Mapping[str, Any], policy_text: str, keys: Sequence[Key]) -> str | None:
+    """None when `manifest` is a run of this policy over exactly these repositories; else what
+    differs (a resumed run must be the same run: same selection, policy text and scope)."""
+    if not same_policy(manifest.get("policy_text"), policy_text, exact=False):
+        return "a different policy"
+    listed = {tuple(k) for k in manifest.get("repositories", [])}
+    if listed != set(keys):
+        return f"other repositories ({len(listed)} listed, {len(set(keys))} planned now)"
+    return None
+
+
 def open_apply_backup(
     backups_dir: Any,
     policy_text: str,
+    keys: Sequence[Key],
     backup_id: str | None,
     *,
     actor: str,
     now: datetime,
     policy_source: str = "",
-) -> tuple[BackupSet, bool]:
-    """The run's backup set and whether it resumes one: `backup_id` when given (created if new),
-    else the newest unfinished apply of the same policy, else a new one."""
-
-    def same(manifest: Mapping[str, Any]) -> bool:
-        return same_policy(manifest.get("policy_text"), policy_text, exact=False)
-
+) -> tuple[BackupSet, bool, list[str]]:
+    """The run's backup set, whether it resumes one, and what to say about it: `backup_id` when
+    given (created if new; refused if it is another run), else the newest unfinished apply of
+    the same policy over the same repositories, else a new one."""
+    notes: list[str] = []
     if backup_id is None:
-        backup_id = latest_incomplete(backups_dir, APPLY_KIND, same)
+        backup_id = latest_incomplete(
+            backups_dir, APPLY_KIND, lambda m: _same_run(m, policy_text, keys) is None
+        )
+        other = latest_incomplete(backups_dir, APPLY_KIND, lambda m: True)
+        if backup_id is None and other is not None:
+            differs = _same_run(BackupSet.open(backups_dir, other).manifest, policy_text, keys)
+            notes.append(
+                f"not resuming unfinished backup {other}: it is a run of {differs}; "
+                "starting a new backup"
+            )
     if backup_id is not None and (backups_dir / backup_id).exists():
         backup = BackupSet.open(backups_dir, backup_id)
         if backup.kind != APPLY_KIND:
             raise UserError(f"backup {backup_id} is a {backup.kind}, not a policy apply")
-        if not same(backup.manifest):
+        differs = _same_run(backup.manifest, policy_text, keys)
+        if differs == "a different policy":
             raise UserError(
                 f"backup {backup_id} was made for a different policy: pass the same --policy "
                 "or a new --backup-id"
             )
-        return backup, True
+        if differs:
+            raise UserError(
+                f"backup {backup_id} was made for {differs}: pass the same --repositories, "
+                "--exclude and --snapshot, or a new --backup-id"
+            )
+        notes.append(
+            f"resuming backup {backup_id}: the unfinished apply of this policy on the same "
+            f"{len(keys)} repositories (started {backup.manifest.get('created_at')})"
+        )
+        return backup, True, notes
     backup = BackupSet.create(
         backups_dir,
         backup_id or new_backup_id("apply", now),
@@ -336,9 +419,9 @@ def open_apply_backup(
         actor=actor,
         policy_text=policy_text,
         policy_source=policy_source,
-        repositories=[],  # filled as repositories are planned into the run
+        repositories=[list(k) for k in keys],
     )
-    return backup, False
+    return backup, False, notes
 
 
 def apply_policy(
@@ -355,25 +438,13 @@ def apply_policy(
     """Put the plan's policy on every repository it planned, with its predictions; the ones it
     skipped (exempt, incomplete inventory) are skipped with the plan's reason.
 
-    The policy must have been validated by the caller. Re-running with the same backup id (or
-    with none, while the last apply of this policy is unfinished) continues that run.
+    The policy must have been validated by the caller. AWS is reached first: when no account and
+    region of the plan answers, EcrcostError says nothing was done and no backup is made.
+    Re-running with the same backup id (or with none, while the last apply of this policy over
+    the same repositories is unfinished) continues that run; any other run gets a new backup.
     """
     now = now or log.now_utc()
     policy_text = plan.policy_text
-    backup, resumed = open_apply_backup(
-        settings.backups_dir,
-        policy_text,
-        backup_id,
-        actor=actor,
-        now=now,
-        policy_source=policy_source,
-    )
-    listed = {tuple(k) for k in backup.manifest.get("repositories", [])}
-    planned = [r for r in plan.repositories if r.skipped_reason is None]
-    new_keys = [list(r.key) for r in planned if r.key not in listed]
-    if new_keys:
-        backup.manifest["repositories"] = backup.manifest.get("repositories", []) + new_keys
-        backup.save_manifest()
     targets = [
         WriteTarget(
             *r.key,
@@ -385,7 +456,30 @@ def apply_policy(
         )
         for r in plan.repositories
     ]
-    outcomes = write_policies(
-        con, access, backup, targets, action=log.POLICY_APPLIED, actor=actor, exact=False
+    keys = [t.key for t in targets if t.exempt_reason is None]
+    clients: dict[tuple[str, str], Any] = {}
+    unreachable, lines = reach(access, targets, clients)
+    if keys and len(unreachable) == len(keys):
+        nothing = "nothing was done (no policy written, no backup made, no log row)"
+        raise EcrcostError("; ".join(lines) + f": {nothing}")
+    backup, resumed, notes = open_apply_backup(
+        settings.backups_dir,
+        policy_text,
+        keys,
+        backup_id,
+        actor=actor,
+        now=now,
+        policy_source=policy_source,
     )
-    return finish(backup, outcomes, resumed)
+    outcomes = write_policies(
+        con,
+        access,
+        backup,
+        targets,
+        action=log.POLICY_APPLIED,
+        actor=actor,
+        exact=False,
+        clients=clients,
+        unreachable=unreachable,
+    )
+    return finish(backup, outcomes, resumed, [*notes, *lines])

@@ -7,6 +7,7 @@ from before ecrcost touched the repository), never the state the first attempt l
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -25,6 +26,11 @@ FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 ENTRIES_DIR = "repositories"
 _BACKUP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+# File names are at most 255 bytes on common file systems; durable_write's temporary name adds
+# up to about 30 bytes to an entry's name. A repository name may be 256 characters long
+# (botocore's ECR model: RepositoryName max 256), more once '/' is encoded.
+MAX_ENTRY_NAME = 200
+_HASH_CHARS = 16
 
 
 def new_backup_id(kind: str, now: datetime) -> str:
@@ -78,13 +84,27 @@ def durable_write(path: Path, data: bytes, *, overwrite: bool) -> bool:
 
 def entry_file_name(account_id: str, region: str, repository_name: str) -> str:
     """Repository names contain '/': percent-encode the name (ECR names never contain '%');
-    account ids and regions contain no '.', so the file name splits back unambiguously."""
-    return f"{account_id}.{region}.{quote(repository_name, safe='')}.json"
+    account ids and regions contain no '.', so the file name splits back unambiguously.
+
+    A name too long for a file name (over MAX_ENTRY_NAME bytes in all) is cut and ends in
+    `~` and a hash of the full name (ECR names never contain '~'); the entry itself always holds
+    the full `repository_name`, which is what every reader uses."""
+    head = f"{account_id}.{region}."
+    encoded = quote(repository_name, safe="")
+    if len(head) + len(encoded) + len(".json") <= MAX_ENTRY_NAME:
+        return f"{head}{encoded}.json"
+    digest = hashlib.sha256(repository_name.encode()).hexdigest()[:_HASH_CHARS]
+    cut = encoded[: MAX_ENTRY_NAME - len(head) - len(".json") - 1 - _HASH_CHARS]
+    if "%" in cut[-2:]:  # never split a %XX escape
+        cut = cut[: cut.rindex("%")]
+    return f"{head}{cut}~{digest}.json"
 
 
 def parse_entry_file_name(file_name: str) -> tuple[str, str, str]:
+    """(account, region, name) of a file name `entry_file_name` made; for a cut name (with
+    `~`) the name is its readable head only: read the entry for the full name."""
     account_id, region, rest = file_name.removesuffix(".json").split(".", 2)
-    return account_id, region, unquote(rest)
+    return account_id, region, unquote(rest.split("~", 1)[0])
 
 
 def _json_default(value: Any) -> str:

@@ -30,7 +30,7 @@ from ecrcost.actions.selection import (
 )
 from ecrcost.aws import AwsAccess
 from ecrcost.errors import PartialResult, UserError
-from ecrcost.fmt import human_bytes, money_per_month
+from ecrcost.fmt import gib, human_bytes, money_per_month
 from ecrcost.lifecycle.plan import plan_policy
 from ecrcost.lifecycle.policy import load_policy_file
 from ecrcost.lifecycle.selection import use_snapshot
@@ -69,7 +69,11 @@ def register_policy_commands(policy_subparsers: Any) -> None:
             options.writes(),
         ],
     )
-    apply.add_argument("--backup-id", help="resume this run (default: the last unfinished one)")
+    apply.add_argument(
+        "--backup-id",
+        help="resume this run (default: the last unfinished apply of the same policy on the "
+        "same repositories; any other run starts a new backup)",
+    )
     apply.set_defaults(handler=_apply)
 
     restore = policy_subparsers.add_parser(
@@ -137,15 +141,19 @@ def _run(access: AwsAccess, act: Callable[[AwsAccess, str], RunResult], verb: st
         for line in stop.lines():
             print(line, file=sys.stderr)
         raise
+    for note in result.notes:
+        print(note)
     if result.resumed:
         print(f"resumed backup {result.backup_id}")
     _print_outcomes(result.outcomes)
     print(f"backup: {result.backup_id}")
     if result.failed:
         first = result.failed[0]
+        done = sum(o.status in ("done", "unchanged") for o in result.outcomes)
+        rest = f"the other {done} are done and logged" if done else f"no repository was {verb}"
         raise PartialResult(
             f"{len(result.failed)} of {len(result.outcomes)} repositories not {verb}, first "
-            f"{first.label}: {first.detail}; the others are done and logged"
+            f"{first.label}: {first.detail}; {rest}"
         )
     return 0
 
@@ -158,6 +166,15 @@ def _print_outcomes(outcomes: Sequence[Any]) -> None:
 def _dry_run() -> int:
     print("dry run: nothing was written (no AWS call, no backup, no log row)")
     return 0
+
+
+def _to_go(r: Any) -> str:
+    """What a planned repository loses: images and GiB to expire and to archive."""
+    expire_bytes, archive_bytes = r.bytes_to_go
+    return (
+        f"expires {r.expired} images ({gib(expire_bytes)}), "
+        f"archives {r.transitioned} images ({gib(archive_bytes)})"
+    )
 
 
 def _print_skipped(repos: Sequence[Repo], file: Any = None) -> None:
@@ -185,13 +202,20 @@ def _apply(args: Any, settings: Any) -> int:
         for r in planned:
             kinds = sorted({d.kind for d in r.dangers})
             flags = f"  danger: {', '.join(kinds)}" if kinds else ""
-            print(f"  {r.label}  saves {money_per_month(r.monthly_savings_usd)}{flags}")
+            print(
+                f"  {r.label}  saves {money_per_month(r.monthly_savings_usd)}  {_to_go(r)}{flags}"
+            )
         for r in plan.repositories:
             if r.skipped_reason is not None:
                 print(f"  skipped {r.label}: {r.skipped_reason}")
         if not planned:
             print("nothing to write")
             return 0
+        print(
+            "AWS then expires and archives these images within 24 hours. `ecrcost policy "
+            "restore` puts back the repositories' lifecycle policies, not expired images: an "
+            "expired image is deleted for good."
+        )
         if args.dry_run:
             return _dry_run()
         access = snapshot_access(con, settings, snapshot_id, [r.account_id for r in planned])

@@ -56,7 +56,8 @@ def danger_flags(
         subject = img.subject_digest
         if subject and action_of is None:
             action_of = dict(zip(ev.digests, ev.actions, strict=True))
-        if subject and subject in action_of and action_of[subject] != "expire":
+        # A referrer archived with its archived subject moves with it: not broken.
+        if subject and subject in action_of and action_of[subject] not in ("expire", action):
             out.append(
                 Danger(
                     "signature_broken",

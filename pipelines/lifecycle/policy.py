@@ -30,6 +30,10 @@ MAX_WILDCARDS = 4
 # AWS: "You cannot configure lifecycle policies that delete images that have been in archive for
 # less than 90 days" (the same figure as prices.ARCHIVE_MINIMUM_DAYS, which is about billing).
 MIN_DAYS_IN_ARCHIVE = 90
+# rulePriority and countNumber are of type Integer [L1]; botocore's ECR model gives
+# LifecyclePolicyRulePriority as {"type": "integer", "min": 1}, and an API integer is a signed
+# 32-bit value: the largest either may be is 2**31 - 1 (docs/lifecycle-semantics.md).
+MAX_API_INTEGER = 2**31 - 1
 
 TAG_STATUSES = ("tagged", "untagged", "any")
 STORAGE_CLASSES = ("standard", "archive")
@@ -213,6 +217,8 @@ def _rule(raw: Any, index: int) -> tuple[Rule | None, list[str]]:
         out.append(f"{_UNMAPPABLE}: {where} has unknown field(s) {', '.join(sorted(unknown))}")
     if not _is_int(priority) or priority < 1:
         out.append(f"{where}: rulePriority must be an integer of at least 1 (got {priority!r})")
+    elif priority > MAX_API_INTEGER:
+        out.append(f"{where}: rulePriority {priority} is above the API's {MAX_API_INTEGER}")
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         out.append(f"{where}: description must be a string")
@@ -269,6 +275,10 @@ def _rule(raw: Any, index: int) -> tuple[Rule | None, list[str]]:
     if not _is_int(count_number) or count_number <= 0:
         out.append(
             f"{where}: selection.countNumber must be a positive integer (got {count_number!r})"
+        )
+    elif count_number > MAX_API_INTEGER:
+        out.append(
+            f"{where}: selection.countNumber {count_number} is above the API's {MAX_API_INTEGER}"
         )
     if count_type == "imageCountMoreThan" and "countUnit" in selection:
         out.append(f"{where}: selection.countUnit is not allowed with imageCountMoreThan")

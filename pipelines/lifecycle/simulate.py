@@ -154,17 +154,19 @@ def evaluate_columns(policy: Policy, images: Sequence[LifecycleImage], at: datet
     linked = [img for img in images if img.child_digests or img.subject_digest]
     if linked:
         _protect_children(linked, result)
-        _cascade_referrers(linked, result)
+        _cascade_referrers(linked, classes, result)
     return result
 
 
 def _select_by_lines(rule: Rule, members: list[int], lines: list[str]) -> list[int]:
-    """Members whose tags (one per line) match every prefix/pattern of the rule."""
+    """Members with at least one tag whose tags (one per line) match every prefix/pattern of
+    the rule. An untagged image's line is empty, which a wildcard-only pattern ("*") would match:
+    a tagged rule selects only images with a tag (docs/lifecycle-semantics.md, Evaluation 3)."""
     searches = [rx.search for rx in _line_regexes(rule)]
     if len(searches) == 1:
         search = searches[0]
-        return [i for i in members if search(lines[i])]
-    return [i for i in members if all(s(lines[i]) for s in searches)]
+        return [i for i in members if lines[i] and search(lines[i])]
+    return [i for i in members if lines[i] and all(s(lines[i]) for s in searches)]
 
 
 @cache
@@ -195,8 +197,13 @@ def _marked(
 
 
 def _protect_children(linked: list[LifecycleImage], ev: Evaluation) -> None:
+    """Children of a manifest list present at the instant stay; a list already in archive no
+    longer protects them ("cannot be expired or archived without the manifest list being deleted
+    or archived first", docs/lifecycle-semantics.md, Evaluation 7)."""
     parents: dict[str, str] = {}
     for img in linked:
+        if img.storage_class == ARCHIVE:
+            continue
         for child in img.child_digests:
             parents.setdefault(child, img.digest)
     if not parents:
@@ -207,7 +214,11 @@ def _protect_children(linked: list[LifecycleImage], ev: Evaluation) -> None:
             ev.protected_by[i] = parents[digest]
 
 
-def _cascade_referrers(linked: list[LifecycleImage], ev: Evaluation) -> None:
+def _cascade_referrers(linked: list[LifecycleImage], classes: list[str], ev: Evaluation) -> None:
+    """Referrers follow their subject in the same evaluation, transitively: expired with an
+    expired subject; archived with an archived one when they are in standard storage and nothing
+    expires them ("automatically expire or archive those artifacts within 24 hours of the
+    deletion or archival of the subject image", docs/lifecycle-semantics.md, Evaluation 7)."""
     position = {d: i for i, d in enumerate(ev.digests)}
     referrers: dict[str, list[int]] = {}
     for img in linked:
@@ -215,13 +226,16 @@ def _cascade_referrers(linked: list[LifecycleImage], ev: Evaluation) -> None:
             referrers.setdefault(img.subject_digest, []).append(position[img.digest])
     if not referrers:
         return
-    # Subjects that go take their referrers (and a signature's own referrers) with them.
-    stack = [i for i, a in enumerate(ev.actions) if a == "expire"]
-    while stack:
-        subject = stack.pop()
-        for r in referrers.get(ev.digests[subject], ()):
-            if ev.actions[r] != "expire":
-                ev.actions[r], ev.priorities[r] = "expire", ev.priorities[subject]
+    for action in ("expire", "transition"):
+        stack = [i for i, a in enumerate(ev.actions) if a == action]
+        while stack:
+            subject = stack.pop()
+            for r in referrers.get(ev.digests[subject], ()):
+                if ev.actions[r] == "expire" or ev.actions[r] == action:
+                    continue
+                if action == "transition" and classes[r] != STANDARD:
+                    continue  # already archived, or in transit
+                ev.actions[r], ev.priorities[r] = action, ev.priorities[subject]
                 ev.via_subject[r] = ev.digests[subject]
                 ev.protected_by.pop(r, None)
                 stack.append(r)
