@@ -1,7 +1,8 @@
 """Attribution marts per billing period: repository costs, tag chargeback and coverage, the
 unattributed line and the tag key folding audit, rebuilt as a whole period in one transaction.
 
-All money is the bill's unblended cost summed as DOUBLE (FOCUS: BilledCost); gross usage and
+All money is the bill's unblended cost (FOCUS: BilledCost), summed as DECIMAL(38,12) so a
+re-run gives the same totals to the last digit, stored as DOUBLE; gross usage and
 adjustments (credits, discounts, tax) are kept in separate columns.
 """
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from ecrcost.settings import Settings
 
 # Bump when the marts' logic changes, so stored periods rebuild on their next use.
-MART_VERSION = 3
+MART_VERSION = 4
 # One DELETE per mart table: a rebuild replaces the whole period.
 _DELETE_PERIOD = (
     "marts/delete_mart_builds",

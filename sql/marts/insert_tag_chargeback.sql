@@ -14,6 +14,16 @@ per_value AS (
         coalesce(sum(cost) FILTER (WHERE charge_class = 'other_adjustment'), 0)
             AS other_adjustments,
         sum(cost) AS net_cost,
+        -- Gross usage per category, as repository_costs splits it (data transfer beside
+        -- storage: cross-region pulls and replication are ECR spend too).
+        coalesce(sum(cost) FILTER (WHERE charge_class = 'usage' AND usage_category = 'storage'), 0)
+            AS storage_cost,
+        coalesce(sum(cost) FILTER (
+            WHERE charge_class = 'usage' AND usage_category = 'archive_storage'), 0)
+            AS archive_storage_cost,
+        coalesce(sum(cost) FILTER (
+            WHERE charge_class = 'usage' AND usage_category = 'data_transfer'), 0)
+            AS data_transfer_cost,
         -- A bill-tagged line split by bytes says nothing about which repositories carry the
         -- tag: only repositories known to carry it (billed, or tagged in the inventory) count.
         count(DISTINCT [account_id, region, repository_name]) FILTER (
@@ -42,7 +52,8 @@ redistributed AS (
         CASE
             WHEN tagged_gross = 0 THEN net_cost
             WHEN value = 'untagged' THEN 0
-            ELSE net_cost + untagged_net * gross_cost / tagged_gross
+            ELSE net_cost + CAST(untagged_net AS DOUBLE) * CAST(gross_cost AS DOUBLE)
+                / CAST(tagged_gross AS DOUBLE)
         END AS redistributed_cost
     FROM keyed
 )
@@ -52,5 +63,5 @@ SELECT $period, tag_key, value, gross_cost, credits, discounts, tax, other_adjus
         SELECT sum(cost) FILTER (WHERE charge_class = 'usage') FROM attr_alloc), 0),
     repository_count, bill_tag_cost, inventory_tag_cost, estimated_cost,
     redistributed_cost, redistributed_cost / nullif(key_net, 0),
-    $tags_source
+    $tags_source, storage_cost, archive_storage_cost, data_transfer_cost
 FROM redistributed
