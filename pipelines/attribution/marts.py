@@ -232,6 +232,6 @@ def _fill_key_map(
 
 
 def period_has_data(con: duckdb.DuckDBPyConnection, period: str) -> bool:
-    """True when the period was loaded (even with no ECR spend) or has ECR lines."""
-    lines = query_one(con, "marts/period_lines", {"period": period})[0]
-    return lines > 0 or query_one(con, "marts/billing_load_exists", {"period": period})[0] > 0
+    """True when the period is loaded (view loaded_periods: a billing load is recorded, even one
+    with no ECR spend, or it has ECR lines): the one definition `costs` and the report use."""
+    return bool(query_one(con, "marts/period_loaded", {"period": period})[0])
