@@ -105,6 +105,3 @@ def _kept_after_interrupt(settings, period: str, compare: str) -> str:
         f"interrupted; the report of {period} was not (completely) written; the warehouse "
         f"keeps the marts of {marts}. Run the same command again to finish"
     )
-
-
-
