@@ -1,4 +1,5 @@
-SELECT charge_class, sum(cost) AS cost
+-- The unattributed line per charge class, summed as DECIMAL (sql/marts/attr_lines.sql).
+SELECT charge_class, CAST(sum(CAST(cost AS DECIMAL(38, 12))) AS DOUBLE) AS cost
 FROM unattributed_costs
 WHERE billing_period = $period
 GROUP BY charge_class
