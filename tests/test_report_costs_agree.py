@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_attribution import line
 
 from ecrcost import warehouse
 from ecrcost.billing import ingest
@@ -24,8 +25,6 @@ from ecrcost.reports import prepare_report
 from ecrcost.reports.sections import build_context, build_sections
 from ecrcost.sample import generate
 from ecrcost.settings import load_settings
-
-ACCT, REGION = "111122223333", "eu-west-1"
 
 
 def costs_json(home: Path, period: str, *more: str) -> dict[str, Any]:
@@ -131,27 +130,25 @@ def test_report_equals_costs_for_every_sample_month(tmp_path):
 
 
 def _line(period: str, day: int, cost: float, **over: Any) -> dict[str, Any]:
+    """One storage line of `period` (test_attribution.line), on `day`."""
     year, month = map(int, period.split("-"))
-    row = {
-        "billing_period": period,
-        "usage_start": datetime(year, month, day),
-        "usage_account_id": ACCT,
-        "region": REGION,
-        "product_code": "AmazonECR",
-        "resource_id": None,
-        "repository_name": None,
-        "usage_category": "storage",
-        "usage_type": "EU-TimedStorage-ByteHrs",
-        "line_item_type": "Usage",
-        "usage_amount": cost / 0.10,
-        "unit": "GB-Mo",
-        "unblended_cost": cost,
-        "tags": {},
-        "source_format": "cur2",
-        "source_file": "test.parquet",
-    }
-    row.update(over)
-    return row
+    fields = {"usage_amount": cost / 0.10, **over}
+    return line(
+        billing_period=period, usage_start=datetime(year, month, day), unblended_cost=cost, **fields
+    )
+
+
+def _adjustment(day: int, cost: float, kind: str) -> dict[str, Any]:
+    """A March line without a resource id or usage (Credit, Tax, ...)."""
+    return _line(
+        "2026-03",
+        day,
+        cost,
+        usage_category="other",
+        line_item_type=kind,
+        usage_type=None,
+        usage_amount=0.0,
+    )
 
 
 def _load(con, period: str, rows: list[dict[str, Any]]) -> None:
@@ -185,15 +182,7 @@ def test_a_loaded_month_without_ecr_lines_is_loaded_everywhere(odd_home):
         _load(
             con,
             "2026-02",
-            [
-                _line(
-                    "2026-02",
-                    1,
-                    3.0,
-                    resource_id=f"arn:aws:ecr:eu-west-1:{ACCT}:repository/a",
-                    repository_name="a",
-                )
-            ],
+            [_line("2026-02", 1, 3.0, repo="a")],
         )
         _load(con, "2026-03", [])
     got = assert_agree(home, settings, "2026-03")
@@ -230,26 +219,7 @@ def test_resource_ids_that_are_not_arns_are_repositories_everywhere(odd_home):
 
 def test_a_month_of_only_credits(odd_home):
     home, settings = odd_home
-    rows = [
-        _line(
-            "2026-03",
-            5,
-            -2.5,
-            usage_category="other",
-            line_item_type="Credit",
-            usage_type=None,
-            usage_amount=0.0,
-        ),
-        _line(
-            "2026-03",
-            9,
-            -0.25,
-            usage_category="other",
-            line_item_type="Credit",
-            usage_type=None,
-            usage_amount=0.0,
-        ),
-    ]
+    rows = [_adjustment(5, -2.5, "Credit"), _adjustment(9, -0.25, "Credit")]
     with warehouse.opened(settings.warehouse_path) as con:
         _load(con, "2026-03", rows)
     got = assert_agree(home, settings, "2026-03")
@@ -268,37 +238,20 @@ def test_a_month_of_only_credits(odd_home):
 
 def test_one_day_of_data(odd_home):
     home, settings = odd_home
-    arn = f"arn:aws:ecr:{REGION}:{ACCT}:repository/team/api"
+    web = {"repo": "team/api", "tags": {"user_team": "web"}}
     rows = [
-        _line(
-            "2026-03",
-            14,
-            0.4,
-            resource_id=arn,
-            repository_name="team/api",
-            tags={"user_team": "web"},
-        ),
+        _line("2026-03", 14, 0.4, **web),
         _line(
             "2026-03",
             14,
             0.09,
-            resource_id=arn,
-            repository_name="team/api",
             usage_category="data_transfer",
             usage_type="EU-DataTransfer-Out-Bytes",
             usage_amount=1.0,
             unit="GB",
-            tags={"user_team": "web"},
+            **web,
         ),
-        _line(
-            "2026-03",
-            14,
-            0.05,
-            usage_category="other",
-            line_item_type="Tax",
-            usage_type=None,
-            usage_amount=0.0,
-        ),
+        _adjustment(14, 0.05, "Tax"),
     ]
     with warehouse.opened(settings.warehouse_path) as con:
         _load(con, "2026-03", rows)

@@ -1,7 +1,8 @@
 INSERT INTO tag_chargeback
 WITH valued AS (
     -- Rows with neither the key nor a repository are the key's unattributed spend.
-    SELECT *, coalesce(tag_value, 'untagged') AS value
+    SELECT *, coalesce(tag_value, 'untagged') AS value,
+        CASE WHEN charge_class = 'usage' THEN usage_category END AS gross_category
     FROM attr_tag_rows
     WHERE tag_value IS NOT NULL OR repository_name IS NOT NULL
 ),
@@ -16,13 +17,10 @@ per_value AS (
         sum(cost) AS net_cost,
         -- Gross usage per category, as repository_costs splits it (data transfer beside
         -- storage: cross-region pulls and replication are ECR spend too).
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'usage' AND usage_category = 'storage'), 0)
-            AS storage_cost,
-        coalesce(sum(cost) FILTER (
-            WHERE charge_class = 'usage' AND usage_category = 'archive_storage'), 0)
+        coalesce(sum(CASE gross_category WHEN 'storage' THEN cost END), 0) AS storage_cost,
+        coalesce(sum(CASE gross_category WHEN 'archive_storage' THEN cost END), 0)
             AS archive_storage_cost,
-        coalesce(sum(cost) FILTER (
-            WHERE charge_class = 'usage' AND usage_category = 'data_transfer'), 0)
+        coalesce(sum(CASE gross_category WHEN 'data_transfer' THEN cost END), 0)
             AS data_transfer_cost,
         -- A bill-tagged line split by bytes says nothing about which repositories carry the
         -- tag: only repositories known to carry it (billed, or tagged in the inventory) count.
