@@ -860,3 +860,36 @@ def test_two_builds_of_a_big_month_give_bit_identical_totals(con, settings):
         assert row["storage_cost"] + row["data_transfer_cost"] == pytest.approx(
             row["gross_cost"], abs=1e-9
         )
+
+
+def test_a_warehouse_from_before_the_tag_categories_gets_them_on_open(home, settings):
+    """tag_chargeback as MART_VERSION 3 wrote it (no storage or transfer columns, its marts
+    built then): opening adds the columns, and the stale marts rebuild with them filled."""
+    path = home / "warehouse.duckdb"
+    con = connect(path)
+    add_lines(
+        con,
+        [
+            line(repo="a", unblended_cost=4.0, tags={"user_team": "x"}),
+            line(
+                repo="a",
+                unblended_cost=1.5,
+                usage_category="data_transfer",
+                tags={"user_team": "x"},
+            ),
+        ],
+    )
+    build_marts(con, settings, "2026-01")
+    for col in ("storage_cost", "archive_storage_cost", "data_transfer_cost"):
+        con.execute(f"ALTER TABLE tag_chargeback DROP COLUMN {col}")
+    con.execute("UPDATE mart_builds SET settings_key = 'version 3'")
+    con.close()
+    con = connect(path)
+    assert ensure_marts(con, settings, "2026-01") is not None  # stale: rebuilt
+    got = rows(
+        con,
+        "SELECT tag_value, net_cost, storage_cost, archive_storage_cost, data_transfer_cost "
+        "FROM tag_chargeback WHERE tag_key = 'team'",
+    )
+    con.close()
+    assert got == [("x", 5.5, 4.0, 0.0, 1.5)]
