@@ -270,3 +270,12 @@ def test_one_day_of_data(odd_home):
         (r["key"], round(r["storage_cost"], 12), round(r["data_transfer_cost"], 12))
         for r in tags["rows"]
     ] == [("web", 0.4, 0.09)]
+
+
+def test_the_headline_says_not_loaded_only_of_periods_not_loaded(odd_home):
+    home, settings = odd_home
+    with warehouse.opened(settings.warehouse_path) as con:
+        _load(con, "2026-03", [])
+    sections = report_sections(home, settings, "2026-03")
+    assert sections["headline"].text == ["No billing data for 2026-02 is loaded to compare with."]
+    assert figure(sections["headline"], "ECR spend 2026-03") == 0.0

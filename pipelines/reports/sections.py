@@ -180,7 +180,7 @@ def headline(ctx: Context) -> Section:
     title = "Headline"
     cur = ctx.totals.get(ctx.period)
     if cur is None:
-        return unavailable("headline", title, f"the warehouse holds no ECR lines for {ctx.period}")
+        return unavailable("headline", title, f"no billing data for {ctx.period} is loaded")
     prev = ctx.totals.get(ctx.compare)
     s = Section("headline", title)
     s.figures.append(Figure(f"ECR spend {ctx.period}", cur["total_cost"]))
@@ -191,7 +191,7 @@ def headline(ctx: Context) -> Section:
         s.figures.append(Figure("change", change, "signed_money"))
         s.figures.append(Figure("change %", ratio, "signed_pct"))
     else:
-        s.text.append(f"No ECR lines for {ctx.compare} to compare with.")
+        s.text.append(f"No billing data for {ctx.compare} is loaded to compare with.")
     s.figures.append(Figure("storage cost per GiB-month", cur["cost_per_gb_month"], "money4"))
     s.figures.append(Figure("gross usage", cur["usage_cost"]))
     s.figures.append(Figure("credits, discounts, tax", cur["adjustments"], "signed_money"))
