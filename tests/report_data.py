@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ecrcost.attribution import build_marts
+from ecrcost.billing.groups import replace_line_groups
 from ecrcost.inventory.model import Image, Repository, Snapshot
 from ecrcost.inventory.store import store_snapshot
 from ecrcost.reports import prepare_report
@@ -122,6 +123,9 @@ def add_daily_storage(
         " unnest($11::MAP(VARCHAR, VARCHAR)[]), 'AmazonECR', 'test', 'test'",
         [list(c) for c in cols],
     )
+    # As ingestion does in the same transaction: the report and the marts read the groups.
+    for period in sorted(set(cols[0])):
+        replace_line_groups(con, period)
 
 
 def add_action(

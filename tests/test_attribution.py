@@ -784,3 +784,112 @@ def test_cli_period_defaults_to_the_last_closed_month_and_says_so(
     captured = capsys.readouterr()
     assert json.loads(captured.out)["period"] == "2026-01"
     assert captured.err == "note: --period not given: using the last closed month, 2026-01\n"
+
+
+# --- deterministic money ------------------------------------------------------------------
+
+BIG_MONTH = 300_000  # groups: well over two of DuckDB's 122,880-row groups, so threads split
+
+
+def _big_month(con) -> list[float]:
+    """One line per repository in 40 accounts x 3 regions, with costs of many digits, a team
+    tag on two thirds of them, some data transfer and a credit per account; returns the costs."""
+    con.execute(
+        """
+        INSERT INTO cur_ecr_lines (billing_period, usage_start, usage_account_id, region,
+            product_code, resource_id, repository_name, usage_category, usage_type,
+            line_item_type, usage_amount, unit, unblended_cost, tags, source_format,
+            source_file)
+        SELECT '2026-01', TIMESTAMP '2026-01-01' + to_hours(i % 744),
+            lpad(CAST(100000000000 + i % 40 AS VARCHAR), 12, '0'),
+            ['eu-west-1', 'us-east-1', 'ap-southeast-2'][1 + i % 3],
+            'AmazonECR',
+            CASE WHEN i % 50 <> 0 THEN 'arn:aws:ecr:r:a:repository/r' || i END,
+            CASE WHEN i % 50 <> 0 THEN 'r' || i END,
+            CASE WHEN i % 10 = 1 THEN 'data_transfer' ELSE 'storage' END,
+            'TimedStorage-ByteHrs',
+            CASE WHEN i % 401 = 0 THEN 'Credit' ELSE 'Usage' END,
+            ((i * 7919) % 100003) / 3.0e4,
+            'GB-Mo',
+            CASE WHEN i % 401 = 0 THEN -1.0 / 3 ELSE ((i * 7919) % 100003) / 3.0e5 END,
+            CASE WHEN i % 3 = 0 THEN MAP {}::MAP(VARCHAR, VARCHAR)
+                ELSE MAP {'user_team': 'team' || (i % 17)} END,
+            'cur2', 'big.parquet'
+        FROM range(?) AS t(i)
+        """,
+        [BIG_MONTH],
+    )
+    replace_line_groups(con, "2026-01")
+    return [r[0] for r in rows(con, "SELECT unblended_cost FROM cur_ecr_lines")]
+
+
+def _every_total(con, settings) -> dict[str, Any]:
+    build_marts(con, settings, "2026-01")
+    return {
+        "build": rows(
+            con, "SELECT total_cost, attributed_cost, unattributed_cost FROM mart_builds"
+        ),
+        "tags": rows(con, "SELECT * EXCLUDE (tags_source) FROM tag_chargeback ORDER BY ALL"),
+        "coverage": rows(con, "SELECT * FROM tag_coverage ORDER BY ALL"),
+        "unattributed": rows(con, "SELECT * FROM unattributed_costs ORDER BY ALL"),
+        "reconcile": reconcile(con, "2026-01"),
+        "accounts": costs_view(con, settings, "2026-01", "account")["rows"],
+        "regions": costs_view(con, settings, "2026-01", "region")["rows"],
+        "report": sqlfiles.records(con, "reports/period_totals", {"periods": ["2026-01"]}),
+    }
+
+
+def test_two_builds_of_a_big_month_give_bit_identical_totals(con, settings):
+    import math
+
+    con.execute("SET threads = 2")
+    costs = _big_month(con)
+    first = _every_total(con, settings)
+    second = _every_total(con, settings)
+    assert first == second  # to the last bit: floats compare exactly
+    ((total, attributed, unattributed),) = first["build"]
+    # The DECIMAL(38,12) sum is within n x 0.5e-12 of the exact sum of the bill's doubles.
+    assert abs(total - math.fsum(costs)) < BIG_MONTH * 0.5e-12
+    assert round(total, 2) == round(math.fsum(costs), 2)
+    assert first["reconcile"][0] == first["reconcile"][1] == attributed + unattributed
+    assert len(first["accounts"]) == 40 and len(first["regions"]) == 3
+    assert first["report"][0]["total_cost"] == total
+    # A tag value's storage and data transfer are its gross usage (no other category here).
+    for row in costs_view(con, settings, "2026-01", "tag:team")["rows"]:
+        assert row["storage_cost"] > 0 and row["data_transfer_cost"] > 0
+        assert row["storage_cost"] + row["data_transfer_cost"] == pytest.approx(
+            row["gross_cost"], abs=1e-9
+        )
+
+
+def test_a_warehouse_from_before_the_tag_categories_gets_them_on_open(home, settings):
+    """tag_chargeback as MART_VERSION 3 wrote it (no storage or transfer columns, its marts
+    built then): opening adds the columns, and the stale marts rebuild with them filled."""
+    path = home / "warehouse.duckdb"
+    con = connect(path)
+    add_lines(
+        con,
+        [
+            line(repo="a", unblended_cost=4.0, tags={"user_team": "x"}),
+            line(
+                repo="a",
+                unblended_cost=1.5,
+                usage_category="data_transfer",
+                tags={"user_team": "x"},
+            ),
+        ],
+    )
+    build_marts(con, settings, "2026-01")
+    for col in ("storage_cost", "archive_storage_cost", "data_transfer_cost"):
+        con.execute(f"ALTER TABLE tag_chargeback DROP COLUMN {col}")
+    con.execute("UPDATE mart_builds SET settings_key = 'version 3'")
+    con.close()
+    con = connect(path)
+    assert ensure_marts(con, settings, "2026-01") is not None  # stale: rebuilt
+    got = rows(
+        con,
+        "SELECT tag_value, net_cost, storage_cost, archive_storage_cost, data_transfer_cost "
+        "FROM tag_chargeback WHERE tag_key = 'team'",
+    )
+    con.close()
+    assert got == [("x", 5.5, 4.0, 0.0, 1.5)]

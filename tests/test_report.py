@@ -192,7 +192,7 @@ def test_markup_in_tag_values_is_text(built):
     (line,) = [x for x in md.splitlines() if x.startswith("| team | web")]
     cells = re.split(r"(?<!\\)\|", line)[1:-1]  # split on unescaped pipes only
     assert [c.strip() for c in cells[:2]] == ["team", "web\\|ops second line"]
-    assert len(cells) == 6  # the tag_chargeback table's columns
+    assert len(cells) == 9  # the tag_chargeback table's columns (storage, archive, transfer added)
 
 
 def test_every_chart_present_with_bars(built):

@@ -162,6 +162,8 @@ _SCOPE_COLUMNS = [
 _TAG_COLUMNS = [
     ("key", "value", _TEXT),
     *_SPEND,
+    ("storage_cost", "storage", _MONEY),
+    ("data_transfer_cost", "data transfer", _MONEY),
     ("repository_count", "repositories", _NUM),
     ("bill_tag_cost", "from bill tags", _MONEY),
     ("inventory_tag_cost", "from inventory tags", _MONEY),

@@ -1,7 +1,8 @@
 """Attribution marts per billing period: repository costs, tag chargeback and coverage, the
 unattributed line and the tag key folding audit, rebuilt as a whole period in one transaction.
 
-All money is the bill's unblended cost summed as DOUBLE (FOCUS: BilledCost); gross usage and
+All money is the bill's unblended cost (FOCUS: BilledCost), summed as DECIMAL(38,12) so a
+re-run gives the same totals to the last digit, stored as DOUBLE; gross usage and
 adjustments (credits, discounts, tax) are kept in separate columns.
 """
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from ecrcost.settings import Settings
 
 # Bump when the marts' logic changes, so stored periods rebuild on their next use.
-MART_VERSION = 3
+MART_VERSION = 4
 # One DELETE per mart table: a rebuild replaces the whole period.
 _DELETE_PERIOD = (
     "marts/delete_mart_builds",
@@ -231,6 +232,6 @@ def _fill_key_map(
 
 
 def period_has_data(con: duckdb.DuckDBPyConnection, period: str) -> bool:
-    """True when the period was loaded (even with no ECR spend) or has ECR lines."""
-    lines = query_one(con, "marts/period_lines", {"period": period})[0]
-    return lines > 0 or query_one(con, "marts/billing_load_exists", {"period": period})[0] > 0
+    """True when the period is loaded (view loaded_periods: a billing load is recorded, even one
+    with no ECR spend, or it has ECR lines): the one definition `costs` and the report use."""
+    return bool(query_one(con, "marts/period_loaded", {"period": period})[0])

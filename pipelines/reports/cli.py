@@ -7,8 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecrcost import options, sqlfiles, warehouse
-from ecrcost.attribution.marts import periods_kept
+from ecrcost import options, warehouse
+from ecrcost.attribution.marts import period_has_data, periods_kept
 from ecrcost.errors import Interrupted, UserError
 from ecrcost.inventory.snapshots import snapshot_in_use
 from ecrcost.periods import parse_period, resolve_period, shift_period
@@ -65,7 +65,7 @@ def handle(args: argparse.Namespace, settings) -> int:
         )
     try:
         with warehouse.opened(settings.warehouse_path) as con:
-            if not _loaded(con, period):
+            if not period_has_data(con, period):
                 raise UserError(
                     f"--period {period}: no billing data for it in {settings.warehouse_path}; "
                     "load its bill first (ecrcost ingest) or pick a loaded period"
@@ -104,11 +104,4 @@ def _kept_after_interrupt(settings, period: str, compare: str) -> str:
     return (
         f"interrupted; the report of {period} was not (completely) written; the warehouse "
         f"keeps the marts of {marts}. Run the same command again to finish"
-    )
-
-
-def _loaded(con, period: str) -> bool:
-    lines = sqlfiles.run(con, "reports/period_totals", {"periods": [period]}).fetchall()
-    return bool(lines) or bool(
-        sqlfiles.run(con, "reports/billing_load", {"period": period}).fetchall()
     )

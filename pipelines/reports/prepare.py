@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING
 
 from ecrcost import sqlfiles
 from ecrcost.attribution.marts import ensure_marts, period_has_data
+from ecrcost.billing.groups import ensure_line_groups
 from ecrcost.findings.findings import build_findings, build_latest_findings
 from ecrcost.lifecycle.candidate import plan_candidate_policy
+from ecrcost.reports.sections import report_periods
 from ecrcost.savings.realized import realized_savings
+from ecrcost.warehouse import transaction
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,6 +33,11 @@ def prepare_report(
     """Build what the report of `period` reads; returns notes on what could not be built.
     The marts, the findings and the candidate policy all use snapshot `snapshot_id` (default:
     the one the `latest_snapshot` view picks), so every figure rests on one inventory."""
+    for p in report_periods(period, compare):
+        # The totals read cur_ecr_line_groups, as the marts do (sql/reports/period_totals.sql).
+        if period_has_data(con, p):
+            with transaction(con):
+                ensure_line_groups(con, p)
     for p in dict.fromkeys([period, compare]):
         if period_has_data(con, p):
             ensure_marts(con, settings, p, snapshot_id=snapshot_id)

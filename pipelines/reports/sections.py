@@ -38,7 +38,6 @@ ACTION_MARK = {
     "policy_restored": "restore",
     "repository_deleted": "delete",
 }
-USAGE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")  # as period_totals.sql
 TREND_MONTHS = 12
 
 
@@ -136,6 +135,11 @@ class Context:
     snapshot_notes: tuple[str, ...] = ()  # what choosing the snapshot passed over, or caveats
 
 
+def report_periods(period: str, compare: str) -> list[str]:
+    """Every period a report reads totals of: the trend's months and the comparison period."""
+    return sorted({*last_months(period, TREND_MONTHS), compare})
+
+
 def build_context(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -146,7 +150,7 @@ def build_context(
 ) -> Context:
     """What every section reads; the inventory is snapshot `snapshot_id` (default: the one the
     latest_snapshot view picks, the newest complete snapshot)."""
-    wanted = sorted({*last_months(period, TREND_MONTHS), compare})
+    wanted = report_periods(period, compare)
     totals = {
         r["period"]: r for r in sqlfiles.records(con, "reports/period_totals", {"periods": wanted})
     }
@@ -176,7 +180,7 @@ def headline(ctx: Context) -> Section:
     title = "Headline"
     cur = ctx.totals.get(ctx.period)
     if cur is None:
-        return unavailable("headline", title, f"the warehouse holds no ECR lines for {ctx.period}")
+        return unavailable("headline", title, f"no billing data for {ctx.period} is loaded")
     prev = ctx.totals.get(ctx.compare)
     s = Section("headline", title)
     s.figures.append(Figure(f"ECR spend {ctx.period}", cur["total_cost"]))
@@ -187,7 +191,7 @@ def headline(ctx: Context) -> Section:
         s.figures.append(Figure("change", change, "signed_money"))
         s.figures.append(Figure("change %", ratio, "signed_pct"))
     else:
-        s.text.append(f"No ECR lines for {ctx.compare} to compare with.")
+        s.text.append(f"No billing data for {ctx.compare} is loaded to compare with.")
     s.figures.append(Figure("storage cost per GiB-month", cur["cost_per_gb_month"], "money4"))
     s.figures.append(Figure("gross usage", cur["usage_cost"]))
     s.figures.append(Figure("credits, discounts, tax", cur["adjustments"], "signed_money"))
@@ -374,6 +378,9 @@ def chargeback(ctx: Context) -> Section:
                 Column("tag_key", "tag key"),
                 Column("tag_value", "value"),
                 Column("net_cost", "cost (net)", "money"),
+                Column("storage_cost", "storage", "money"),
+                Column("archive_storage_cost", "archive storage", "money"),
+                Column("data_transfer_cost", "data transfer", "money"),
                 Column("share", "share", "pct"),
                 Column("repository_count", "repos", "int"),
                 Column("redistributed_cost", "with untagged spread", "money"),
@@ -703,10 +710,15 @@ def _snapshot_used(ctx: Context) -> str:
 def data_quality(ctx: Context) -> Section:
     s = Section("data_quality", "Data quality")
     cur = ctx.totals.get(ctx.period)
+    # The marts' unattributed line, per charge class, as `ecrcost costs` reads it.
     unattributed = sqlfiles.records(ctx.con, "reports/unattributed", {"period": ctx.period})
+    by_class = {
+        r["charge_class"]: r["cost"]
+        for r in sqlfiles.records(ctx.con, "marts/unattributed_by_class", {"period": ctx.period})
+    }
     usage = cur["usage_cost"] if cur else 0.0
-    no_repo_usage = sum(r["cost"] for r in unattributed if r["line_item_type"] in USAGE_TYPES)
-    no_repo_adjust = sum(r["cost"] for r in unattributed if r["line_item_type"] not in USAGE_TYPES)
+    no_repo_usage = by_class.pop("usage", 0.0)
+    no_repo_adjust = sum(by_class.values())
     s.figures.append(
         Figure("usage without a repository", no_repo_usage / usage if usage else None, "pct")
     )
@@ -759,8 +771,8 @@ def data_quality(ctx: Context) -> Section:
             "unattributed",
             "Spend without a repository",
             [
+                Column("charge_class", "charge class"),
                 Column("usage_category", "usage"),
-                Column("line_item_type", "line item type"),
                 Column("cost", "cost", "signed_money"),
                 Column("lines", "lines", "int"),
             ],

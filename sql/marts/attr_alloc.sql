@@ -36,7 +36,10 @@ pieces AS (
     WHERE NOT split
     UNION ALL
     SELECT m.account_id, m.region, f.repository_name, m.usage_category, m.charge_class,
-        m.source_format, m.tags, m.cost * f.fraction, m.usage_amount * f.fraction,
+        m.source_format, m.tags,
+        -- Each piece rounded to 1e-12 once, so the pieces' sums stay exact.
+        CAST(m.cost * f.fraction AS DECIMAL(38, 12)),
+        CAST(m.usage_amount * f.fraction AS DECIMAL(38, 12)),
         m.line_count, true
     FROM marked AS m
     JOIN fractions AS f

@@ -1,7 +1,8 @@
 INSERT INTO tag_chargeback
 WITH valued AS (
     -- Rows with neither the key nor a repository are the key's unattributed spend.
-    SELECT *, coalesce(tag_value, 'untagged') AS value
+    SELECT *, coalesce(tag_value, 'untagged') AS value,
+        CASE WHEN charge_class = 'usage' THEN usage_category END AS gross_category
     FROM attr_tag_rows
     WHERE tag_value IS NOT NULL OR repository_name IS NOT NULL
 ),
@@ -14,6 +15,13 @@ per_value AS (
         coalesce(sum(cost) FILTER (WHERE charge_class = 'other_adjustment'), 0)
             AS other_adjustments,
         sum(cost) AS net_cost,
+        -- Gross usage per category, as repository_costs splits it (data transfer beside
+        -- storage: cross-region pulls and replication are ECR spend too).
+        coalesce(sum(CASE gross_category WHEN 'storage' THEN cost END), 0) AS storage_cost,
+        coalesce(sum(CASE gross_category WHEN 'archive_storage' THEN cost END), 0)
+            AS archive_storage_cost,
+        coalesce(sum(CASE gross_category WHEN 'data_transfer' THEN cost END), 0)
+            AS data_transfer_cost,
         -- A bill-tagged line split by bytes says nothing about which repositories carry the
         -- tag: only repositories known to carry it (billed, or tagged in the inventory) count.
         count(DISTINCT [account_id, region, repository_name]) FILTER (
@@ -42,7 +50,8 @@ redistributed AS (
         CASE
             WHEN tagged_gross = 0 THEN net_cost
             WHEN value = 'untagged' THEN 0
-            ELSE net_cost + untagged_net * gross_cost / tagged_gross
+            ELSE net_cost + CAST(untagged_net AS DOUBLE) * CAST(gross_cost AS DOUBLE)
+                / CAST(tagged_gross AS DOUBLE)
         END AS redistributed_cost
     FROM keyed
 )
@@ -52,5 +61,5 @@ SELECT $period, tag_key, value, gross_cost, credits, discounts, tax, other_adjus
         SELECT sum(cost) FILTER (WHERE charge_class = 'usage') FROM attr_alloc), 0),
     repository_count, bill_tag_cost, inventory_tag_cost, estimated_cost,
     redistributed_cost, redistributed_cost / nullif(key_net, 0),
-    $tags_source
+    $tags_source, storage_cost, archive_storage_cost, data_transfer_cost
 FROM redistributed

@@ -1,39 +1,50 @@
--- ECR spend per billing period: gross usage, adjustments, net total and storage cost per GB.
--- Grouped by line kind first: a handful of groups, so the filters below stay cheap.
-WITH kinds AS (
-    SELECT billing_period, usage_category, line_item_type,
-        sum(unblended_cost) AS cost, sum(usage_amount) AS amount
-    FROM cur_ecr_lines
-    WHERE list_contains($periods, billing_period)
-    GROUP BY ALL
+-- ECR spend per loaded billing period (view loaded_periods: a loaded month without ECR lines
+-- is a row of $0), from the marts' own input, cur_ecr_line_groups, with the marts' definitions:
+-- gross usage is charge class 'usage', storage is its 'storage' category, sums are DECIMAL
+-- (sql/marts/attr_lines.sql), and the repositories are the marts' (repository_costs; NULL
+-- while a period's marts are not built). So every figure equals `ecrcost costs`.
+WITH wanted AS (
+    SELECT billing_period FROM loaded_periods WHERE list_contains($periods, billing_period)
 ),
-repos AS (
+groups AS (
+    SELECT billing_period, charge_class, usage_category,
+        CAST(cost AS DECIMAL(38, 12)) AS cost, CAST(usage_amount AS DECIMAL(38, 12)) AS amount
+    FROM cur_ecr_line_groups
+    WHERE list_contains($periods, billing_period)
+),
+money AS (
     SELECT billing_period,
-        count(DISTINCT (usage_account_id, region, repository_name))
-            FILTER (WHERE repository_name IS NOT NULL) AS repositories,
-        count(DISTINCT CAST(usage_start AS DATE)) AS days
+        coalesce(sum(cost) FILTER (WHERE charge_class = 'usage'), 0) AS usage_cost,
+        coalesce(sum(cost) FILTER (WHERE charge_class <> 'usage'), 0) AS adjustments,
+        coalesce(sum(cost), 0) AS total_cost,
+        coalesce(sum(cost) FILTER (WHERE charge_class = 'usage' AND usage_category = 'storage'), 0)
+            AS storage_cost,
+        coalesce(sum(amount) FILTER (
+            WHERE charge_class = 'usage' AND usage_category = 'storage'), 0) AS storage_gb_months
+    FROM groups
+    GROUP BY billing_period
+),
+days AS (
+    SELECT billing_period, count(DISTINCT CAST(usage_start AS DATE)) AS days
     FROM cur_ecr_lines
     WHERE list_contains($periods, billing_period)
     GROUP BY billing_period
-),
-usage_kinds AS (
-    SELECT *,
-        line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') AS is_usage,
-        usage_category = 'storage' AND line_item_type = 'Usage' AS is_storage
-    FROM kinds
 )
 SELECT
-    k.billing_period AS period,
-    coalesce(sum(cost) FILTER (WHERE is_usage), 0) AS usage_cost,
-    coalesce(sum(cost) FILTER (WHERE NOT is_usage), 0) AS adjustments,
-    sum(cost) AS total_cost,
-    coalesce(sum(cost) FILTER (WHERE is_storage), 0) AS storage_cost,
-    coalesce(sum(amount) FILTER (WHERE is_storage), 0) AS storage_gb_months,
-    sum(cost) FILTER (WHERE is_storage) / nullif(sum(amount) FILTER (WHERE is_storage), 0)
+    w.billing_period AS period,
+    CAST(coalesce(m.usage_cost, 0) AS DOUBLE) AS usage_cost,
+    CAST(coalesce(m.adjustments, 0) AS DOUBLE) AS adjustments,
+    CAST(coalesce(m.total_cost, 0) AS DOUBLE) AS total_cost,
+    CAST(coalesce(m.storage_cost, 0) AS DOUBLE) AS storage_cost,
+    CAST(coalesce(m.storage_gb_months, 0) AS DOUBLE) AS storage_gb_months,
+    CAST(m.storage_cost AS DOUBLE) / nullif(CAST(m.storage_gb_months AS DOUBLE), 0)
         AS cost_per_gb_month,
-    any_value(r.repositories) AS repositories,
-    any_value(r.days) AS days
-FROM usage_kinds AS k
-JOIN repos AS r USING (billing_period)
-GROUP BY k.billing_period
-ORDER BY k.billing_period
+    CASE WHEN EXISTS (SELECT 1 FROM mart_builds AS b WHERE b.billing_period = w.billing_period)
+        THEN (SELECT count(*) FROM repository_costs AS r
+            WHERE r.billing_period = w.billing_period)
+    END AS repositories,
+    coalesce(d.days, 0) AS days
+FROM wanted AS w
+LEFT JOIN money AS m USING (billing_period)
+LEFT JOIN days AS d USING (billing_period)
+ORDER BY period

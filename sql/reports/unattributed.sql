@@ -1,6 +1,7 @@
--- Spend the bill gives no repository for, by kind of line.
-SELECT usage_category, line_item_type, sum(unblended_cost) AS cost, count(*) AS lines
-FROM cur_ecr_lines
-WHERE billing_period = $period AND repository_name IS NULL
+-- Spend the marts give no repository for (unattributed_costs, the `costs` unattributed line),
+-- by charge class and usage category, summed exactly (macro exact_sum).
+SELECT charge_class, usage_category, exact_sum(cost) AS cost, sum(line_count) AS lines
+FROM unattributed_costs
+WHERE billing_period = $period
 GROUP BY ALL
-ORDER BY abs(cost) DESC, usage_category, line_item_type
+ORDER BY abs(exact_sum(cost)) DESC, charge_class, usage_category

@@ -1,1 +1,0 @@
-SELECT count(*) FROM billing_loads WHERE billing_period = $period

@@ -1,0 +1,3 @@
+-- tag_chargeback per value: gross archive storage usage, added after the table's first version (a warehouse
+-- created before keeps working; MART_VERSION 4 rebuilds its periods, filling the column).
+ALTER TABLE tag_chargeback ADD COLUMN IF NOT EXISTS archive_storage_cost DOUBLE

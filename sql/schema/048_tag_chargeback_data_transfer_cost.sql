@@ -1,0 +1,3 @@
+-- tag_chargeback per value: gross data transfer usage (cross-region pulls, replication, out to the internet), added after the table's first version (a warehouse
+-- created before keeps working; MART_VERSION 4 rebuilds its periods, filling the column).
+ALTER TABLE tag_chargeback ADD COLUMN IF NOT EXISTS data_transfer_cost DOUBLE
