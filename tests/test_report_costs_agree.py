@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_attribution import line
+from fixtures_marts import line
 
 from ecrcost import warehouse
 from ecrcost.billing import ingest
