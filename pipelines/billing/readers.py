@@ -488,13 +488,29 @@ def source_column(fmt: str, files: list[FileInfo], field: str) -> str:
     return candidates[0]
 
 
+def period_column(fmt: str, names: dict[str, str]) -> str:
+    """The raw column a row's own billing period is read from, given `by_name()` names: the
+    billing period start (bill_billing_period_start_date / BillingPeriodStart), else the usage
+    start."""
+    mapping = _FOCUS if fmt == "focus" else _CUR
+    col = next((names[c] for c in mapping["billing_period_start"] if c in names), None)
+    return col or names[mapping["usage_start"][0]]
+
+
+def stats_period(value: str | None) -> str | None:
+    """`YYYY-MM` of a Parquet statistics value of a timestamp column ('2024-01-01 00:00:00',
+    '2024-01-01 00:00:00+00' or ISO text ending in Z: UTC); None when it is not one of them."""
+    if value is None:
+        return None
+    m = re.match(r"(\d{4}-\d{2})-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00)?$", value)
+    return m.group(1) if m else None
+
+
 def periods_sql(fmt: str, files: list[FileInfo]) -> str:
     """Loose files: every (file, period) present, ECR or not, so empty months are reported."""
     union = {n: r for f in files for n, r in f.by_name().items()}
-    mapping = _FOCUS if fmt == "focus" else _CUR
-    col = next((union[c] for c in mapping["billing_period_start"] if c in union), None)
     read = _read_names(files)
-    col = read[col or union[mapping["usage_start"][0]]]
+    col = read[period_column(fmt, union)]
     # A multi-cloud FOCUS file: other providers' rows never make an AWS period.
     where = ""
     if fmt == "focus" and "ProviderName" in union:
