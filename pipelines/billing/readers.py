@@ -458,13 +458,20 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
         ("p_source_format", "source_format"),
     ]
     select = ",\n    ".join(f"{expr} AS {name}" for expr, name in columns)
-    # The ECR filter sits on the scan itself so DuckDB filters before building any column.
+    # The ECR filter sits on the scan itself so DuckDB filters before building any column. On a
+    # plain column the range of the product codes goes first: DuckDB hands a range to the
+    # Parquet reader as a filter it applies while reading (the other columns are then read for
+    # the ECR rows only), where a list of values is only used to skip row groups.
+    where = f"list_contains(p_products, {exprs['product_code']})"
+    if fmt != "focus":
+        code = exprs["product_code"]
+        where = f"{code} >= list_min(p_products) AND {code} <= list_max(p_products) AND {where}"
     sql = (
         "CREATE OR REPLACE TEMP MACRO billing_scan("
         "p_files, p_names, p_period, p_products, p_service_names, p_tag_keys, p_source_format)"
         f" AS TABLE SELECT\n    {select}\n"
         f"FROM {_reader(files, fmt)}\n"
-        f"WHERE list_contains(p_products, {exprs['product_code']})"
+        f"WHERE {where}"
     )
     params = {
         "names": [],
