@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from fixtures_billing import (
     set_ecr_field,
@@ -167,6 +168,80 @@ def test_a_legacy_month_folder_holding_another_month(tmp_path, real_data, home, 
     )
     with warehouse.opened(home / "warehouse.duckdb") as c:
         assert state(c) == ([], [])
+
+
+def _without_ecr(src: Path, out: Path) -> Path:
+    """`src` (a CUR 2.0 Parquet file) without its ECR rows: only other services' lines."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM read_parquet('{src}') WHERE line_item_product_code NOT LIKE"
+        f" 'AmazonECR%') TO '{out}' (FORMAT parquet)"
+    )
+    return out
+
+
+def test_a_december_file_without_ecr_lines_under_januarys_folder_is_refused(
+    con, tmp_path, loaded_january
+):
+    folder = tmp_path / "exports" / DATA
+    _period_file(tmp_path, PERIOD, folder, "a-00001.snappy.parquet")
+    december = write_cur2(tmp_path / "src-dec", "2023-12")
+    misfiled = _without_ecr(december, folder / "b-00001.snappy.parquet")
+    with pytest.raises(UserError) as err:
+        ingest(con, str(tmp_path / "exports" / "cur2"))
+    assert str(err.value) == (
+        f"{misfiled}: rows of billing period 2023-12 (no ECR lines) in the folder of 2024-01; "
+        "move the file to its own period's folder"
+    )
+    assert state(con) == loaded_january
+
+
+def test_a_file_without_ecr_lines_in_its_own_folder_loads(con, tmp_path):
+    folder = tmp_path / "exports" / DATA
+    _period_file(tmp_path, PERIOD, folder, "a-00001.snappy.parquet")
+    _without_ecr(write_cur2(tmp_path / "src-jan", PERIOD), folder / "b-00001.snappy.parquet")
+    result = ingest(con, str(tmp_path / "exports" / "cur2"))
+    assert [(p.period, p.ecr_rows, round(p.ecr_cost, 6)) for p in result.periods] == [
+        (PERIOD, 3, 2.35)
+    ]
+
+
+def test_the_real_legacy_parquet_month_without_ecr_rows_in_the_next_months_folder(
+    tmp_path, real_data, home, capsys
+):
+    """The real file as AWS wrote it (119,307 lines, no ECR rows, only the old-style footer
+    statistics), copied under month=11: refused from the footer, nothing written."""
+    folder = tmp_path / "cur" / "rep" / "rep" / "year=2018" / "month=11"
+    folder.mkdir(parents=True)
+    path = Path(
+        shutil.copy(
+            real_data / "cur-legacy-2018-10.snappy.parquet", folder / "rep-1.snappy.parquet"
+        )
+    )
+    assert cli.main(["ingest", "--cur", str(tmp_path / "cur"), "--home", str(home)]) == 2
+    assert capsys.readouterr().err == (
+        f"ecrcost: {path}: rows of billing period 2018-10 (no ECR lines) in the folder of "
+        "2018-11; move the file to its own period's folder\n"
+    )
+    with warehouse.opened(home / "warehouse.duckdb") as c:
+        assert state(c) == ([], [])
+
+
+def test_the_real_legacy_csv_month_without_ecr_rows_in_the_next_months_folder(
+    con, tmp_path, real_data
+):
+    """The real November 2023 CSV (no ECR rows; no footer to ask, its rows are read) in
+    December's assembly folder."""
+    folder = tmp_path / "cur" / "rep" / "20231201-20240101"
+    folder.mkdir(parents=True)
+    path = Path(shutil.copy(real_data / "cur-legacy-sample.csv", folder / "rep-1.csv"))
+    with pytest.raises(UserError) as err:
+        ingest(con, str(tmp_path / "cur"))
+    assert str(err.value) == (
+        f"{path}: rows of billing period 2023-11 (no ECR lines) in the folder of 2023-12; "
+        "move the file to its own period's folder"
+    )
+    assert state(con) == ([], [])
 
 
 def test_loose_files_put_each_row_in_its_own_period(con, tmp_path):

@@ -278,6 +278,7 @@ def _check_lines(con, item: _Planned) -> None:
                 f"folder of {period}; move the file to its own period's folder (or point --cur "
                 "at the file alone to load each line into its own period)"
             )
+        _check_files_without_lines(con, item)
     row = sqlfiles.run(con, "billing/nonfinite_line", {"period": period}).fetchone()
     if row:
         path, field_name, start, usage_type = row
@@ -288,6 +289,52 @@ def _check_lines(con, item: _Planned) -> None:
             f"(NaN, Infinity or out of range), first at the line of {start:%Y-%m-%d %H:%M} "
             f"usage type {usage_type}; fix the file"
         )
+
+
+def _check_files_without_lines(con, item: _Planned) -> None:
+    """A file of a period folder that gave no ECR line (September's file under October's
+    folder holding no ECR rows) is still compared with its folder: its own billing period,
+    from Parquet column statistics when the footer has them (no data read), else from its rows.
+    Refused in one line naming the file and both periods."""
+    period, fmt = item.load.period, item.load.source_format
+    params = {"period": period, "files": [f.path for f in item.files]}
+    with_lines = {r[0] for r in sqlfiles.run(con, "billing/files_with_lines", params).fetchall()}
+    rest = [f for f in item.files if f.path not in with_lines]
+    own: dict[str, set[str | None]] = {}
+    scan: list[readers.FileInfo] = []
+    for f in rest:
+        bounds = _stats_bounds(con, fmt, f, item.where)
+        if bounds is None:
+            scan.append(f)
+        else:
+            own[f.path] = bounds
+    for part in _kinds(scan):
+        sql = readers.periods_sql(fmt, part)
+        for path, found in _run(con, sql, readers.file_params(part), item.where).fetchall():
+            own.setdefault(path, set()).add(found)
+    for f in rest:
+        other = sorted(p for p in own.get(f.path, set()) if p is not None and p != period)
+        if other:
+            raise UserError(
+                f"{f.display}: rows of billing period {other[0]} (no ECR lines) in the folder of "
+                f"{period}; move the file to its own period's folder"
+            )
+
+
+def _stats_bounds(con, fmt: str, f: readers.FileInfo, where: str) -> set[str] | None:
+    """The billing periods of the lowest and highest value of a Parquet file's period column
+    in its footer statistics; None when they cannot tell (CSV, a row group without statistics,
+    a multi-cloud FOCUS file whose other providers' rows do not count)."""
+    names = f.by_name()
+    if f.kind != "parquet" or (fmt == "focus" and "ProviderName" in names):
+        return None
+    params = {"files": [f.path], "column": readers.period_column(fmt, names)}
+    rows = _run(con, sqlfiles.load_sql("billing/parquet_period_bounds"), params, where).fetchall()
+    if not rows:
+        return set()  # no row group: an empty file
+    _, low, high, without = rows[0]
+    bounds = {readers.stats_period(low), readers.stats_period(high)}
+    return None if without or None in bounds else bounds
 
 
 def usage_notes(con, period: str) -> list[str]:

@@ -458,13 +458,20 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
         ("p_source_format", "source_format"),
     ]
     select = ",\n    ".join(f"{expr} AS {name}" for expr, name in columns)
-    # The ECR filter sits on the scan itself so DuckDB filters before building any column.
+    # The ECR filter sits on the scan itself so DuckDB filters before building any column. On a
+    # plain column the range of the product codes goes first: DuckDB hands a range to the
+    # Parquet reader as a filter it applies while reading (the other columns are then read for
+    # the ECR rows only), where a list of values is only used to skip row groups.
+    where = f"list_contains(p_products, {exprs['product_code']})"
+    if fmt != "focus":
+        code = exprs["product_code"]
+        where = f"{code} >= list_min(p_products) AND {code} <= list_max(p_products) AND {where}"
     sql = (
         "CREATE OR REPLACE TEMP MACRO billing_scan("
         "p_files, p_names, p_period, p_products, p_service_names, p_tag_keys, p_source_format)"
         f" AS TABLE SELECT\n    {select}\n"
         f"FROM {_reader(files, fmt)}\n"
-        f"WHERE list_contains(p_products, {exprs['product_code']})"
+        f"WHERE {where}"
     )
     params = {
         "names": [],
@@ -488,13 +495,29 @@ def source_column(fmt: str, files: list[FileInfo], field: str) -> str:
     return candidates[0]
 
 
+def period_column(fmt: str, names: dict[str, str]) -> str:
+    """The raw column a row's own billing period is read from, given `by_name()` names: the
+    billing period start (bill_billing_period_start_date / BillingPeriodStart), else the usage
+    start."""
+    mapping = _FOCUS if fmt == "focus" else _CUR
+    col = next((names[c] for c in mapping["billing_period_start"] if c in names), None)
+    return col or names[mapping["usage_start"][0]]
+
+
+def stats_period(value: str | None) -> str | None:
+    """`YYYY-MM` of a Parquet statistics value of a timestamp column ('2024-01-01 00:00:00',
+    '2024-01-01 00:00:00+00' or ISO text ending in Z: UTC); None when it is not one of them."""
+    if value is None:
+        return None
+    m = re.match(r"(\d{4}-\d{2})-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00)?$", value)
+    return m.group(1) if m else None
+
+
 def periods_sql(fmt: str, files: list[FileInfo]) -> str:
     """Loose files: every (file, period) present, ECR or not, so empty months are reported."""
     union = {n: r for f in files for n, r in f.by_name().items()}
-    mapping = _FOCUS if fmt == "focus" else _CUR
-    col = next((union[c] for c in mapping["billing_period_start"] if c in union), None)
     read = _read_names(files)
-    col = read[col or union[mapping["usage_start"][0]]]
+    col = read[period_column(fmt, union)]
     # A multi-cloud FOCUS file: other providers' rows never make an AWS period.
     where = ""
     if fmt == "focus" and "ProviderName" in union:
