@@ -12,13 +12,7 @@ WITH per_repo AS (
         coalesce(sum(cost) FILTER (WHERE charge_class = 'usage'
             AND usage_category NOT IN ('storage', 'archive_storage', 'data_transfer')), 0)
             AS other_usage_cost,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'usage'), 0) AS gross_cost,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'credit'), 0) AS credits,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'discount'), 0) AS discounts,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'tax'), 0) AS tax,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'other_adjustment'), 0)
-            AS other_adjustments,
-        sum(cost) AS net_cost,
+        unnest(spend_split(cost, charge_class)),  -- gross, adjustments, net
         coalesce(sum(usage_amount) FILTER (
             WHERE charge_class = 'usage' AND usage_category = 'storage'), 0) AS avg_gb_stored,
         coalesce(sum(usage_amount) FILTER (

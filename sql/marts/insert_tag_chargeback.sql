@@ -8,13 +8,7 @@ WITH valued AS (
 ),
 per_value AS (
     SELECT tag_key, value,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'usage'), 0) AS gross_cost,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'credit'), 0) AS credits,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'discount'), 0) AS discounts,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'tax'), 0) AS tax,
-        coalesce(sum(cost) FILTER (WHERE charge_class = 'other_adjustment'), 0)
-            AS other_adjustments,
-        sum(cost) AS net_cost,
+        unnest(spend_split(cost, charge_class)),  -- gross, adjustments, net
         -- Gross usage per category, as repository_costs splits it (data transfer beside
         -- storage: cross-region pulls and replication are ECR spend too).
         coalesce(sum(CASE gross_category WHEN 'storage' THEN cost END), 0) AS storage_cost,
