@@ -86,7 +86,10 @@ def list_snapshots(con: Any) -> list[SnapshotInfo]:
 def choose_snapshot(con: Any, snapshot_id: str | None = None) -> SnapshotChoice:
     """The snapshot `snapshot_id` names, else the one `latest_snapshot` picks; UserError when
     there is none (or no such id)."""
-    snapshots = list_snapshots(con)
+    return _choose(con, list_snapshots(con), snapshot_id)
+
+
+def _choose(con: Any, snapshots: list[SnapshotInfo], snapshot_id: str | None) -> SnapshotChoice:
     if not snapshots:
         raise UserError("no inventory snapshot in the warehouse: run `ecrcost inventory` first")
     by_id = {s.snapshot_id: s for s in snapshots}
@@ -112,9 +115,10 @@ def choose_snapshot(con: Any, snapshot_id: str | None = None) -> SnapshotChoice:
 def snapshot_in_use(con: Any, snapshot_id: str | None = None) -> SnapshotChoice | None:
     """`choose_snapshot` for commands that also work without an inventory (costs, report):
     None when the warehouse holds no snapshot and the user named none."""
-    if snapshot_id is None and not list_snapshots(con):
+    snapshots = list_snapshots(con)  # listed once, for the test and the choice
+    if snapshot_id is None and not snapshots:
         return None
-    return choose_snapshot(con, snapshot_id)
+    return _choose(con, snapshots, snapshot_id)
 
 
 def stored_notes(con: Any, snapshot_id: str) -> tuple[str, ...]:

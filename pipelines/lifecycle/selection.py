@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ecrcost.errors import UserError
-from ecrcost.inventory.snapshots import choose_snapshot, list_snapshots
+from ecrcost.inventory.snapshots import snapshot_in_use
 
 if TYPE_CHECKING:
     from ecrcost.settings import Settings
@@ -56,11 +56,11 @@ def use_snapshot(con: Any, snapshot_id: str | None, *, to_stderr: bool = False) 
     """The snapshot a command works from (`--snapshot ID`, else `choose_snapshot`'s default):
     prints which one and what it passed over, then returns its id for the domain functions.
     `to_stderr` when standard output carries data (JSON, CSV, an export)."""
-    if snapshot_id is None and not list_snapshots(con):
+    choice = snapshot_in_use(con, snapshot_id)
+    if choice is None:
         raise UserError(
             "the warehouse holds no inventory snapshot; run `ecrcost inventory` "
             "(or load the sample) first"
         )
-    choice = choose_snapshot(con, snapshot_id)
     choice.announce(sys.stderr if to_stderr else sys.stdout)
     return choice.snapshot_id
