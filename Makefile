@@ -38,7 +38,7 @@ bench: $(STAMP)
 
 # Deliberate upgrade of the pinned versions (needs `uv` on PATH).
 lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --extra spark --extra kubernetes --python-version 3.11 -o requirements.lock
 
 dagster: $(STAMP)
 	ECRCOST_HOME=$${ECRCOST_HOME:-$(CURDIR)/$(DEMO_HOME)} \
