@@ -33,6 +33,18 @@ def api_errors() -> tuple[type[Exception], ...]:
     return (ClientError, BotoCoreError)
 
 
+def error_of(exc: Exception) -> tuple[str, str]:
+    """(code, one-line message) of a botocore error or anything else."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        err = response["Error"]
+        code = str(err.get("Code") or type(exc).__name__)
+        message = str(err.get("Message") or exc)
+    else:
+        code, message = type(exc).__name__, str(exc)
+    return code, " ".join(message.split())
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """Seconds: to connect, to wait for a response, and for one call with all its retries."""

@@ -43,6 +43,8 @@ class Settings:
     data_lag_days: int = 2
     stale_days: int = 90
     recent_pull_days: int = 30
+    # ECS: the newest revisions of each ACTIVE task definition family counted as in use
+    in_use_task_definition_revisions: int = 5
 
     @property
     def warehouse_path(self) -> Path:
@@ -55,7 +57,13 @@ class Settings:
 
 _ENV_PREFIX = "ECRCOST_"
 _TUPLE_FIELDS = {"regions", "accounts", "tag_keys", "exempt_repositories"}
-_INT_FIELDS = {"max_concurrency", "data_lag_days", "stale_days", "recent_pull_days"}
+_INT_FIELDS = {
+    "max_concurrency",
+    "data_lag_days",
+    "stale_days",
+    "recent_pull_days",
+    "in_use_task_definition_revisions",
+}
 _SECONDS_FIELDS = {"aws_connect_timeout", "aws_read_timeout", "aws_call_timeout"}
 
 

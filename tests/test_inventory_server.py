@@ -51,6 +51,8 @@ class FaultyFront:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 front.handle(self, body)
 
+            do_GET = do_PUT = do_DELETE = do_POST  # Lambda's REST calls (images in use)
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -71,7 +73,7 @@ class FaultyFront:
                 self.before.pop(key)()
         conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=30)
         headers = {k: v for k, v in req.headers.items() if k.lower() != "host"}
-        conn.request("POST", req.path, body=body, headers=headers)
+        conn.request(req.command, req.path, body=body, headers=headers)
         resp = conn.getresponse()
         data = resp.read()
         req.send_response(resp.status)

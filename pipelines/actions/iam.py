@@ -36,6 +36,28 @@ OPERATIONS: tuple[Operation, ...] = (
         "OnlyForManifestsFlagReadsManifestsAndUpdatesPullTimes",
     ),
     Operation("ec2", "DescribeRegions", "ec2:DescribeRegions", "read", "ListEnabledRegions"),
+    # Images in use (inventory/in_use.py): read-only calls; list calls take no resource ARN.
+    *(
+        Operation("ecs", name, f"ecs:{name}", "read", "ReadEcsImagesInUse")
+        for name in (
+            "ListClusters",
+            "ListServices",
+            "DescribeServices",
+            "ListTasks",
+            "DescribeTasks",
+            "ListTaskDefinitionFamilies",
+            "ListTaskDefinitions",
+            "DescribeTaskDefinition",
+        )
+    ),
+    *(
+        Operation("lambda", name, f"lambda:{name}", "read", "ReadLambdaImagesInUse")
+        for name in ("ListFunctions", "ListVersionsByFunction", "ListAliases", "GetFunction")
+    ),
+    *(
+        Operation("inspector2", name, f"inspector2:{name}", "read", "ReadInspectorImagesInUse")
+        for name in ("BatchGetAccountStatus", "ListCoverage")
+    ),
     Operation("sts", "GetCallerIdentity", "sts:GetCallerIdentity", "read", "IdentifyCaller"),
     Operation("sts", "AssumeRole", "sts:AssumeRole", "read", "AssumeMemberAccountRole"),
     Operation("s3", "ListObjectsV2", "s3:ListBucket", "read", "ListCostAndUsageReport"),
@@ -81,7 +103,13 @@ def _s3_location(cur_location: str | None) -> tuple[str, str] | None:
 
 def _resources(sid: str, settings: Any) -> tuple[list[str] | str, dict[str, Any] | None] | None:
     """Resources (and condition) of a statement; None when these settings make no such call."""
-    if sid in {"ListEnabledRegions", "IdentifyCaller"}:
+    if sid in {
+        "ListEnabledRegions",
+        "IdentifyCaller",
+        "ReadEcsImagesInUse",
+        "ReadLambdaImagesInUse",
+        "ReadInspectorImagesInUse",
+    }:
         return "*", None
     if sid == "AssumeMemberAccountRole":
         if not settings.role_name:

@@ -10,6 +10,7 @@ from typing import Any
 from ecrcost import options, sqlfiles, warehouse
 from ecrcost.errors import PartialResult, UserError
 from ecrcost.inventory.collect import PULL_TIME_WARNING, collect_inventory
+from ecrcost.inventory.in_use import require_kubernetes
 from ecrcost.inventory.model import Snapshot
 from ecrcost.inventory.output import playbook_csv, snapshot_rows, summary_lines
 from ecrcost.inventory.snapshots import list_snapshots, stored_notes
@@ -19,7 +20,11 @@ DESCRIPTION = """\
 Inventory every ECR repository, image (archived ones included) and, with --manifests, layer of
 the chosen accounts and regions into the warehouse. Credentials come from the standard AWS chain
 (profiles, SSO, environment, instance roles); AWS_ENDPOINT_URL is honoured. Exit code 3 when an
-account, region or repository could not be read (what was read is stored)."""
+account, region or repository could not be read (what was read is stored), or an in-use
+source (ECS, Lambda, Inspector, a pods file, a kube context) could not be read: its images are
+then treated as possibly in use. Images in use are collected with the inventory from ECS,
+Lambda and Amazon Inspector in the same accounts and regions, and from Kubernetes with
+--kubernetes-pods and --kube-context."""
 
 SNAPSHOTS_DESCRIPTION = """\
 List the inventory snapshots in the warehouse, newest first: id, when it was taken, the accounts
@@ -43,6 +48,24 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="also read manifests (BatchGetImage) for layer-deduplicated billed sizes; "
         "this updates the images' last pull time in AWS",
+    )
+    p.add_argument(
+        "--kubernetes-pods",
+        dest="kubernetes_pods",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="output of `kubectl get pods -A -o json`, one file per cluster (repeatable); "
+        "the file's name without .json names the cluster",
+    )
+    p.add_argument(
+        "--kube-context",
+        dest="kube_contexts",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="read the pods of this kubeconfig context with the kubernetes client "
+        "(repeatable; needs ecrcost[kubernetes])",
     )
     p.add_argument("--out", help="also write the snapshot to this file (.json or .json.gz)")
     p.add_argument(
@@ -77,13 +100,23 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
         aws_flags = [
             f for f in ("aws_profile", "regions", "accounts", "role_name") if getattr(args, f)
         ]
-        if args.manifests or aws_flags:
-            raise UserError("--from-snapshot reads a file: drop --manifests and the AWS options")
+        if args.manifests or aws_flags or args.kubernetes_pods or args.kube_contexts:
+            raise UserError(
+                "--from-snapshot reads a file: drop --manifests, --kubernetes-pods, "
+                "--kube-context and the AWS options"
+            )
         snapshot = Snapshot.read(args.from_snapshot)
     else:
+        if args.kube_contexts:
+            require_kubernetes()
         if args.manifests:
             print(PULL_TIME_WARNING, file=sys.stderr)  # before the calls that move pull times
-        snapshot = collect_inventory(settings, manifests=args.manifests)
+        snapshot = collect_inventory(
+            settings,
+            manifests=args.manifests,
+            kubernetes_pods=tuple(args.kubernetes_pods),
+            kube_contexts=tuple(args.kube_contexts),
+        )
     if args.out:
         snapshot.write(args.out)
 
@@ -107,9 +140,10 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
         print(line, file=summary)
     for note in notes:
         print(note, file=summary)
-    if snapshot.errors:
+    missing = len(snapshot.errors) + len(snapshot.missing_sources)
+    if missing:
         raise PartialResult(
-            f"inventory is partial: {len(snapshot.errors)} part(s) missing (listed above); "
+            f"inventory is partial: {missing} part(s) missing (listed above); "
             f"what was read is stored as snapshot {snapshot_id}"
         )
     return 0

@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ecrcost.aws import AwsAccess, api_errors
+from ecrcost.aws import AwsAccess, api_errors, error_of
 from ecrcost.errors import UserError
+from ecrcost.inventory.in_use import collect_in_use
 from ecrcost.inventory.model import (
     AccountAccess,
     Blob,
@@ -56,18 +57,6 @@ PULL_TIME_WARNING = (
     "to keep later scans honest, register the principal ecrcost runs as: "
     "aws ecr register-pull-time-update-exclusion --principal-arn <role or user ARN>"
 )
-
-
-def error_of(exc: Exception) -> tuple[str, str]:
-    """(code, one-line message) of a botocore error or anything else."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        err = response["Error"]
-        code = str(err.get("Code") or type(exc).__name__)
-        message = str(err.get("Message") or exc)
-    else:
-        code, message = type(exc).__name__, str(exc)
-    return code, " ".join(message.split())
 
 
 def pages(call: Callable[..., dict[str, Any]], key: str, **params: Any) -> Iterator[Any]:
@@ -178,7 +167,12 @@ class _Scan:
 
 
 def collect_inventory(
-    settings: Settings, *, manifests: bool = False, access: AwsAccess | None = None
+    settings: Settings,
+    *,
+    manifests: bool = False,
+    access: AwsAccess | None = None,
+    kubernetes_pods: tuple[str, ...] = (),
+    kube_contexts: tuple[str, ...] = (),
 ) -> Snapshot:
     """A new snapshot of every repository in the configured accounts and regions.
 
@@ -203,6 +197,11 @@ def collect_inventory(
         r for rs in scan.map(lambda t: _repositories(scan, *t), targets, "regions") for r in rs
     ]
     scan.map(lambda r: _describe(scan, r), repositories, "repositories")
+    # After the images are listed, so tags resolve through them (inventory/in_use.py).
+    in_use, in_use_sources = collect_in_use(
+        scan, targets, repositories, settings,
+        kubernetes_pods=kubernetes_pods, kube_contexts=kube_contexts,
+    )  # fmt: skip
     if manifests:
         scan.map(lambda r: _read_manifests(scan, r), repositories, "manifests")
     repositories.sort(key=lambda r: (r.account_id, r.region, r.name))
@@ -213,6 +212,8 @@ def collect_inventory(
         repositories=repositories,
         errors=scan.errors,
         accounts=_access_used(scan),
+        images_in_use=in_use,
+        in_use_sources=in_use_sources,
     )
 
 

@@ -4,10 +4,12 @@ writes, and the portable file (`--out` / `--from-snapshot`) an analyst without A
 File format: JSON (gzip-compressed when the name ends in `.gz`), UTF-8, times in ISO 8601 UTC:
     {"format": "ecrcost-inventory", "version": 1, "taken_at": ..., "source": ...,
      "manifests_read": bool, "repositories": [Repository...], "errors": [ScanError...],
-     "accounts": [AccountAccess...]}
+     "accounts": [AccountAccess...], "images_in_use": [ImageInUse...],
+     "in_use_sources": [InUseSource...]}
 "accounts" (how each account was read) was added within version 1: a file without it loads
 with no access recorded (writes then use the caller's credentials, or --role-name), and readers
-that predate it ignore it.
+that predate it ignore it. "images_in_use" and "in_use_sources" were added the same way: a file
+without them loads with no in-use source read (docs/images-in-use.md).
 """
 
 from __future__ import annotations
@@ -92,6 +94,39 @@ class AccountAccess:
 
 
 @dataclass
+class ImageInUse:
+    """One image reference a workload uses (a row of ecr_images_in_use, without the snapshot's
+    id and time): `used_by` is `ecs:<cluster>/<service>`, `lambda:<function>:<version>`,
+    `k8s:<context>/<namespace>/<pod>` or `inspector`; `resolution` says how the digest is known
+    (reported | tag | missing | unresolved | not_ecr, docs/images-in-use.md)."""
+
+    source: str  # ecs | lambda | k8s | inspector
+    used_by: str
+    observed_at: datetime
+    reference: str
+    account_id: str | None
+    region: str | None
+    repository_name: str | None
+    image_tag: str | None
+    image_digest: str | None
+    resolution: str
+
+
+@dataclass
+class InUseSource:
+    """One in-use source read for one scope (a row of ecr_in_use_sources): status `read`,
+    `not_enabled` (Inspector off: not an error) or `missing` (could not be read: every image
+    of the scope is possibly in use). account_id and region None: every repository."""
+
+    source: str
+    account_id: str | None
+    region: str | None
+    scope: str
+    status: str
+    detail: str | None = None
+
+
+@dataclass
 class Snapshot:
     taken_at: datetime
     source: str  # "aws", "sample", or the file it was loaded from
@@ -99,6 +134,12 @@ class Snapshot:
     repositories: list[Repository] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
     accounts: list[AccountAccess] = field(default_factory=list)
+    images_in_use: list[ImageInUse] = field(default_factory=list)
+    in_use_sources: list[InUseSource] = field(default_factory=list)
+
+    @property
+    def missing_sources(self) -> list[InUseSource]:
+        return [s for s in self.in_use_sources if s.status == "missing"]
 
     def write(self, path: Path | str) -> Path:
         """Write atomically (temp file + rename), so a crash never leaves half a snapshot."""
@@ -138,6 +179,8 @@ class Snapshot:
                 repositories=[_repository(r) for r in doc["repositories"]],
                 errors=[ScanError(**e) for e in doc.get("errors", [])],
                 accounts=[AccountAccess(**a) for a in doc.get("accounts", [])],
+                images_in_use=[_image_in_use(u) for u in doc.get("images_in_use", [])],
+                in_use_sources=[InUseSource(**s) for s in doc.get("in_use_sources", [])],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"{path}: snapshot field missing or invalid: {exc}") from None
@@ -184,3 +227,10 @@ def _repository(d: dict[str, Any]) -> Repository:
         images=[image_of(i) for i in d.get("images", [])],
         complete=bool(d.get("complete", True)),
     )
+
+
+def _image_in_use(d: dict[str, Any]) -> ImageInUse:
+    observed_at = as_utc(d["observed_at"])
+    if observed_at is None:
+        raise ValueError("images_in_use: observed_at is empty")
+    return ImageInUse(**{**d, "observed_at": observed_at})

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ecrcost.fmt import gib, iso, money
-from ecrcost.inventory.model import ScanError, Snapshot
+from ecrcost.inventory.model import InUseSource, ScanError, Snapshot
 from ecrcost.inventory.snapshots import SnapshotInfo
 from ecrcost.inventory.store import RepositorySize
 from ecrcost.prices import PriceTable
@@ -119,7 +119,53 @@ def summary_lines(snapshot_id: str, snapshot: Snapshot, sizes: list[RepositorySi
         f"expected {money(sum(s.monthly_cost for s in sizes))} a month",
     ]
     lines += [missing_line(e) for e in snapshot.errors]
+    return lines + in_use_lines(snapshot)
+
+
+IN_USE_SOURCES = ("ecs", "lambda", "k8s", "inspector")
+
+
+def in_use_lines(snapshot: Snapshot) -> list[str]:
+    """What the in-use sources found: references per source, the distinct images they name,
+    references to images that no longer exist, sources missing and Inspector not enabled."""
+    if not snapshot.in_use_sources:
+        return ["in use: no source read (images in use unknown for this snapshot)"]
+    uses = snapshot.images_in_use
+    counts = ", ".join(
+        f"{source} {sum(u.source == source for u in uses)}" for source in IN_USE_SOURCES
+    )
+    images = {
+        (u.account_id, u.region, u.repository_name, u.image_digest)
+        for u in uses
+        if u.image_digest and u.resolution in {"reported", "tag"}
+    }
+    lines = [
+        f"in use: {len(uses)} image reference(s) ({counts}) naming {len(images)} "
+        "image(s) of the inventory"
+    ]
+    lines += [
+        f"in use but gone: {u.used_by} uses {u.reference}"
+        + (f" ({u.image_digest})" if u.image_digest and u.image_digest not in u.reference else "")
+        + ": the image no longer exists"
+        for u in uses
+        if u.resolution == "missing"
+    ]
+    lines += [in_use_missing_line(s) for s in snapshot.missing_sources]
+    off = [s.scope for s in snapshot.in_use_sources if s.status == "not_enabled"]
+    if off:
+        lines.append(
+            f"inspector: not enabled in {', '.join(off)} (not an error: its in-use data is "
+            "simply not there)"
+        )
     return lines
+
+
+def in_use_missing_line(s: InUseSource) -> str:
+    where = f"account {s.account_id} region {s.region}" if s.region else s.scope
+    return (
+        f"missing: {s.source} in use {where}: {s.detail}; every image it could use is "
+        "treated as possibly in use"
+    )
 
 
 SNAPSHOT_COLUMNS = (

@@ -33,6 +33,8 @@ DELETES = (
     "inventory/delete_repository_tags",
     "inventory/delete_scan_errors",
     "inventory/delete_snapshot_access",
+    "inventory/delete_images_in_use",
+    "inventory/delete_in_use_sources",
 )
 INSERTS = {
     "repositories": "inventory/insert_repositories",
@@ -77,7 +79,38 @@ def store_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> str:
         sqlfiles.insert_staged(
             con, "inventory/insert_snapshot_access", _access_table(snapshot), params
         )
+        images_in_use, in_use_sources = _in_use_tables(snapshot)
+        sqlfiles.insert_staged(con, "inventory/insert_images_in_use", images_in_use, params)
+        sqlfiles.insert_staged(con, "inventory/insert_in_use_sources", in_use_sources, params)
     return snapshot_id
+
+
+IN_USE_COLUMNS = (
+    "source", "used_by", "observed_at", "reference", "account_id", "region", "repository_name",
+    "image_tag", "image_digest", "resolution",
+)  # fmt: skip
+SOURCE_COLUMNS = ("source", "account_id", "region", "scope", "status", "detail")
+
+
+def _in_use_tables(snapshot: Snapshot) -> tuple[Any, Any]:
+    """The images in use and the in-use sources as Arrow tables (the ImageInUse and
+    InUseSource fields are the columns)."""
+    import pyarrow as pa
+
+    def table(rows: list[Any], columns: tuple[str, ...]) -> Any:
+        arrays = {}
+        for c in columns:
+            values = [getattr(r, c) for r in rows]
+            if c == "observed_at":
+                arrays[c] = pa.array([naive_utc(v) for v in values], pa.timestamp("us"))
+            else:
+                arrays[c] = pa.array(values, pa.string())
+        return pa.table(arrays)
+
+    return (
+        table(snapshot.images_in_use, IN_USE_COLUMNS),
+        table(snapshot.in_use_sources, SOURCE_COLUMNS),
+    )
 
 
 def _access_table(snapshot: Snapshot) -> Any:
