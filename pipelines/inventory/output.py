@@ -134,11 +134,10 @@ def in_use_lines(snapshot: Snapshot) -> list[str]:
     counts = ", ".join(
         f"{source} {sum(u.source == source for u in uses)}" for source in IN_USE_SOURCES
     )
-    images = {
-        (u.account_id, u.region, u.repository_name, u.image_digest)
-        for u in uses
-        if u.image_digest and u.resolution in {"reported", "tag"}
+    held = {
+        (r.account_id, r.region, r.name, i.digest) for r in snapshot.repositories for i in r.images
     }
+    images = {(u.account_id, u.region, u.repository_name, u.image_digest) for u in uses} & held
     lines = [
         f"in use: {len(uses)} image reference(s) ({counts}) naming {len(images)} "
         "image(s) of the inventory"
