@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecrcost.fmt import GIB, iso
-from ecrcost.inventory.model import Blob, Image, Repository, Snapshot
+from ecrcost.inventory.model import Blob, Image, ImageInUse, InUseSource, Repository, Snapshot
 from ecrcost.prices import PriceTable
 from ecrcost.sample import model
 from ecrcost.sample.model import HOUR, Org, SimRepo
@@ -58,7 +58,64 @@ def snapshot(org: Org) -> Snapshot:
                 images=[_image(im) for im in r.images if im.removed_at is None],
             )
         )
-    return Snapshot(taken_at=org.taken_at, source="sample", manifests_read=True, repositories=repos)
+    images_in_use, sources = _in_use(org, repos)
+    return Snapshot(
+        taken_at=org.taken_at,
+        source="sample",
+        manifests_read=True,
+        repositories=repos,
+        images_in_use=images_in_use,
+        in_use_sources=sources,
+    )
+
+
+# Workloads of the sample: ECS services (cluster "prod") and a Lambda image function.
+SAMPLE_SERVICES = ("payments/api", "checkout/web", "search/api")
+SAMPLE_FUNCTION = "notifications/sender"
+
+
+def _in_use(org: Org, repos: list[Repository]) -> tuple[list[ImageInUse], list[InUseSource]]:
+    """What ECS and Lambda report at `taken_at`: each service runs its newest tagged release
+    (by tag) while one task still runs the repository's oldest image (by digest); the function's
+    versions 1 and 2 are its two oldest tagged images, $LATEST the newest. Inspector is off."""
+    by_name = {r.name: r for r in repos}
+    at = org.taken_at
+    uses = []
+
+    def use(source: str, used_by: str, r: Repository, image: Image, tag: str | None) -> None:
+        reference = f"{r.uri}:{tag}" if tag else f"{r.uri}@{image.digest}"
+        resolution = "tag" if tag else "reported"
+        where = (r.account_id, r.region, r.name)
+        uses.append(
+            ImageInUse(source, used_by, at, reference, *where, tag, image.digest, resolution)
+        )
+
+    for name in SAMPLE_SERVICES:
+        r = by_name.get(name)
+        tagged = sorted((i for i in r.images if i.tags), key=lambda i: i.pushed_at) if r else []
+        if not tagged:
+            continue
+        service = f"ecs:prod/{name.replace('/', '-')}"
+        use("ecs", service, r, tagged[-1], tagged[-1].tags[0])
+        children = {c for i in r.images for c in i.child_digests}
+        runnable = [i for i in r.images if i.subject_digest is None and i.digest not in children]
+        use("ecs", service, r, min(runnable, key=lambda i: (i.pushed_at, i.digest)), None)
+    r = by_name.get(SAMPLE_FUNCTION)
+    tagged = sorted((i for i in r.images if i.tags), key=lambda i: i.pushed_at) if r else []
+    for version, image in (("1", tagged[:1]), ("2", tagged[1:2]), ("$LATEST", tagged[-1:])):
+        for i in image:
+            use("lambda", f"lambda:notifications-sender:{version}", r, i, i.tags[0])
+    scopes = sorted({(r.account_id, r.region) for r in repos})
+    sources = [
+        InUseSource(source, account, region, f"{account}/{region}", status, detail)
+        for account, region in scopes
+        for source, status, detail in (
+            ("ecs", "read", None),
+            ("lambda", "read", None),
+            ("inspector", "not_enabled", "Inspector ECR scanning is DISABLED"),
+        )
+    ]
+    return uses, sources
 
 
 def _image(im: model.SimImage) -> Image:
