@@ -521,6 +521,19 @@ def test_denied_ecs_is_a_missing_line_exit_3_and_a_missing_scope(world, front, h
     assert {"lambda:thumbs:1", "inspector"} <= used
     # the ECR inventory itself is complete: only the in-use scope is missing
     assert _rows(home, "SELECT count(*) FROM ecr_scan_errors") == [(0,)]
+    # `ecrcost snapshots` says how each in-use source was read
+    assert main(["snapshots", "--home", str(home), "-o", "json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["state"] == "complete"
+    assert [(s["source"], s["status"]) for s in listed["in_use_sources"]] == [
+        ("ecs", "missing"), ("inspector", "read"), ("lambda", "read")
+    ]  # fmt: skip
+    assert main(["snapshots", "--home", str(home)]) == 0
+    assert (
+        capsys.readouterr()
+        .out.splitlines()[1]
+        .endswith("complete  ecs missing 1; inspector read 1; lambda read 1")
+    )
 
 
 def test_inspector_not_enabled_is_said_once_and_exit_is_0(world, front, home, capsys):

@@ -112,9 +112,10 @@ def test_snapshots_command_lists_every_snapshot_newest_first(home, capsys):
     )
     assert cli.main(["snapshots", "--home", str(home)]) == 0
     w = len(good)
+    missing = f"{ACCOUNT}/eu-west-1/*: DescribeRepositories AccessDenied"
     assert capsys.readouterr().out.splitlines() == [
         f"{'SNAPSHOT'.ljust(w)}  TAKEN AT              SOURCE  ACCOUNTS      "
-        "REGIONS              REPOS  IMAGES  STATE     MISSING",
+        f"REGIONS              REPOS  IMAGES  STATE     {'MISSING'.ljust(len(missing))}  IN USE",
         f"{empty}  2026-11-03T12:00:00Z  aws{' ' * 44}0       0  empty",
         f"{partial}  2026-11-02T12:00:00Z  aws     {ACCOUNT}  eu-west-1;us-east-1      1       "
         f"1  partial   {ACCOUNT}/eu-west-1/*: DescribeRepositories AccessDenied",
@@ -141,14 +142,15 @@ def test_snapshots_command_json_and_csv(home, capsys):
                 f"{ACCOUNT}/ap-south-1/*: DescribeRepositories AccessDenied",
                 f"{ACCOUNT}/eu-west-1/*: DescribeRepositories AccessDenied",
             ],
+            "in_use_sources": [],
         }
     ]
     assert cli.main(["snapshots", "--home", str(home), "--output", "csv"]) == 0
     assert capsys.readouterr().out == (
-        "snapshot_id,taken_at,source,accounts,regions,repositories,images,state,missing\n"
+        "snapshot_id,taken_at,source,accounts,regions,repositories,images,state,missing,in_use\n"
         f"{partial},2026-11-02T12:00:00Z,aws,{ACCOUNT},ap-south-1;eu-west-1;us-east-1,1,1,"
         f"partial,{ACCOUNT}/ap-south-1/*: DescribeRepositories AccessDenied;"
-        f"{ACCOUNT}/eu-west-1/*: DescribeRepositories AccessDenied\n"
+        f"{ACCOUNT}/eu-west-1/*: DescribeRepositories AccessDenied,\n"
     )
 
 

@@ -169,7 +169,7 @@ def in_use_missing_line(s: InUseSource) -> str:
 
 SNAPSHOT_COLUMNS = (
     "snapshot_id", "taken_at", "source", "accounts", "regions", "repositories", "images",
-    "state", "missing",
+    "state", "missing", "in_use",
 )  # fmt: skip
 
 
@@ -186,6 +186,7 @@ def snapshot_rows(snapshots: list[SnapshotInfo], output: str) -> str:
             s.image_count,
             s.state,
             "; ".join(s.missing) if output == "table" else ";".join(s.missing),
+            s.in_use,
         ]
         for s in snapshots
     ]
@@ -198,7 +199,7 @@ def snapshot_rows(snapshots: list[SnapshotInfo], output: str) -> str:
     if not rows:
         return "no inventory snapshot in the warehouse: run `ecrcost inventory` first\n"
     header = ["SNAPSHOT", "TAKEN AT", "SOURCE", "ACCOUNTS", "REGIONS", "REPOS", "IMAGES"]
-    table = [[*header, "STATE", "MISSING"], *[[str(c) for c in r] for r in rows]]
+    table = [[*header, "STATE", "MISSING", "IN USE"], *[[str(c) for c in r] for r in rows]]
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     numeric = {5, 6}  # right-aligned
     lines = [

@@ -28,6 +28,16 @@ class SnapshotInfo:
     image_count: int
     state: str  # complete | partial | empty
     missing: tuple[str, ...]  # "account/region/repository: Operation ErrorCode"
+    # how each in-use source was read: {"source", "scope", "status", "detail"}
+    in_use_sources: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def in_use(self) -> str:
+        """The in-use sources in a few words: `ecs read 2; inspector not_enabled 2`."""
+        counts: dict[tuple[str, str], int] = {}
+        for s in self.in_use_sources:
+            counts[(s["source"], s["status"])] = counts.get((s["source"], s["status"]), 0) + 1
+        return "; ".join(f"{source} {status} {n}" for (source, status), n in counts.items())
 
     @property
     def label(self) -> str:
@@ -45,6 +55,7 @@ class SnapshotInfo:
             "images": self.image_count,
             "state": self.state,
             "missing": list(self.missing),
+            "in_use_sources": [dict(s) for s in self.in_use_sources],
         }
 
 
@@ -77,6 +88,7 @@ def list_snapshots(con: Any) -> list[SnapshotInfo]:
                 "accounts": tuple(row["accounts"]),
                 "regions": tuple(row["regions"]),
                 "missing": tuple(row["missing"]),
+                "in_use_sources": tuple(row["in_use_sources"]),
             }
         )
         for row in sqlfiles.records(con, "inventory/snapshot_list")

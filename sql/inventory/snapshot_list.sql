@@ -1,5 +1,5 @@
 -- Every inventory snapshot, newest first, with the accounts and regions it covers (read, or
--- asked for and failed) and what it is missing.
+-- asked for and failed), what it is missing, and how its in-use sources were read.
 WITH covered AS (
     SELECT snapshot_id, account_id, region FROM ecr_repositories
     UNION
@@ -24,6 +24,14 @@ missing AS (
         ) AS missing
     FROM ecr_scan_errors
     GROUP BY snapshot_id
+),
+in_use AS (
+    SELECT
+        snapshot_id,
+        list({'source': source, 'scope': scope, 'status': status, 'detail': detail}
+             ORDER BY source, scope) AS in_use_sources
+    FROM ecr_in_use_sources
+    GROUP BY snapshot_id
 )
 SELECT
     s.snapshot_id,
@@ -39,8 +47,10 @@ SELECT
         WHEN s.repository_count = 0 THEN 'empty'
         ELSE 'complete'
     END AS state,
-    coalesce(missing.missing, []) AS missing
+    coalesce(missing.missing, []) AS missing,
+    coalesce(in_use.in_use_sources, []) AS in_use_sources
 FROM ecr_snapshots AS s
 LEFT JOIN scope USING (snapshot_id)
 LEFT JOIN missing USING (snapshot_id)
+LEFT JOIN in_use USING (snapshot_id)
 ORDER BY s.taken_at DESC, s.snapshot_id DESC
