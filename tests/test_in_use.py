@@ -529,11 +529,8 @@ def test_denied_ecs_is_a_missing_line_exit_3_and_a_missing_scope(world, front, h
         ("ecs", "missing"), ("inspector", "read"), ("lambda", "read")
     ]  # fmt: skip
     assert main(["snapshots", "--home", str(home)]) == 0
-    assert (
-        capsys.readouterr()
-        .out.splitlines()[1]
-        .endswith("complete  ecs missing 1; inspector read 1; lambda read 1")
-    )
+    row = capsys.readouterr().out.splitlines()[1]
+    assert row.endswith(f"complete  {' ' * 7}  ecs missing 1; inspector read 1; lambda read 1")
 
 
 def test_inspector_not_enabled_is_said_once_and_exit_is_0(world, front, home, capsys):
