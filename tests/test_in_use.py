@@ -63,6 +63,8 @@ T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
          Reference(ACCOUNT, "cn-north-1", "web", "1", None)),
         (f"{ACCOUNT}.dkr.ecr-fips.us-gov-west-1.amazonaws.com/web:1",
          Reference(ACCOUNT, "us-gov-west-1", "web", "1", None)),
+        (f"{ACCOUNT}.dkr-ecr-fips.us-east-2.on.aws/web@{WEB_V2}",
+         Reference(ACCOUNT, "us-east-2", "web", None, WEB_V2)),
         (f"{ACCOUNT}.dkr-ecr.eu-west-1.on.aws/a/b-c_d.e:x.Y-1",
          Reference(ACCOUNT, "eu-west-1", "a/b-c_d.e", "x.Y-1", None)),
         # not a private ECR image

@@ -27,11 +27,12 @@ if TYPE_CHECKING:
     from ecrcost.settings import Settings
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn] and the dual-stack
-# <account>.dkr-ecr.<region>.on.aws, then /<repository>[:tag][@sha256:<hex>].
+# <account>.dkr-ecr[-fips].<region>.on.aws, then /<repository>[:tag][@sha256:<hex>]
+# (docs/images-in-use.md has the sources).
 ECR_REFERENCE = re.compile(
     r"(?P<account>\d{12})\."
     r"(?:dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?"
-    r"|dkr-ecr\.(?P<dual_region>[a-z0-9-]+)\.on\.aws)"
+    r"|dkr-ecr(?:-fips)?\.(?P<dual_region>[a-z0-9-]+)\.on\.aws)"
     r"/(?P<repository>[a-z0-9]+(?:[._/-][a-z0-9]+)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>sha256:[0-9a-f]{64}))?"
