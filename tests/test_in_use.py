@@ -168,7 +168,7 @@ class Front:
             r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/", req.headers.get("Authorization", "")
         )
         region, service = scope.groups() if scope else ("", "")
-        op = (req.headers.get("X-Amz-Target") or "").rpartition(".")[2] or req.path
+        op = (req.headers.get("X-Amz-Target") or "").rpartition(".")[2] or req.path.split("?")[0]
         self.calls.append((service, op, region))
         code = self.faults.get((service, op, region))
         if code:
@@ -185,8 +185,12 @@ class Front:
                 req, 200, {"tasks": [t for t in tasks if t["taskArn"] in wanted], "failures": []}
             )
         if service == "inspector2" and region in self.inspector:
-            key = {"/status/batch/get": "status", "/coverage/list": "coverage"}[req.path]
-            return self.reply(req, 200, self.inspector[region][key])
+            if req.path == "/status/batch/get":
+                return self.reply(req, 200, self.inspector[region]["status"])
+            pages = self.inspector[region]["coverage"]  # ListCoverage, a page per nextToken
+            page = int(json.loads(body).get("nextToken") or 0)
+            more = {"nextToken": str(page + 1)} if page + 1 < len(pages) else {}
+            return self.reply(req, 200, {"coveredResources": pages[page], **more})
         if service == "ecs" and op == "ListTaskDefinitions" and json.loads(body).get("sort"):
             return self.forward(req, body, self.sorted_task_definitions(json.loads(body)["sort"]))
         self.forward(req, body)
@@ -389,15 +393,15 @@ def world(moto_reset, front, monkeypatch):
 
     front.inspector[REGION] = {
         "status": _account_status("ENABLED"),
-        "coverage": {
-            "coveredResources": [
-                _coverage("web", WEB_V2, 2, datetime.now(UTC)),
+        "coverage": [  # two pages
+            [_coverage("web", WEB_V2, 2, datetime.now(UTC))],
+            [
                 _coverage("worker", WORKER[2], 0, datetime.now(UTC) - timedelta(days=3)),
                 _coverage("worker", WORKER[1], 0, datetime.now(UTC) - timedelta(days=90)),
-            ]
-        },
+            ],
+        ],
     }
-    front.inspector[OTHER] = {"status": _account_status("DISABLED"), "coverage": {}}
+    front.inspector[OTHER] = {"status": _account_status("DISABLED"), "coverage": []}
     monkeypatch.setenv("AWS_ENDPOINT_URL", front.url)
     return url
 
@@ -535,6 +539,33 @@ def test_denied_ecs_is_a_missing_line_exit_3_and_a_missing_scope(world, front, h
     assert row.endswith(f"complete  {' ' * 7}  ecs missing 1; inspector read 1; lambda read 1")
 
 
+def test_denied_lambda_is_missing_too_and_ecs_is_kept(world, front, home, capsys):
+    front.faults[("lambda", "/2015-03-31/functions", REGION)] = "AccessDeniedException"
+    assert main(["inventory", "--home", str(home), "--regions", REGION]) == 3
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("missing:")]
+    assert line.startswith(
+        f"missing: lambda in use account {ACCOUNT} region {REGION}: ListFunctions failed: "
+        "AccessDeniedException:"
+    )
+    used = {r[1] for r in _rows(home, IN_USE)}
+    assert "ecs:prod/web" in used and not {u for u in used if u.startswith("lambda:")}
+
+
+def test_an_account_inspector_cannot_read_is_missing(world, front, home, capsys):
+    front.inspector[REGION]["status"] = {
+        "accounts": [],
+        "failedAccounts": [
+            {"accountId": ACCOUNT, "errorCode": "ACCESS_DENIED", "errorMessage": "denied"}
+        ],
+    }
+    assert main(["inventory", "--home", str(home), "--regions", REGION]) == 3
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("missing:")]
+    assert line == (
+        f"missing: inspector in use account {ACCOUNT} region {REGION}: BatchGetAccountStatus: "
+        "ACCESS_DENIED: denied; every image it could use is treated as possibly in use"
+    )
+
+
 def test_inspector_not_enabled_is_said_once_and_exit_is_0(world, front, home, capsys):
     front.inspector[REGION]["status"] = _account_status("DISABLED")
     # moto's own answer for an account that never enabled Inspector: no account in the list
@@ -649,6 +680,21 @@ def test_a_kube_context_is_read_through_the_client_and_a_failing_one_is_missing(
         ("k8s", "nope", "missing"),
         ("k8s", "staging", "read"),
     ]
+
+
+def test_an_unreachable_kube_context_is_missing(world, kube_api, home, capsys):
+    code = main(["inventory", "--home", str(home), "--regions", REGION, "--kube-context", "down"])
+    assert code == 3
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("missing:")]
+    assert line.startswith("missing: k8s in use down: kube context down: MaxRetryError:")
+
+
+def test_kube_context_without_the_kubernetes_client_is_a_user_error(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "kubernetes", None)  # import kubernetes -> ImportError
+    assert main(["inventory", "--kube-context", "prod"]) == 2
+    assert "pip install 'ecrcost[kubernetes]'" in capsys.readouterr().err
 
 
 def test_kube_context_with_from_snapshot_is_refused(tmp_path, capsys):
