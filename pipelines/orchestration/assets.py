@@ -66,6 +66,8 @@ def ecr_inventory(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
             f"missing: {error.account_id}/{error.region}/{error.repository_name or '*'}: "
             f"{error.operation} {error.error_code}"
         )
+    for source in snapshot.missing_sources:  # its images are then possibly in use
+        context.log.warning(f"missing: {source.source} in use {source.scope}: {source.detail}")
     return dg.MaterializeResult(
         metadata={
             "snapshot_id": snapshot_id,
@@ -73,6 +75,8 @@ def ecr_inventory(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
             "repositories": len(snapshot.repositories),
             "images": sum(len(r.images) for r in snapshot.repositories),
             "scan_errors": len(snapshot.errors),
+            "images_in_use": len(snapshot.images_in_use),
+            "in_use_sources_missing": len(snapshot.missing_sources),
         }
     )
 
