@@ -738,3 +738,29 @@ def test_iam_policy_read_allows_every_call_the_in_use_sources_make(world, monkey
     ]  # fmt: skip
     assert not any(a.startswith(("ecs:", "lambda:")) and not a.split(":")[1].startswith(
         ("List", "Describe", "Get")) for a in allowed)  # fmt: skip
+
+
+# --- the sample organisation (make demo) --------------------------------------------------
+
+
+def test_the_sample_snapshot_has_ecs_services_and_a_lambda_function_using_its_images(sample_org):
+    out, _ = sample_org
+    snap = Snapshot.read(out / "inventory" / "snapshot.json.gz")
+    images = {(r.account_id, r.region, r.name, i.digest): i for r in snap.repositories
+              for i in r.images}  # fmt: skip
+    counts = {s: sum(u.source == s for u in snap.images_in_use) for s in ("ecs", "lambda")}
+    assert counts == {"ecs": 6, "lambda": 3}
+    for u in snap.images_in_use:
+        image = images[(u.account_id, u.region, u.repository_name, u.image_digest)]
+        assert u.observed_at <= snap.taken_at
+        if u.resolution == "tag":
+            assert u.reference.endswith(f":{u.image_tag}") and u.image_tag in image.tags
+        else:
+            assert (u.resolution, u.reference.rpartition("@")[2]) == ("reported", u.image_digest)
+    # one task of each service still runs the repository's oldest image
+    assert sum(u.resolution == "reported" for u in snap.images_in_use) == 3
+    scopes = {(r.account_id, r.region) for r in snap.repositories}
+    assert {(s.source, s.account_id, s.region, s.status) for s in snap.in_use_sources} == {
+        (source, a, r, status) for a, r in scopes
+        for source, status in (("ecs", "read"), ("lambda", "read"), ("inspector", "not_enabled"))
+    }  # fmt: skip
