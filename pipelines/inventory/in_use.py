@@ -232,7 +232,7 @@ def _aws_source(
         uses, status, detail = reader(client, account_id, region)
     except api_errors() as exc:
         code, message = error_of(exc)
-        operation = getattr(exc, "operation_name", None) or "the first call"
+        operation = getattr(exc, "operation_name", None) or f"{SERVICES[source]} call"
         detail = f"{operation} failed: {code}: {message}"
         return InUseSource(source, account_id, region, f"{account_id}/{region}", "missing",
                            detail), []  # fmt: skip
