@@ -28,7 +28,14 @@ from ecrcost import warehouse
 from ecrcost.actions import iam
 from ecrcost.cli import main
 from ecrcost.inventory.collect import collect_inventory
-from ecrcost.inventory.in_use import Reference, Resolver, Use, parse_reference, pod_uses
+from ecrcost.inventory.in_use import (
+    Reference,
+    Resolver,
+    Use,
+    _ecs_uses,
+    parse_reference,
+    pod_uses,
+)
 from ecrcost.inventory.model import Image, Repository, Snapshot
 from ecrcost.settings import load_settings
 
@@ -133,6 +140,61 @@ def test_a_kubectl_pods_file_gives_containers_init_and_ephemeral_containers():
     ]  # fmt: skip
     with pytest.raises(ValueError, match="items"):
         pod_uses({"kind": "List"}, "x")
+
+
+def test_ecs_deployments_and_family_revisions_follow_the_api_rules():
+    """Stubbed ECS answers (moto has one PRIMARY deployment and exact-match family filters)."""
+    from botocore.stub import Stubber
+
+    ecs = boto3.client("ecs", region_name=REGION)
+    td = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/"
+    cluster = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/prod"
+    service = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/prod/web"
+    stub = Stubber(ecs)
+
+    def definition(name: str, image: str) -> None:
+        stub.add_response(
+            "describe_task_definition",
+            {"taskDefinition": {"taskDefinitionArn": td + name,
+                                "containerDefinitions": [{"name": "c", "image": image}]}},
+            {"taskDefinition": td + name},
+        )  # fmt: skip
+
+    stub.add_response("list_clusters", {"clusterArns": [cluster]}, {})
+    stub.add_response("list_services", {"serviceArns": [service]}, {"cluster": cluster})
+    deployments = [
+        {"id": "ecs-svc/3", "status": "PRIMARY", "taskDefinition": td + "web:3"},
+        {"id": "ecs-svc/2", "status": "ACTIVE", "taskDefinition": td + "web:2"},  # draining
+        {"id": "ecs-svc/1", "status": "INACTIVE", "taskDefinition": td + "web:1"},  # replaced
+    ]
+    stub.add_response(
+        "describe_services",
+        {"services": [{"serviceName": "web", "taskDefinition": td + "web:3",
+                       "deployments": deployments}], "failures": []},
+        {"cluster": cluster, "services": [service]},
+    )  # fmt: skip
+    definition("web:3", f"{HOST}/web:v3")
+    definition("web:2", f"{HOST}/web:v2")
+    stub.add_response("list_tasks", {"taskArns": []}, {"cluster": cluster})
+    stub.add_response("list_task_definition_families", {"families": ["app"]}, {"status": "ACTIVE"})
+    # familyPrefix "app" also lists "app-worker"; DESC sorts family names descending too
+    stub.add_response(
+        "list_task_definitions",
+        {"taskDefinitionArns": [td + n for n in ("app-worker:9", "app:4", "app:3", "app:2")]},
+        {"familyPrefix": "app", "status": "ACTIVE", "sort": "DESC"},
+    )
+    definition("app:4", f"{HOST}/app:v4")
+    definition("app:3", f"{HOST}/app:v3")
+    with stub:
+        uses, status, _ = _ecs_uses(ecs, 2)
+        stub.assert_no_pending_responses()
+    assert status == "read"
+    assert [(u.used_by, u.reference) for u in uses] == [
+        ("ecs:prod/web", f"{HOST}/web:v3"),
+        ("ecs:prod/web", f"{HOST}/web:v2"),
+        ("ecs:task-definition/app:4", f"{HOST}/app:v4"),
+        ("ecs:task-definition/app:3", f"{HOST}/app:v3"),
+    ]
 
 
 # --- a local front: moto for what it implements, AWS's shapes for the rest ----------------
