@@ -434,9 +434,12 @@ def apply_policy(
     actor: str,
     now: datetime | None = None,
     policy_source: str = "",
+    refused: Mapping[Key, str] | None = None,
 ) -> RunResult:
     """Put the plan's policy on every repository it planned, with its predictions; the ones it
-    skipped (exempt, incomplete inventory) are skipped with the plan's reason.
+    skipped (exempt, incomplete inventory) are skipped with the plan's reason, and those in
+    `refused` (key -> why: the policy would expire or archive images in use) with that reason,
+    before any backup: they are not part of the run.
 
     The policy must have been validated by the caller. AWS is reached first: when no account and
     region of the plan answers, EcrcostError says nothing was done and no backup is made.
@@ -445,14 +448,15 @@ def apply_policy(
     """
     now = now or log.now_utc()
     policy_text = plan.policy_text
+    refused = refused or {}
     targets = [
         WriteTarget(
             *r.key,
             desired_policy=policy_text,
             prediction=Prediction()
-            if r.skipped_reason
+            if r.skipped_reason or r.key in refused
             else Prediction(r.monthly_savings_usd, r.freed_bytes),
-            exempt_reason=r.skipped_reason,
+            exempt_reason=r.skipped_reason or refused.get(r.key),
         )
         for r in plan.repositories
     ]

@@ -70,6 +70,12 @@ def register_policy_commands(policy_subparsers: Any) -> None:
         ],
     )
     apply.add_argument(
+        "--allow-in-use",
+        action="store_true",
+        help="write even where the policy would expire or archive images in use (ECS, Lambda, "
+        "Kubernetes, Inspector) or possibly in use; default: refuse those repositories (exit 2)",
+    )
+    apply.add_argument(
         "--backup-id",
         help="resume this run (default: the last unfinished apply of the same policy on the "
         "same repositories; any other run starts a new backup)",
@@ -197,7 +203,14 @@ def _apply(args: Any, settings: Any) -> int:
         )
         if not plan.repositories:
             raise UserError(f"no repository of snapshot {snapshot_id} matches --repositories")
-        planned = [r for r in plan.repositories if r.skipped_reason is None]
+        in_use = plan.in_use_repositories
+        refused = {} if args.allow_in_use else {r.key: _refusal(r) for r in in_use}
+        planned = [
+            r for r in plan.repositories if r.skipped_reason is None and r.key not in refused
+        ]
+        for note in plan.in_use.notes() if plan.in_use else []:
+            print(f"note: {note}")
+        _print_in_use(in_use, "refused" if refused else "allowed by --allow-in-use")
         print(f"policy {path} on {len(planned)} repositories:")
         for r in planned:
             kinds = sorted({d.kind for d in r.dangers})
@@ -209,31 +222,73 @@ def _apply(args: Any, settings: Any) -> int:
             if r.skipped_reason is not None:
                 print(f"  skipped {r.label}: {r.skipped_reason}")
         if not planned:
+            if refused and not args.dry_run:
+                raise UserError(_refused_summary(refused, "nothing was written"))
             print("nothing to write")
-            return 0
+            return _dry_run() if args.dry_run else 0
         print(
             "AWS then expires and archives these images within 24 hours. `ecrcost policy "
             "restore` puts back the repositories' lifecycle policies, not expired images: an "
             "expired image is deleted for good."
         )
         if args.dry_run:
+            if refused:
+                print(_refused_summary(refused, "the real run writes the others, then exits 2"))
             return _dry_run()
         access = snapshot_access(con, settings, snapshot_id, [r.account_id for r in planned])
         if not _go_ahead(f"Put this policy on {len(planned)} repositories?", args.yes):
             return 1
-        return _run(
-            access,
-            lambda access, actor: apply_policy(
-                con,
+        try:
+            code = _run(
                 access,
-                settings,
-                plan,
-                backup_id=args.backup_id,
-                actor=actor,
-                policy_source=str(path),
-            ),
-            "written",
-        )
+                lambda access, actor: apply_policy(
+                    con,
+                    access,
+                    settings,
+                    plan,
+                    backup_id=args.backup_id,
+                    actor=actor,
+                    policy_source=str(path),
+                    refused=refused,
+                ),
+                "written",
+            )
+        except PartialResult as exc:
+            if refused:
+                raise PartialResult(f"{exc}; {_refused_summary(refused, '')}") from None
+            raise
+        if refused:
+            raise UserError(_refused_summary(refused, "the other repositories are written"))
+        return code
+
+
+def _refusal(r: Any) -> str:
+    return (
+        f"refused: the policy would expire or archive {len(r.in_use_by)} image(s) in use "
+        "(--allow-in-use to write it anyway)"
+    )
+
+
+def _refused_summary(refused: dict, done: str) -> str:
+    first = "/".join(next(iter(refused)))
+    tail = f"; {done}" if done else ""
+    return (
+        f"{len(refused)} repositories refused, first {first}: the policy would expire or "
+        f"archive images in use (pin them with `ecrcost images pin --in-use`, raise the "
+        f"rule's countNumber as `policy plan --diff` proposes, or pass --allow-in-use){tail}"
+    )
+
+
+def _print_in_use(repos: Sequence[Any], verb: str) -> None:
+    """Each in-use image the policy would expire or archive, with who uses it."""
+    for r in repos:
+        for img, action, priority, users in r.in_use_to_go:
+            tags = ",".join(img.tags) or "untagged"
+            what = "expire" if action == "expire" else "archive"
+            print(
+                f"  {verb} {r.label}: rule {priority} would {what} {img.digest} ({tags}), "
+                f"used by {', '.join(users)}"
+            )
 
 
 def _restore(args: Any, settings: Any) -> int:
