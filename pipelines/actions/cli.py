@@ -29,11 +29,13 @@ from ecrcost.actions.selection import (
     snapshot_access,
 )
 from ecrcost.aws import AwsAccess
-from ecrcost.errors import PartialResult, UserError
-from ecrcost.fmt import gib, human_bytes, money_per_month
+from ecrcost.errors import EcrcostError, PartialResult, UserError
+from ecrcost.fmt import gib, human_bytes, iso, money_per_month
+from ecrcost.lifecycle.images_file import parse_instant
 from ecrcost.lifecycle.plan import plan_policy
 from ecrcost.lifecycle.policy import load_policy_file
 from ecrcost.lifecycle.selection import use_snapshot
+from ecrcost.lifecycle.verify import Verification, Waits, verify_policy
 
 
 def register(subparsers: Any) -> None:
@@ -91,6 +93,35 @@ def register_policy_commands(policy_subparsers: Any) -> None:
     )
     restore.add_argument("--backup", required=True, metavar="ID", help="backup id to restore")
     restore.set_defaults(handler=_restore)
+
+    verify = policy_subparsers.add_parser(
+        "verify",
+        help="check the simulation against AWS's own lifecycle policy preview",
+        description="Run StartLifecyclePolicyPreview with the policy on each selected "
+        "repository (a preview changes nothing), wait for it, and compare AWS's answer image by "
+        "image (action and appliedRulePriority) with the local simulation of the snapshot: the "
+        "agreement rate and every disagreement with both answers. Exit 1 when they disagree, "
+        "3 when a preview could not be read.",
+        parents=[
+            options.home(),
+            options.policy(),
+            options.repositories(required=True),
+            options.snapshot(),
+            options.aws(),
+            options.output(("table", "json")),
+        ],
+    )
+    verify.add_argument(
+        "--at", help="instant the simulation evaluates at, ISO 8601 (default: now, as AWS does)"
+    )
+    verify.add_argument(
+        "--wait-seconds",
+        type=float,
+        default=Waits.bound,
+        metavar="S",
+        help=f"how long to wait for each repository's preview (default {Waits.bound:.0f})",
+    )
+    verify.set_defaults(handler=_verify)
 
     export = policy_subparsers.add_parser(
         "export",
@@ -391,6 +422,80 @@ def _delete(args: Any, settings: Any) -> int:
             ),
             "deleted",
         )
+
+
+def _verify(args: Any, settings: Any) -> int:
+    _, text, _ = load_policy_file(args.policy)
+    if not 0 < args.wait_seconds < float("inf"):
+        raise UserError(f"--wait-seconds {args.wait_seconds}: give a positive number of seconds")
+    at = parse_instant(args.at) or log.now_utc()
+    as_json = args.output == "json"
+    with warehouse.opened(settings.warehouse_path, read_only=True) as con:
+        snapshot_id = use_snapshot(con, args.snapshot, to_stderr=as_json)
+        planned = [
+            r.account_id
+            for r in latest_repositories(con, settings, snapshot_id)
+            if r.exempt_reason is None
+        ]
+        access = snapshot_access(con, settings, snapshot_id, planned)
+        result = verify_policy(
+            con,
+            settings,
+            access,
+            text,
+            args.repositories,
+            args.exclude,
+            at,
+            snapshot_id=snapshot_id,
+            waits=Waits(bound=args.wait_seconds),
+        )
+    if not result.repositories:
+        raise UserError(f"no repository of snapshot {snapshot_id} matches --repositories")
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_verification(result)
+    t = result.totals
+    failed = [r for r in result.repositories if r.status == "failed"]
+    for r in failed:
+        print(f"missing: {r.label}: {r.detail}", file=sys.stderr)
+    if failed:
+        raise PartialResult(
+            f"{len(failed)} of {len(result.repositories)} previews not read; "
+            f"{t['repositories']} compared"
+        )
+    if t["disagreements"]:
+        raise EcrcostError(
+            f"AWS's preview and the simulation disagree on {t['disagreements']} of "
+            f"{t['images_compared']} images (listed above)"
+        )
+    return 0
+
+
+def _print_verification(result: Verification) -> None:
+    def answer(a: dict | None) -> str:
+        if a is None:
+            return "not in the snapshot"
+        return "keep" if a["action"] is None else f"{a['action']} (rule {a['rule_priority']})"
+
+    for r in result.repositories:
+        if r.status != "compared":
+            print(f"  {r.status:<8} {r.label}: {r.detail}")
+            continue
+        print(f"  compared {r.label}: {r.agreed} of {r.compared} images agree")
+        for d in r.disagreements:
+            tags = ",".join(d["tags"]) or "untagged"
+            print(
+                f"    {d['digest']} ({tags}): ecrcost {answer(d['local'])}, AWS {answer(d['aws'])}"
+            )
+    t = result.totals
+    rate = "-" if t["agreement_rate"] is None else f"{t['agreement_rate']:.2%}"
+    print(
+        f"agreement: {t['agreed']} of {t['images_compared']} images ({rate}) in "
+        f"{t['repositories']} repositories at {iso(result.evaluated_at)}; "
+        f"{t['disagreements']} disagreement(s), {t['failed']} preview(s) not read, "
+        f"{t['skipped']} skipped"
+    )
 
 
 def _iam_policy(args: Any, settings: Any) -> int:
