@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     actions_cli.register_repos_commands(
         repos.add_subparsers(dest="repos_command", metavar="ACTION", required=True)
     )
+    images = sub.add_parser(
+        "images",
+        help="act on single images (pin the ones in use)",
+        description="Act on single images: pin them so a policy with the pin rule keeps them.",
+    )
+    actions_cli.register_images_commands(
+        images.add_subparsers(dest="images_command", metavar="ACTION", required=True)
+    )
     actions_cli.register(sub)
     reports_cli.register(sub)
     orchestration_cli.register(sub)

@@ -67,13 +67,14 @@ def in_use(
     source: str | None = None,
     reference: str | None = None,
     observed_at: datetime = TAKEN,
+    snapshot: tuple[str, datetime] = (SNAPSHOT, TAKEN),
 ) -> None:
     """One row of ecr_images_in_use for the snapshot (image_digest None: did not resolve)."""
     source = source or used_by.split(":", 1)[0]
     ref = reference or f"{account}.dkr.ecr.{region}.amazonaws.com/{repository}@{image_digest}"
     con.execute(
         "INSERT INTO ecr_images_in_use VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-        [SNAPSHOT, TAKEN.replace(tzinfo=None), source, used_by,
+        [snapshot[0], snapshot[1].replace(tzinfo=None), source, used_by,
          observed_at.replace(tzinfo=None), ref, account, region, repository, image_digest,
          "reported" if image_digest else "missing"],
     )  # fmt: skip

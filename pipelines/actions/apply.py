@@ -122,9 +122,11 @@ class RunInterrupted(KeyboardInterrupt):
         outcomes: Sequence[Outcome],
         current: Any = None,
         restorable: bool = True,
+        undo: str | None = None,
     ):
         super().__init__(backup_id)
         self.backup_id, self.outcomes, self.restorable = backup_id, list(outcomes), restorable
+        self.undo = undo
         self.current = None if current is None else "/".join(current.key)
 
     def lines(self) -> list[str]:
@@ -138,6 +140,9 @@ class RunInterrupted(KeyboardInterrupt):
                 f"interrupted while at {self.current}: its change may or may not have "
                 "reached AWS; the backup holds its state from before"
             )
+        if self.undo:
+            out.append(f"backup: {self.backup_id}: {self.undo}")
+            return out
         out.append(
             f"backup: {self.backup_id}: `ecrcost policy restore --backup {self.backup_id}` "
             "puts these repositories back"
@@ -162,14 +167,15 @@ class _Run:
 
 @contextmanager
 def interruptible(
-    backup: BackupSet, outcomes: list[Outcome], restorable: bool = True
+    backup: BackupSet, outcomes: list[Outcome], restorable: bool = True, undo: str | None = None
 ) -> Iterator[_Run]:
-    """A write run's loop: Ctrl-C inside it becomes `RunInterrupted` with what was kept."""
+    """A write run's loop: Ctrl-C inside it becomes `RunInterrupted` with what was kept (and
+    `undo`, how to undo it, when that is not `policy restore`)."""
     run = _Run(outcomes)
     try:
         yield run
     except KeyboardInterrupt:
-        raise RunInterrupted(backup.backup_id, outcomes, run.current, restorable) from None
+        raise RunInterrupted(backup.backup_id, outcomes, run.current, restorable, undo) from None
 
 
 def finish(

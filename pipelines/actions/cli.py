@@ -1,4 +1,4 @@
-"""CLI: `policy apply|restore|export`, `repos delete`, `iam-policy`. `ecrcost.cli` creates the
+"""CLI: `policy apply|restore|export|verify`, `repos delete`, `images pin|unpin`, `iam-policy`. `ecrcost.cli` creates the
 `policy` and `repos` parsers and calls `register_policy_commands` / `register_repos_commands`.
 
 Every write shows what it will do, asks (or takes --yes), then goes through the domain modules,
@@ -20,6 +20,7 @@ from ecrcost.actions.backup import BackupSet, check_backup_id, durable_write
 from ecrcost.actions.delete import Criteria, candidates, delete_repositories
 from ecrcost.actions.export import export_json, export_terraform
 from ecrcost.actions.iam import left_out, policy_document
+from ecrcost.actions.pin import pin_images, pin_targets, unpin_images
 from ecrcost.actions.restore import restore_backup, restore_targets
 from ecrcost.actions.selection import (
     Repo,
@@ -147,6 +148,40 @@ def register_repos_commands(repos_subparsers: Any) -> None:
     which.add_argument("--stale", type=int, metavar="DAYS", help="no push or pull for DAYS days")
     which.add_argument("--empty", action="store_true", help="repositories without images")
     delete.set_defaults(handler=_delete)
+
+
+def register_images_commands(images_subparsers: Any) -> None:
+    pin = images_subparsers.add_parser(
+        "pin",
+        help="add the pin tag to images, so a policy with the pin rule never touches them",
+        description="Add the pin tag (setting pin_tag_prefix + the digest's first 16 hex "
+        "characters) to the given images, or to every image in use, of the selected "
+        "repositories: BatchGetImage reads each manifest, PutImage puts it back with the tag. "
+        "Backed up and logged; `ecrcost images unpin --backup ID` takes the tags off again.",
+        parents=[
+            options.home(),
+            options.repositories(required=True),
+            options.snapshot(),
+            options.writes(),
+        ],
+    )
+    which = pin.add_mutually_exclusive_group(required=True)
+    which.add_argument("--digests", nargs="+", metavar="DIGEST", help="the images to pin")
+    which.add_argument(
+        "--in-use", action="store_true", help="every image the snapshot records as in use"
+    )
+    pin.set_defaults(handler=_pin)
+
+    unpin = images_subparsers.add_parser(
+        "unpin",
+        help="take off the pin tags an `images pin` run added",
+        description="Remove the pin tags a pin backup records as added (BatchDeleteImage by "
+        "tag). An image whose only tag is its pin tag keeps it: removing an image's last tag "
+        "deletes the image.",
+        parents=[options.home(), options.writes()],
+    )
+    unpin.add_argument("--backup", required=True, metavar="ID", help="the `images pin` backup")
+    unpin.set_defaults(handler=_unpin)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -421,6 +456,69 @@ def _delete(args: Any, settings: Any) -> int:
                 actor=actor,
             ),
             "deleted",
+        )
+
+
+def _pin(args: Any, settings: Any) -> int:
+    with warehouse.opened(settings.warehouse_path) as con:
+        snapshot_id = use_snapshot(con, args.snapshot)
+        targets, notes = pin_targets(
+            con,
+            settings,
+            snapshot_id,
+            args.repositories,
+            args.exclude,
+            digests=args.digests or (),
+            in_use=args.in_use,
+        )
+        for note in notes:
+            print(f"note: {note}")
+        writable = [t for t in targets if t.exempt_reason is None]
+        print(f"pin tag prefix {settings.pin_tag_prefix!r}: {len(writable)} repositories")
+        for t in targets:
+            if t.exempt_reason:
+                print(f"  skipped {t.label}: {t.exempt_reason}")
+                continue
+            for digest, tag in t.pins:
+                print(f"  {t.label}  {digest}  + {tag}")
+        if not writable:
+            print("nothing to pin")
+            return _dry_run() if args.dry_run else 0
+        print(
+            "Each manifest is read with BatchGetImage, which AWS records as a pull of the image; "
+            "`ecrcost images unpin --backup ID` takes these tags off again."
+        )
+        if args.dry_run:
+            return _dry_run()
+        access = snapshot_access(con, settings, snapshot_id, [t.account_id for t in writable])
+        count = sum(len(t.pins) for t in writable)
+        if not _go_ahead(f"Pin {count} images in {len(writable)} repositories?", args.yes):
+            return 1
+        return _run(
+            access,
+            lambda access, actor: pin_images(con, access, settings, targets, actor=actor),
+            "pinned",
+        )
+
+
+def _unpin(args: Any, settings: Any) -> int:
+    source = BackupSet.open(settings.backups_dir, args.backup)
+    print(f"unpin from backup {args.backup} ({source.kind}):")
+    for e in source.entries():
+        for img in e.get("images", []):
+            print(f"  {e['account_id']}/{e['region']}/{e['repository_name']}  "
+                  f"{img['image_digest']}  - {img['pin_tag']}")  # fmt: skip
+    if args.dry_run:
+        return _dry_run()
+    with warehouse.opened(settings.warehouse_path) as con:
+        accounts = [e["account_id"] for e in source.entries()]
+        access = snapshot_access(con, settings, None, accounts)
+        if not _go_ahead(f"Remove the pin tags of backup {args.backup}?", args.yes):
+            return 1
+        return _run(
+            access,
+            lambda access, actor: unpin_images(con, access, settings, args.backup, actor=actor),
+            "unpinned",
         )
 
 
