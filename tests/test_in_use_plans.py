@@ -22,6 +22,7 @@ from fixtures_in_use import (
     source,
 )
 
+from ecrcost import warehouse
 from ecrcost.cli import main
 from ecrcost.lifecycle.plan import plan_policy
 
@@ -298,8 +299,6 @@ def test_apply_refuses_the_in_use_repository_and_writes_the_others(
     backups = list((home / "backups").iterdir())
     (entry,) = (backups[0] / "repositories").iterdir()
     assert "api" in entry.name  # the refused repository is not part of the run
-    from ecrcost import warehouse
-
     with warehouse.opened(home / "warehouse.duckdb", read_only=True) as con:
         assert set(rows(con)) == {("policy_applied", "api")}
 

@@ -15,6 +15,7 @@ from fixtures_actions import ACCOUNT, REGION, create_repo, rows
 from fixtures_in_use import in_use
 
 from ecrcost import warehouse
+from ecrcost.actions import iam
 from ecrcost.cli import main
 
 
@@ -155,6 +156,30 @@ def test_pin_refuses_a_digest_no_selected_repository_holds(org, home, capsys):
         f"{_snapshot(home)} holds it\n"
     )
     assert not (home / "backups").exists()
+
+
+def test_iam_policy_allows_the_calls_of_pin_and_unpin(org, home, settings, monkeypatch, capsys):
+    from botocore.client import BaseClient
+
+    seen: set[tuple[str, str]] = set()
+    original = BaseClient._make_api_call
+
+    def recording(self: Any, operation: str, params: dict) -> Any:
+        seen.add((self.meta.service_model.service_name, operation))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    _, d = org
+    argv = ["images", "pin", "--home", str(home), "--repositories", "web", "--yes"]
+    assert main([*argv, "--digests", d["v1"]]) == 0
+    backup_id = re.search(r"^backup: (\S+)$", capsys.readouterr().out, re.M).group(1)
+    assert main(["images", "unpin", "--home", str(home), "--backup", backup_id, "--yes"]) == 0
+    assert {("ecr", "PutImage"), ("ecr", "BatchGetImage"), ("ecr", "BatchDeleteImage")} <= seen
+    allowed = iam.allowed_actions(iam.policy_document("apply", settings))
+    for service, operation in seen:
+        assert iam.iam_action(service, operation) in allowed, operation
+    read = iam.allowed_actions(iam.policy_document("read", settings))
+    assert "ecr:PutImage" not in read and "ecr:BatchDeleteImage" not in read
 
 
 def _snapshot(home) -> str:

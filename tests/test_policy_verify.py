@@ -12,6 +12,7 @@ from fixtures_actions import ACCOUNT, REGION
 from fixtures_in_use import digest, image, inventory, policy_text
 from fixtures_preview import PreviewServer, result
 
+from ecrcost.actions import iam
 from ecrcost.aws import AwsAccess
 from ecrcost.cli import main
 from ecrcost.lifecycle.verify import Waits, verify_policy
@@ -144,6 +145,14 @@ def test_cli_lists_disagreements_and_missing_previews(world, home, tmp_path, pre
     assert captured.err.endswith(
         "ecrcost: AWS's preview and the simulation disagree on 2 of 4 images (listed above)\n"
     )
+
+
+def test_previews_need_only_the_read_mode_of_iam_policy(world, settings, preview):
+
+    run(world, settings, "example")
+    read = iam.allowed_actions(iam.policy_document("read", settings))
+    for operation in {op for op, _ in preview.calls}:
+        assert iam.iam_action("ecr", operation) in read, operation
 
 
 def test_cli_refuses_a_bad_wait(world, home, capsys):
