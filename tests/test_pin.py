@@ -119,6 +119,12 @@ def test_pin_in_use_images_then_unpin_never_deletes_an_image(org, home, capsys):
     assert f"  unchanged {ACCOUNT}/{REGION}/web  (0 of 2 image(s) newly pinned)" in out
     assert tags_of(ecr, "web") == after
 
+    # A pin backup holds no policies: `policy restore` says how to undo it instead.
+    assert main(["policy", "restore", "--home", str(home), "--backup", backup_id, "--yes"]) == 2
+    assert capsys.readouterr().err == (
+        f"ecrcost: backup {backup_id} is a image_pin: it holds no policies to restore; "
+        f"`ecrcost images unpin --backup {backup_id}` takes its pin tags off\n"
+    )
     assert main(["images", "unpin", "--home", str(home), "--backup", backup_id, "--yes"]) == 0
     out = capsys.readouterr().out
     assert (
