@@ -103,7 +103,10 @@ class RepositoryPlan:
     evaluation: Evaluation | None = field(default=None, repr=False)
     # Image index -> who uses it, for the images to go that are in use (or possibly in use).
     in_use_by: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    in_use_proposals: dict[str, Proposal] = field(default_factory=dict, repr=False)
+    # What the proposals are computed from (policy, pinned policy, pin prefix, users, instant),
+    # on demand: re-simulating costs as much as the plan itself, and a table does not show them.
+    proposal_inputs: tuple[Any, ...] | None = field(default=None, repr=False)
+    _proposals: dict[str, Proposal] | None = field(default=None, repr=False)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -120,6 +123,18 @@ class RepositoryPlan:
             (self.images[i], ev.actions[i], ev.priorities[i], users)  # type: ignore[misc]
             for i, users in sorted(self.in_use_by.items())
         ]
+
+    @property
+    def in_use_proposals(self) -> dict[str, Proposal]:
+        """The changes that keep this repository's in-use images (`in_use.propose`)."""
+        if self._proposals is None:
+            self._proposals = {}
+            if self.proposal_inputs is not None and self.evaluation is not None:
+                policy, pinned, prefix, users, at = self.proposal_inputs
+                self._proposals = propose(
+                    policy, pinned, prefix, self.images, self.evaluation, users, at
+                )
+        return self._proposals
 
     @property
     def label(self) -> str:
@@ -357,15 +372,7 @@ def plan_policy(
             unknown = in_use.unknown_for(repo.account_id, repo.region)
             planned.in_use_by = hits(result.evaluation, users, unknown)
             if planned.in_use_by and users:
-                planned.in_use_proposals = propose(
-                    policy,
-                    pinned,
-                    settings.pin_tag_prefix,
-                    repo.images,
-                    result.evaluation,
-                    users,
-                    at,
-                )
+                planned.proposal_inputs = (policy, pinned, settings.pin_tag_prefix, users, at)
             plans.append(planned)
     return Plan(
         at,
