@@ -530,12 +530,9 @@ def _verify(args: Any, settings: Any) -> int:
     as_json = args.output == "json"
     with warehouse.opened(settings.warehouse_path, read_only=True) as con:
         snapshot_id = use_snapshot(con, args.snapshot, to_stderr=as_json)
-        planned = [
-            r.account_id
-            for r in latest_repositories(con, settings, snapshot_id)
-            if r.exempt_reason is None
-        ]
-        access = snapshot_access(con, settings, snapshot_id, planned)
+        chosen = select(latest_repositories(con, settings, snapshot_id), args.repositories,
+                        args.exclude)  # fmt: skip
+        access = snapshot_access(con, settings, snapshot_id, [r.account_id for r in chosen.repos])
         result = verify_policy(
             con,
             settings,
