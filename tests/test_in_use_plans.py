@@ -330,3 +330,32 @@ def test_apply_refusing_every_repository_writes_nothing(live_world, home, tmp_pa
         "dry run: nothing was written (no AWS call, no backup, no log row)"
     )
     assert (live_policy(ecr, "web"), live_policy(ecr, "api")) == (None, None)
+
+
+def test_a_rule_that_does_not_count_images_can_only_be_pinned(world, settings):
+    older_than_a_week = {
+        "rulePriority": 1,
+        "selection": {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days",
+                      "countNumber": 7},
+        "action": {"type": "expire"},
+    }  # fmt: skip
+    plan = plan_policy(world, settings, policy_text(older_than_a_week), ["web"])
+    (web,) = plan.in_use_repositories
+    count, pin = web.in_use_proposals["count_number"], web.in_use_proposals["pin"]
+    assert (count.counts, count.not_by_count, count.keeps_all) == ([], [1], False)
+    assert count.still_going == [digest(1), digest(2)]
+    # v3 and the untagged image (7 days and 4 s old) still go; the pinned v1 and v2 stay.
+    assert pin.keeps_all and pin.expired == 2
+
+
+def test_no_pin_proposal_when_a_rule_already_selects_the_pin_prefix(world, settings, capsys):
+    rule = {
+        "rulePriority": 1,
+        "selection": {"tagStatus": "tagged", "tagPrefixList": ["ecrcost-pin-"],
+                      "countType": "imageCountMoreThan", "countNumber": 1},
+        "action": {"type": "expire"},
+    }  # fmt: skip
+    plan = plan_policy(world, settings, policy_text(rule, keep_newest(1, 2)))
+    assert plan.pin_policy_text is None
+    assert plan.pin_problem == "a rule already selects the tag prefix 'ecrcost-pin-'"
+    assert "pin" not in plan.in_use_repositories[0].in_use_proposals
