@@ -308,6 +308,12 @@ def test_apply_refuses_the_in_use_repository_and_writes_the_others(
     assert code == 0, out
     assert f"  allowed by --allow-in-use {label}: rule 1 would expire {digest(2)} (v2)" in out
     assert json.loads(live_policy(ecr, "web")) == json.loads(KEEP_ONE)
+    with warehouse.opened(home / "warehouse.duckdb", read_only=True) as con:
+        logged = rows(con)[("policy_applied", "web")]
+    assert (logged["status"], logged["detail"]) == (
+        "done",
+        "--allow-in-use: 2 image(s) in use to go",
+    )
 
 
 def test_apply_refusing_every_repository_writes_nothing(live_world, home, tmp_path, capsys):

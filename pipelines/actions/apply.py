@@ -40,6 +40,7 @@ class WriteTarget:
     desired_policy: str | None  # None: the repository must end with no policy
     prediction: Prediction = Prediction()
     exempt_reason: str | None = None
+    note: str | None = None  # logged with the write (e.g. the in-use images --allow-in-use let go)
 
     @property
     def key(self) -> Key:
@@ -316,7 +317,7 @@ def write_policies(
                             repositoryName=t.repository_name,
                             lifecyclePolicyText=t.desired_policy,
                         )
-                        row.detail = None
+                        row.detail = t.note
                     row.status = "done"
                     outcomes.append(Outcome(*t.key, "done", row.detail or ""))
                 except (ClientError, BotoCoreError) as exc:
@@ -441,11 +442,13 @@ def apply_policy(
     now: datetime | None = None,
     policy_source: str = "",
     refused: Mapping[Key, str] | None = None,
+    allowed_in_use: bool = False,
 ) -> RunResult:
     """Put the plan's policy on every repository it planned, with its predictions; the ones it
     skipped (exempt, incomplete inventory) are skipped with the plan's reason, and those in
     `refused` (key -> why: the policy would expire or archive images in use) with that reason,
-    before any backup: they are not part of the run.
+    before any backup: they are not part of the run. With `allowed_in_use`, the log row of a
+    repository whose in-use images the policy lets go says how many.
 
     The policy must have been validated by the caller. AWS is reached first: when no account and
     region of the plan answers, EcrcostError says nothing was done and no backup is made.
@@ -463,6 +466,9 @@ def apply_policy(
             if r.skipped_reason or r.key in refused
             else Prediction(r.monthly_savings_usd, r.freed_bytes),
             exempt_reason=r.skipped_reason or refused.get(r.key),
+            note=f"--allow-in-use: {len(r.in_use_by)} image(s) in use to go"
+            if allowed_in_use and r.in_use_by
+            else None,
         )
         for r in plan.repositories
     ]

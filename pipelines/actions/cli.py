@@ -316,6 +316,7 @@ def _apply(args: Any, settings: Any) -> int:
                     actor=actor,
                     policy_source=str(path),
                     refused=refused,
+                    allowed_in_use=args.allow_in_use,
                 ),
                 "written",
             )
