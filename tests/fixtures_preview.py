@@ -28,6 +28,7 @@ class PreviewState:
     polls_in_progress: int = 1
     busy: set[str] = field(default_factory=set)  # repositories with someone else's preview
     failed: set[str] = field(default_factory=set)  # repositories whose preview ends FAILED
+    throttled: set[str] = field(default_factory=set)  # the next start answers ThrottlingException
     started: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (operation, repository)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -94,6 +95,9 @@ class _Handler(BaseHTTPRequestHandler):
         s, repo = self.server_state, req["repositoryName"]
         with s.lock:
             s.calls.append(("StartLifecyclePolicyPreview", repo))
+            if repo in s.throttled:
+                s.throttled.discard(repo)
+                return 400, {"__type": "ThrottlingException", "message": "Rate exceeded"}
             running = s.started.get(repo)
             if repo in s.busy or (running and running["polls"] < s.polls_in_progress):
                 return 400, {

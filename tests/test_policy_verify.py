@@ -112,10 +112,11 @@ def test_every_disagreement_is_listed_with_both_answers(world, settings):
 
 def test_a_preview_already_running_is_waited_for_then_ours_starts(world, settings, preview):
     preview.busy.add("example")
+    preview.throttled.add("example")  # and AWS's rate limit once: the client retries it
     (check,) = run(world, settings, "example").repositories
     assert (check.status, check.agreed) == ("compared", 3)
     starts = [c for c in preview.calls if c == ("StartLifecyclePolicyPreview", "example")]
-    assert len(starts) == 2
+    assert len(starts) == 3  # throttled, refused while the other one ran, ours
 
 
 def test_cli_lists_disagreements_and_missing_previews(world, home, tmp_path, preview, capsys):
