@@ -48,9 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     findings_cli.register(sub)
     policy = sub.add_parser(
         "policy",
-        help="lifecycle policies: validate, simulate, plan, apply, restore, export",
+        help="lifecycle policies: validate, simulate, plan, verify, apply, restore, export",
         description="Lifecycle policies: check them, simulate and plan them over the inventory, "
-        "apply them with a backup first, put the old ones back, export them.",
+        "check the simulation against AWS's preview, apply them with a backup first, put the "
+        "old ones back, export them.",
     )
     policy_sub = policy.add_subparsers(dest="policy_command", metavar="SUBCOMMAND", required=True)
     lifecycle_cli.register_policy_commands(policy_sub)
