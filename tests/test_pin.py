@@ -11,11 +11,13 @@ import re
 from typing import Any
 
 import pytest
-from fixtures_actions import ACCOUNT, REGION, create_repo, rows
+from fixtures_actions import ACCOUNT, REGION, DenyingAccess, create_repo, rows
 from fixtures_in_use import in_use
 
 from ecrcost import warehouse
 from ecrcost.actions import iam
+from ecrcost.actions.backup import BackupSet
+from ecrcost.actions.pin import PinTarget, pin_images, pin_targets
 from ecrcost.cli import main
 
 
@@ -101,6 +103,7 @@ def test_pin_in_use_images_then_unpin_never_deletes_an_image(org, home, capsys):
     got = ecr.batch_get_image(repositoryName="web", imageIds=[{"imageTag": pin_tag(d["v1"])}])
     (img,) = got["images"]
     assert img["imageManifest"] == manifest(1) and img["imageId"]["imageDigest"] == d["v1"]
+    assert img["imageManifestMediaType"] == "application/vnd.oci.image.manifest.v1+json"
     backup_id = re.search(r"^backup: (\S+)$", out, re.M).group(1)
     (entry_file,) = (home / "backups" / backup_id / "repositories").iterdir()
     entry = json.loads(entry_file.read_text())
@@ -186,6 +189,26 @@ def test_iam_policy_allows_the_calls_of_pin_and_unpin(org, home, settings, monke
         assert iam.iam_action(service, operation) in allowed, operation
     read = iam.allowed_actions(iam.policy_document("read", settings))
     assert "ecr:PutImage" not in read and "ecr:BatchDeleteImage" not in read
+
+
+def test_a_denied_put_image_fails_only_that_repository(org, home, settings):
+    ecr, d = org
+    create_repo(ecr, "api")
+    api = push(ecr, "api", 5, "a1")
+    snapshot = _snapshot(home)
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        targets, _ = pin_targets(con, settings, snapshot, ["web"], None, in_use=True)
+        targets.append(PinTarget(ACCOUNT, REGION, "api", ((api, pin_tag(api)),)))
+        result = pin_images(con, DenyingAccess("PutImage", "web"), settings, targets, actor="t")
+        logged = rows(con)
+    by_name = {o.repository_name: o for o in result.outcomes}
+    assert by_name["web"].status == "failed"
+    assert f"{d['v1']}: PutImage: AccessDeniedException: not allowed" in by_name["web"].detail
+    assert by_name["api"].status == "done"
+    assert tags_of(ecr, "api") == {api: sorted(["a1", pin_tag(api)])}
+    assert tags_of(ecr, "web")[d["v1"]] == ["v1"]
+    assert logged[("image_pinned", "web")]["status"] == "failed"
+    assert BackupSet.open(settings.backups_dir, result.backup_id).manifest["complete"] is False
 
 
 def _snapshot(home) -> str:
