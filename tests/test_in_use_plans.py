@@ -217,6 +217,14 @@ def test_a_source_not_read_makes_its_scope_possibly_in_use(con, settings, home, 
         digest(n): [label] for n in (1, 2, 3)
     }
     assert by_name["web"].in_use_proposals == {}  # nothing known to pin or to count
+    con.close()
+    assert main(["policy", "plan", "--home", str(home), "--policy", write(tmp_path, KEEP_ONE),
+                 "--diff", "--repositories", "web"]) == 0  # fmt: skip
+    assert (
+        "    3 of them possibly in use (a source was not read): nothing can keep images nobody "
+        "knows of; re-run the inventory once it can read that source"
+    ) in capsys.readouterr().out
+    con = warehouse.connect(home / "warehouse.duckdb")
     assert by_name["eu"].in_use_by == {}  # another region: ECS was read there
     # A pods file that did not parse covers every repository.
     source(con, "k8s", "missing", account=None, region=None, scope="pods.json",

@@ -290,6 +290,8 @@ def _apply(args: Any, settings: Any) -> int:
         if not planned:
             if refused and not args.dry_run:
                 raise UserError(_refused_summary(refused, "nothing was written"))
+            if refused:
+                print(_refused_summary(refused, "the real run writes nothing and exits 2"))
             print("nothing to write")
             return _dry_run() if args.dry_run else 0
         print(

@@ -14,7 +14,7 @@ from ecrcost.errors import UserError
 from ecrcost.fmt import gib, iso, money, money_per_month
 from ecrcost.lifecycle.danger import Danger
 from ecrcost.lifecycle.images_file import IMAGES_HELP, parse_instant, read_images_file
-from ecrcost.lifecycle.in_use import hits, load_in_use, with_related
+from ecrcost.lifecycle.in_use import UNKNOWN_PREFIX, hits, load_in_use, with_related
 from ecrcost.lifecycle.plan import Plan, RepositoryPlan, load_inventory, plan_policy, skip_reason
 from ecrcost.lifecycle.policy import load_policy_file, read_policy_file, validate_policy_text
 from ecrcost.lifecycle.selection import select, use_snapshot
@@ -354,8 +354,14 @@ def _print_proposals(repo: RepositoryPlan) -> None:
     pin = repo.in_use_proposals.get("pin")
     if pin is not None:
         print(f"    pin {len(pin.pins)} image(s) and add the pin rule on top: {_kept(pin)}")
-    if not repo.in_use_proposals:
-        print("    only possibly in use (a source was not read): re-run the inventory")
+    possibly = sum(
+        any(u.startswith(UNKNOWN_PREFIX) for u in users) for users in repo.in_use_by.values()
+    )
+    if possibly:
+        print(
+            f"    {possibly} of them possibly in use (a source was not read): nothing can keep "
+            "images nobody knows of; re-run the inventory once it can read that source"
+        )
 
 
 def _kept(p: Any) -> str:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 Key = tuple[str, str, str]  # (account_id, region, repository_name)
 PIN_RULE_DESCRIPTION = "ecrcost: images carrying a pin tag (in use) are kept"
+UNKNOWN_PREFIX = "unknown:"  # an in_use_by entry of a source not read: possibly in use
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class UnreadScope:
 
     @property
     def label(self) -> str:
-        return f"unknown:{self.source} {self.scope} not read"
+        return f"{UNKNOWN_PREFIX}{self.source} {self.scope} not read"
 
     def covers(self, account_id: str, region: str) -> bool:
         if self.account_id is None:
