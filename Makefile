@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/inventory.py
 	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/plan_in_use.py
 	$(BIN)/python bench/attribution.py
 
 # Deliberate upgrade of the pinned versions (needs `uv` on PATH).

@@ -48,9 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     findings_cli.register(sub)
     policy = sub.add_parser(
         "policy",
-        help="lifecycle policies: validate, simulate, plan, apply, restore, export",
+        help="lifecycle policies: validate, simulate, plan, verify, apply, restore, export",
         description="Lifecycle policies: check them, simulate and plan them over the inventory, "
-        "apply them with a backup first, put the old ones back, export them.",
+        "check the simulation against AWS's preview, apply them with a backup first, put the "
+        "old ones back, export them.",
     )
     policy_sub = policy.add_subparsers(dest="policy_command", metavar="SUBCOMMAND", required=True)
     lifecycle_cli.register_policy_commands(policy_sub)
@@ -62,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     actions_cli.register_repos_commands(
         repos.add_subparsers(dest="repos_command", metavar="ACTION", required=True)
+    )
+    images = sub.add_parser(
+        "images",
+        help="act on single images (pin the ones in use)",
+        description="Act on single images: pin them so a policy with the pin rule keeps them.",
+    )
+    actions_cli.register_images_commands(
+        images.add_subparsers(dest="images_command", metavar="ACTION", required=True)
     )
     actions_cli.register(sub)
     reports_cli.register(sub)

@@ -39,6 +39,7 @@ class Settings:
     tag_aliases: dict[str, str] = field(default_factory=dict)  # raw key -> canonical key
     tag_case_sensitive: bool = False
     exemption_tag: str = "ecrcost:exempt"
+    pin_tag_prefix: str = "ecrcost-pin-"  # `images pin` tags; the pin rule selects this prefix
     exempt_repositories: tuple[str, ...] = ()
     data_lag_days: int = 2
     stale_days: int = 90

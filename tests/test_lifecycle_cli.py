@@ -52,7 +52,7 @@ def test_plan_prints_one_line_per_repository_and_the_totals(sample_home, capsys)
     assert lines[0].startswith("using snapshot ")
     header = lines[1].split()
     assert header == ["repository", "expire", "expire", "GiB", "archive", "archive", "GiB",
-                      "$/month", "flags"]  # fmt: skip
+                      "$/month", "in", "use", "flags"]  # fmt: skip
     body = lines[2 : 2 + repos]
     labels = [line.split()[0] for line in body]
     assert labels == sorted(f"{r.account_id}/{r.region}/{r.name}" for r in snapshot.repositories)
@@ -72,6 +72,7 @@ def test_plan_prints_one_line_per_repository_and_the_totals(sample_home, capsys)
         assert cells[2] == f"{expire_bytes / 1024**3:,.2f}"
         assert cells[3] == str(r["transitioned"])
         assert cells[5].rstrip("+") == f"${r['monthly_savings_usd']:,.2f}"
+        assert cells[6] == "0"  # the sample records no images in use
 
 
 def test_plan_diff_prints_the_policy_diff_and_the_images(sample_home, capsys):

@@ -234,6 +234,7 @@ def test_cli_simulate_from_warehouse(warehouse_home: Path, capsys) -> None:
         "transitioned": 0,
         "freed_bytes": 2 * GIB,
         "monthly_savings_usd": pytest.approx(0.2),
+        "in_use": 0,
     }
 
 

@@ -40,6 +40,7 @@ class WriteTarget:
     desired_policy: str | None  # None: the repository must end with no policy
     prediction: Prediction = Prediction()
     exempt_reason: str | None = None
+    note: str | None = None  # logged with the write (e.g. the in-use images --allow-in-use let go)
 
     @property
     def key(self) -> Key:
@@ -122,9 +123,11 @@ class RunInterrupted(KeyboardInterrupt):
         outcomes: Sequence[Outcome],
         current: Any = None,
         restorable: bool = True,
+        undo: str | None = None,
     ):
         super().__init__(backup_id)
         self.backup_id, self.outcomes, self.restorable = backup_id, list(outcomes), restorable
+        self.undo = undo
         self.current = None if current is None else "/".join(current.key)
 
     def lines(self) -> list[str]:
@@ -138,6 +141,9 @@ class RunInterrupted(KeyboardInterrupt):
                 f"interrupted while at {self.current}: its change may or may not have "
                 "reached AWS; the backup holds its state from before"
             )
+        if self.undo:
+            out.append(f"backup: {self.backup_id}: {self.undo}")
+            return out
         out.append(
             f"backup: {self.backup_id}: `ecrcost policy restore --backup {self.backup_id}` "
             "puts these repositories back"
@@ -162,14 +168,15 @@ class _Run:
 
 @contextmanager
 def interruptible(
-    backup: BackupSet, outcomes: list[Outcome], restorable: bool = True
+    backup: BackupSet, outcomes: list[Outcome], restorable: bool = True, undo: str | None = None
 ) -> Iterator[_Run]:
-    """A write run's loop: Ctrl-C inside it becomes `RunInterrupted` with what was kept."""
+    """A write run's loop: Ctrl-C inside it becomes `RunInterrupted` with what was kept (and
+    `undo`, how to undo it, when that is not `policy restore`)."""
     run = _Run(outcomes)
     try:
         yield run
     except KeyboardInterrupt:
-        raise RunInterrupted(backup.backup_id, outcomes, run.current, restorable) from None
+        raise RunInterrupted(backup.backup_id, outcomes, run.current, restorable, undo) from None
 
 
 def finish(
@@ -310,7 +317,7 @@ def write_policies(
                             repositoryName=t.repository_name,
                             lifecyclePolicyText=t.desired_policy,
                         )
-                        row.detail = None
+                        row.detail = t.note
                     row.status = "done"
                     outcomes.append(Outcome(*t.key, "done", row.detail or ""))
                 except (ClientError, BotoCoreError) as exc:
@@ -434,9 +441,14 @@ def apply_policy(
     actor: str,
     now: datetime | None = None,
     policy_source: str = "",
+    refused: Mapping[Key, str] | None = None,
+    allowed_in_use: bool = False,
 ) -> RunResult:
     """Put the plan's policy on every repository it planned, with its predictions; the ones it
-    skipped (exempt, incomplete inventory) are skipped with the plan's reason.
+    skipped (exempt, incomplete inventory) are skipped with the plan's reason, and those in
+    `refused` (key -> why: the policy would expire or archive images in use) with that reason,
+    before any backup: they are not part of the run. With `allowed_in_use`, the log row of a
+    repository whose in-use images the policy lets go says how many.
 
     The policy must have been validated by the caller. AWS is reached first: when no account and
     region of the plan answers, EcrcostError says nothing was done and no backup is made.
@@ -445,14 +457,18 @@ def apply_policy(
     """
     now = now or log.now_utc()
     policy_text = plan.policy_text
+    refused = refused or {}
     targets = [
         WriteTarget(
             *r.key,
             desired_policy=policy_text,
             prediction=Prediction()
-            if r.skipped_reason
+            if r.skipped_reason or r.key in refused
             else Prediction(r.monthly_savings_usd, r.freed_bytes),
-            exempt_reason=r.skipped_reason,
+            exempt_reason=r.skipped_reason or refused.get(r.key),
+            note=f"--allow-in-use: {len(r.in_use_by)} image(s) in use to go"
+            if allowed_in_use and r.in_use_by
+            else None,
         )
         for r in plan.repositories
     ]

@@ -1,4 +1,4 @@
-"""CLI: `policy apply|restore|export`, `repos delete`, `iam-policy`. `ecrcost.cli` creates the
+"""CLI: `policy apply|restore|export|verify`, `repos delete`, `images pin|unpin`, `iam-policy`. `ecrcost.cli` creates the
 `policy` and `repos` parsers and calls `register_policy_commands` / `register_repos_commands`.
 
 Every write shows what it will do, asks (or takes --yes), then goes through the domain modules,
@@ -20,6 +20,7 @@ from ecrcost.actions.backup import BackupSet, check_backup_id, durable_write
 from ecrcost.actions.delete import Criteria, candidates, delete_repositories
 from ecrcost.actions.export import export_json, export_terraform
 from ecrcost.actions.iam import left_out, policy_document
+from ecrcost.actions.pin import pin_images, pin_targets, unpin_images
 from ecrcost.actions.restore import restore_backup, restore_targets
 from ecrcost.actions.selection import (
     Repo,
@@ -29,11 +30,13 @@ from ecrcost.actions.selection import (
     snapshot_access,
 )
 from ecrcost.aws import AwsAccess
-from ecrcost.errors import PartialResult, UserError
-from ecrcost.fmt import gib, human_bytes, money_per_month
+from ecrcost.errors import EcrcostError, PartialResult, UserError
+from ecrcost.fmt import gib, human_bytes, iso, money_per_month
+from ecrcost.lifecycle.images_file import parse_instant
 from ecrcost.lifecycle.plan import plan_policy
 from ecrcost.lifecycle.policy import load_policy_file
 from ecrcost.lifecycle.selection import use_snapshot
+from ecrcost.lifecycle.verify import Verification, Waits, verify_policy
 
 
 def register(subparsers: Any) -> None:
@@ -70,6 +73,12 @@ def register_policy_commands(policy_subparsers: Any) -> None:
         ],
     )
     apply.add_argument(
+        "--allow-in-use",
+        action="store_true",
+        help="write even where the policy would expire or archive images in use (ECS, Lambda, "
+        "Kubernetes, Inspector) or possibly in use; default: refuse those repositories (exit 2)",
+    )
+    apply.add_argument(
         "--backup-id",
         help="resume this run (default: the last unfinished apply of the same policy on the "
         "same repositories; any other run starts a new backup)",
@@ -85,6 +94,35 @@ def register_policy_commands(policy_subparsers: Any) -> None:
     )
     restore.add_argument("--backup", required=True, metavar="ID", help="backup id to restore")
     restore.set_defaults(handler=_restore)
+
+    verify = policy_subparsers.add_parser(
+        "verify",
+        help="check the simulation against AWS's own lifecycle policy preview",
+        description="Run StartLifecyclePolicyPreview with the policy on each selected "
+        "repository (a preview changes nothing), wait for it, and compare AWS's answer image by "
+        "image (action and appliedRulePriority) with the local simulation of the snapshot: the "
+        "agreement rate and every disagreement with both answers. Exit 1 when they disagree, "
+        "3 when a preview could not be read.",
+        parents=[
+            options.home(),
+            options.policy(),
+            options.repositories(required=True),
+            options.snapshot(),
+            options.aws(),
+            options.output(("table", "json")),
+        ],
+    )
+    verify.add_argument(
+        "--at", help="instant the simulation evaluates at, ISO 8601 (default: now, as AWS does)"
+    )
+    verify.add_argument(
+        "--wait-seconds",
+        type=float,
+        default=Waits.bound,
+        metavar="S",
+        help=f"how long to wait for each repository's preview (default {Waits.bound:.0f})",
+    )
+    verify.set_defaults(handler=_verify)
 
     export = policy_subparsers.add_parser(
         "export",
@@ -110,6 +148,40 @@ def register_repos_commands(repos_subparsers: Any) -> None:
     which.add_argument("--stale", type=int, metavar="DAYS", help="no push or pull for DAYS days")
     which.add_argument("--empty", action="store_true", help="repositories without images")
     delete.set_defaults(handler=_delete)
+
+
+def register_images_commands(images_subparsers: Any) -> None:
+    pin = images_subparsers.add_parser(
+        "pin",
+        help="add the pin tag to images, so a policy with the pin rule never touches them",
+        description="Add the pin tag (setting pin_tag_prefix + the digest's first 16 hex "
+        "characters) to the given images, or to every image in use, of the selected "
+        "repositories: BatchGetImage reads each manifest, PutImage puts it back with the tag. "
+        "Backed up and logged; `ecrcost images unpin --backup ID` takes the tags off again.",
+        parents=[
+            options.home(),
+            options.repositories(required=True),
+            options.snapshot(),
+            options.writes(),
+        ],
+    )
+    which = pin.add_mutually_exclusive_group(required=True)
+    which.add_argument("--digests", nargs="+", metavar="DIGEST", help="the images to pin")
+    which.add_argument(
+        "--in-use", action="store_true", help="every image the snapshot records as in use"
+    )
+    pin.set_defaults(handler=_pin)
+
+    unpin = images_subparsers.add_parser(
+        "unpin",
+        help="take off the pin tags an `images pin` run added",
+        description="Remove the pin tags a pin backup records as added (BatchDeleteImage by "
+        "tag). An image whose only tag is its pin tag keeps it: removing an image's last tag "
+        "deletes the image.",
+        parents=[options.home(), options.writes()],
+    )
+    unpin.add_argument("--backup", required=True, metavar="ID", help="the `images pin` backup")
+    unpin.set_defaults(handler=_unpin)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -197,7 +269,14 @@ def _apply(args: Any, settings: Any) -> int:
         )
         if not plan.repositories:
             raise UserError(f"no repository of snapshot {snapshot_id} matches --repositories")
-        planned = [r for r in plan.repositories if r.skipped_reason is None]
+        in_use = plan.in_use_repositories
+        refused = {} if args.allow_in_use else {r.key: _refusal(r) for r in in_use}
+        planned = [
+            r for r in plan.repositories if r.skipped_reason is None and r.key not in refused
+        ]
+        for note in plan.in_use.notes() if plan.in_use else []:
+            print(f"note: {note}")
+        _print_in_use(in_use, "refused" if refused else "allowed by --allow-in-use")
         print(f"policy {path} on {len(planned)} repositories:")
         for r in planned:
             kinds = sorted({d.kind for d in r.dangers})
@@ -209,31 +288,76 @@ def _apply(args: Any, settings: Any) -> int:
             if r.skipped_reason is not None:
                 print(f"  skipped {r.label}: {r.skipped_reason}")
         if not planned:
+            if refused and not args.dry_run:
+                raise UserError(_refused_summary(refused, "nothing was written"))
+            if refused:
+                print(_refused_summary(refused, "the real run writes nothing and exits 2"))
             print("nothing to write")
-            return 0
+            return _dry_run() if args.dry_run else 0
         print(
             "AWS then expires and archives these images within 24 hours. `ecrcost policy "
             "restore` puts back the repositories' lifecycle policies, not expired images: an "
             "expired image is deleted for good."
         )
         if args.dry_run:
+            if refused:
+                print(_refused_summary(refused, "the real run writes the others, then exits 2"))
             return _dry_run()
         access = snapshot_access(con, settings, snapshot_id, [r.account_id for r in planned])
         if not _go_ahead(f"Put this policy on {len(planned)} repositories?", args.yes):
             return 1
-        return _run(
-            access,
-            lambda access, actor: apply_policy(
-                con,
+        try:
+            code = _run(
                 access,
-                settings,
-                plan,
-                backup_id=args.backup_id,
-                actor=actor,
-                policy_source=str(path),
-            ),
-            "written",
-        )
+                lambda access, actor: apply_policy(
+                    con,
+                    access,
+                    settings,
+                    plan,
+                    backup_id=args.backup_id,
+                    actor=actor,
+                    policy_source=str(path),
+                    refused=refused,
+                    allowed_in_use=args.allow_in_use,
+                ),
+                "written",
+            )
+        except PartialResult as exc:
+            if refused:
+                raise PartialResult(f"{exc}; {_refused_summary(refused, '')}") from None
+            raise
+        if refused:
+            raise UserError(_refused_summary(refused, "the other repositories are written"))
+        return code
+
+
+def _refusal(r: Any) -> str:
+    return (
+        f"refused: the policy would expire or archive {len(r.in_use_by)} image(s) in use "
+        "(--allow-in-use to write it anyway)"
+    )
+
+
+def _refused_summary(refused: dict, done: str) -> str:
+    first = "/".join(next(iter(refused)))
+    tail = f"; {done}" if done else ""
+    return (
+        f"{len(refused)} repositories refused, first {first}: the policy would expire or "
+        f"archive images in use (pin them with `ecrcost images pin --in-use`, raise the "
+        f"rule's countNumber as `policy plan --diff` proposes, or pass --allow-in-use){tail}"
+    )
+
+
+def _print_in_use(repos: Sequence[Any], verb: str) -> None:
+    """Each in-use image the policy would expire or archive, with who uses it."""
+    for r in repos:
+        for img, action, priority, users in r.in_use_to_go:
+            tags = ",".join(img.tags) or "untagged"
+            what = "expire" if action == "expire" else "archive"
+            print(
+                f"  {verb} {r.label}: rule {priority} would {what} {img.digest} ({tags}), "
+                f"used by {', '.join(users)}"
+            )
 
 
 def _restore(args: Any, settings: Any) -> int:
@@ -336,6 +460,140 @@ def _delete(args: Any, settings: Any) -> int:
             ),
             "deleted",
         )
+
+
+def _pin(args: Any, settings: Any) -> int:
+    with warehouse.opened(settings.warehouse_path) as con:
+        snapshot_id = use_snapshot(con, args.snapshot)
+        targets, notes = pin_targets(
+            con,
+            settings,
+            snapshot_id,
+            args.repositories,
+            args.exclude,
+            digests=args.digests or (),
+            in_use=args.in_use,
+        )
+        for note in notes:
+            print(f"note: {note}")
+        writable = [t for t in targets if t.exempt_reason is None]
+        print(f"pin tag prefix {settings.pin_tag_prefix!r}: {len(writable)} repositories")
+        for t in targets:
+            if t.exempt_reason:
+                print(f"  skipped {t.label}: {t.exempt_reason}")
+                continue
+            for digest, tag in t.pins:
+                print(f"  {t.label}  {digest}  + {tag}")
+        if not writable:
+            print("nothing to pin")
+            return _dry_run() if args.dry_run else 0
+        print(
+            "Each manifest is read with BatchGetImage, which AWS records as a pull of the image; "
+            "`ecrcost images unpin --backup ID` takes these tags off again."
+        )
+        if args.dry_run:
+            return _dry_run()
+        access = snapshot_access(con, settings, snapshot_id, [t.account_id for t in writable])
+        count = sum(len(t.pins) for t in writable)
+        if not _go_ahead(f"Pin {count} images in {len(writable)} repositories?", args.yes):
+            return 1
+        return _run(
+            access,
+            lambda access, actor: pin_images(con, access, settings, targets, actor=actor),
+            "pinned",
+        )
+
+
+def _unpin(args: Any, settings: Any) -> int:
+    source = BackupSet.open(settings.backups_dir, args.backup)
+    print(f"unpin from backup {args.backup} ({source.kind}):")
+    for e in source.entries():
+        for img in e.get("images", []):
+            print(f"  {e['account_id']}/{e['region']}/{e['repository_name']}  "
+                  f"{img['image_digest']}  - {img['pin_tag']}")  # fmt: skip
+    if args.dry_run:
+        return _dry_run()
+    with warehouse.opened(settings.warehouse_path) as con:
+        accounts = [e["account_id"] for e in source.entries()]
+        access = snapshot_access(con, settings, None, accounts)
+        if not _go_ahead(f"Remove the pin tags of backup {args.backup}?", args.yes):
+            return 1
+        return _run(
+            access,
+            lambda access, actor: unpin_images(con, access, settings, args.backup, actor=actor),
+            "unpinned",
+        )
+
+
+def _verify(args: Any, settings: Any) -> int:
+    _, text, _ = load_policy_file(args.policy)
+    if not 0 < args.wait_seconds < float("inf"):
+        raise UserError(f"--wait-seconds {args.wait_seconds}: give a positive number of seconds")
+    at = parse_instant(args.at) or log.now_utc()
+    as_json = args.output == "json"
+    with warehouse.opened(settings.warehouse_path, read_only=True) as con:
+        snapshot_id = use_snapshot(con, args.snapshot, to_stderr=as_json)
+        chosen = select(latest_repositories(con, settings, snapshot_id), args.repositories,
+                        args.exclude)  # fmt: skip
+        access = snapshot_access(con, settings, snapshot_id, [r.account_id for r in chosen.repos])
+        result = verify_policy(
+            con,
+            settings,
+            access,
+            text,
+            args.repositories,
+            args.exclude,
+            at,
+            snapshot_id=snapshot_id,
+            waits=Waits(bound=args.wait_seconds),
+        )
+    if not result.repositories:
+        raise UserError(f"no repository of snapshot {snapshot_id} matches --repositories")
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_verification(result)
+    t = result.totals
+    failed = [r for r in result.repositories if r.status == "failed"]
+    for r in failed:
+        print(f"missing: {r.label}: {r.detail}", file=sys.stderr)
+    if failed:
+        raise PartialResult(
+            f"{len(failed)} of {len(result.repositories)} previews not read; "
+            f"{t['repositories']} compared"
+        )
+    if t["disagreements"]:
+        raise EcrcostError(
+            f"AWS's preview and the simulation disagree on {t['disagreements']} of "
+            f"{t['images_compared']} images (listed above)"
+        )
+    return 0
+
+
+def _print_verification(result: Verification) -> None:
+    def answer(a: dict | None) -> str:
+        if a is None:
+            return "not in the snapshot"
+        return "keep" if a["action"] is None else f"{a['action']} (rule {a['rule_priority']})"
+
+    for r in result.repositories:
+        if r.status != "compared":
+            print(f"  {r.status:<8} {r.label}: {r.detail}")
+            continue
+        print(f"  compared {r.label}: {r.agreed} of {r.compared} images agree")
+        for d in r.disagreements:
+            tags = ",".join(d["tags"]) or "untagged"
+            print(
+                f"    {d['digest']} ({tags}): ecrcost {answer(d['local'])}, AWS {answer(d['aws'])}"
+            )
+    t = result.totals
+    rate = "-" if t["agreement_rate"] is None else f"{t['agreement_rate']:.2%}"
+    print(
+        f"agreement: {t['agreed']} of {t['images_compared']} images ({rate}) in "
+        f"{t['repositories']} repositories at {iso(result.evaluated_at)}; "
+        f"{t['disagreements']} disagreement(s), {t['failed']} preview(s) not read, "
+        f"{t['skipped']} skipped"
+    )
 
 
 def _iam_policy(args: Any, settings: Any) -> int:

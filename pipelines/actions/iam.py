@@ -35,6 +35,20 @@ OPERATIONS: tuple[Operation, ...] = (
         "read",
         "OnlyForManifestsFlagReadsManifestsAndUpdatesPullTimes",
     ),
+    Operation(
+        "ecr",
+        "StartLifecyclePolicyPreview",
+        "ecr:StartLifecyclePolicyPreview",
+        "read",
+        "PreviewLifecyclePolicies",
+    ),
+    Operation(
+        "ecr",
+        "GetLifecyclePolicyPreview",
+        "ecr:GetLifecyclePolicyPreview",
+        "read",
+        "PreviewLifecyclePolicies",
+    ),
     Operation("ec2", "DescribeRegions", "ec2:DescribeRegions", "read", "ListEnabledRegions"),
     # Images in use (inventory/in_use.py): read-only calls; list calls take no resource ARN.
     *(
@@ -75,6 +89,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "WriteLifecyclePolicies",
     ),
     Operation("ecr", "DeleteRepository", "ecr:DeleteRepository", "apply", "DeleteRepositories"),
+    Operation("ecr", "PutImage", "ecr:PutImage", "apply", "PinImages"),
+    Operation("ecr", "BatchDeleteImage", "ecr:BatchDeleteImage", "apply", "PinImages"),
 )
 
 _ECR_REPOSITORIES = "arn:aws:ecr:*:*:repository/*"

@@ -17,6 +17,8 @@ from ecrcost import sqlfiles
 POLICY_APPLIED = "policy_applied"
 POLICY_RESTORED = "policy_restored"
 REPOSITORY_DELETED = "repository_deleted"
+IMAGE_PINNED = "image_pinned"
+IMAGE_UNPINNED = "image_unpinned"
 
 
 @dataclass

@@ -33,6 +33,15 @@ def restore_targets(
     exclude: Sequence[str] | None = None,
 ) -> list[WriteTarget]:
     """One target per backed-up repository the globs select; exempt ones marked as such."""
+    if backup.kind not in RESTORABLE_KINDS:
+        undo = (
+            f"; `ecrcost images unpin --backup {backup.backup_id}` takes its pin tags off"
+            if backup.kind == "image_pin"
+            else ""
+        )
+        raise UserError(
+            f"backup {backup.backup_id} is a {backup.kind}: it holds no policies to restore{undo}"
+        )
     targets = []
     for entry in backup.entries():
         key = (entry["account_id"], entry["region"], entry["repository_name"])
@@ -65,8 +74,6 @@ def restore_backup(
     """
     now = now or log.now_utc()
     source = BackupSet.open(settings.backups_dir, backup_id)
-    if source.kind not in RESTORABLE_KINDS:
-        raise UserError(f"backup {backup_id} is a {source.kind}: it holds no policies to restore")
     targets = restore_targets(source, settings, include, exempt_tagged, exclude)
     if not targets:
         raise UserError(f"backup {backup_id}: no backed-up repository matches the selection")

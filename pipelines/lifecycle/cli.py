@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,8 @@ from ecrcost.errors import UserError
 from ecrcost.fmt import gib, iso, money, money_per_month
 from ecrcost.lifecycle.danger import Danger
 from ecrcost.lifecycle.images_file import IMAGES_HELP, parse_instant, read_images_file
-from ecrcost.lifecycle.plan import Plan, load_inventory, plan_policy, skip_reason
+from ecrcost.lifecycle.in_use import UNKNOWN_PREFIX, hits, load_in_use, with_related
+from ecrcost.lifecycle.plan import Plan, RepositoryPlan, load_inventory, plan_policy, skip_reason
 from ecrcost.lifecycle.policy import load_policy_file, read_policy_file, validate_policy_text
 from ecrcost.lifecycle.selection import select, use_snapshot
 from ecrcost.lifecycle.simulate import SimulationResult, simulate
@@ -125,7 +127,10 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     with warehouse.opened(settings.warehouse_path, read_only=True) as con:
         snapshot_id = use_snapshot(con, args.snapshot, to_stderr=args.output == "json")
         inventory = load_inventory(con, settings.exemption_tag, snapshot_id=snapshot_id)
-    assert inventory is not None
+        assert inventory is not None
+        in_use = load_in_use(con, inventory.snapshot_id)
+    for note in in_use.notes():
+        print(note, file=sys.stderr if args.output == "json" else sys.stdout)
     repos = select(inventory.repositories, args.repositories, None)
     if not repos:
         raise UserError(f"no repository of snapshot {inventory.snapshot_id} matches the globs")
@@ -138,35 +143,48 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
         skip = skip_reason(repo, settings)
         if skip is not None:  # a what-if still runs; say that a plan would not touch it
             result.dangers.insert(0, Danger(skip[0], f"never planned: {skip[1]}"))
+        users = with_related(repo.images, in_use.by_repository.get(repo.key, {}))
+        in_use_by = hits(result.evaluation, users, in_use.unknown_for(repo.account_id, repo.region))
         if args.output == "table":
             print(f"== {repo.account_id} {repo.region} {repo.repository_name}")
-            _print_images(repo.images, result)
+            _print_images(repo.images, result, in_use_by)
+        doc = result.to_json()
+        for i, image in enumerate(doc["images"]):
+            image["in_use_by"] = list(in_use_by.get(i, ()))
+        doc["summary"]["in_use"] = len(in_use_by)
         out.append(
             {
                 "account_id": repo.account_id,
                 "region": repo.region,
                 "repository_name": repo.repository_name,
-                **result.to_json(),
+                **doc,
             }
         )
     if args.output == "json":
         summary = {
             key: sum(r["summary"][key] for r in out)
-            for key in ("expired", "transitioned", "freed_bytes", "monthly_savings_usd")
+            for key in ("expired", "transitioned", "freed_bytes", "monthly_savings_usd", "in_use")
         }
         doc = {"evaluated_at": iso(at), "repositories": out, "summary": summary}
         print(json.dumps(doc, indent=2))
     return 0
 
 
-def _print_images(images: list[LifecycleImage], result: SimulationResult) -> None:
-    for img, o in zip(images, result.outcomes, strict=True):
+def _print_images(
+    images: list[LifecycleImage],
+    result: SimulationResult,
+    in_use_by: dict[int, tuple[str, ...]] | None = None,
+) -> None:
+    in_use_by = in_use_by or {}
+    for i, (img, o) in enumerate(zip(images, result.outcomes, strict=True)):
         tags = ",".join(img.tags) or "<untagged>"
         what = "keep" if o.action is None else f"{o.action} (rule {o.rule_priority})"
         if o.via_subject:
             what += f" with subject {o.via_subject[:19]}"
         if o.protected_by:
             what += f" protected by manifest list {o.protected_by[:19]}"
+        if i in in_use_by:
+            what += f"  IN USE by {', '.join(in_use_by[i])}"
         print(f"  {img.digest[:19]}  {tags[:40]:40}  {img.pushed_at:%Y-%m-%d}  {what}")
     s = result.summary()
     bound = " (upper bound)" if s["upper_bound"] else ""
@@ -177,8 +195,17 @@ def _print_images(images: list[LifecycleImage], result: SimulationResult) -> Non
     )
     for note in s["notes"]:
         print(f"  note: {note}")
+    if in_use_by:
+        print(f"  {IN_USE_LINE.format(n=len(in_use_by))}")
     for danger in result.dangers:
         print(f"  DANGER {danger.kind}: {danger.detail}")
+
+
+IN_USE_LINE = (
+    "IN USE: the policy would expire or archive {n} image(s) that workloads use (ECS, Lambda, "
+    "Kubernetes, Inspector) or that a source not read may use; `policy apply` refuses these "
+    "repositories unless --allow-in-use"
+)
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
@@ -197,6 +224,9 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     if not plan.repositories:
         raise UserError(f"no repository of snapshot {plan.snapshot_id} matches the globs")
     if args.output == "json":
+        if plan.in_use is not None:
+            for note in plan.in_use.notes():
+                print(note, file=sys.stderr)
         print(json.dumps(plan.to_json(), indent=2))
         return 0
     if args.diff:
@@ -213,7 +243,27 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     )
     for note in t["notes"]:
         print(f"note: {note}")
+    _print_in_use_summary(plan, settings.pin_tag_prefix)
     return 0
+
+
+def _print_in_use_summary(plan: Plan, prefix: str) -> None:
+    """The in-use notes, the one-line explanation and the pin proposal, once per plan."""
+    for note in plan.in_use.notes() if plan.in_use else []:
+        print(f"note: {note}")
+    affected = plan.in_use_repositories
+    if not affected:
+        return
+    print(IN_USE_LINE.format(n=plan.totals["in_use"]) + f" (repositories: {len(affected)})")
+    print("  `policy plan --diff` lists them with the proposals that keep them")
+    if plan.pin_policy_text:
+        print(
+            "  to keep them with this policy: `ecrcost images pin --in-use` tags them "
+            f"{prefix}..., and the policy with the pin rule on top "
+            "(`policy plan -o json`: in_use.pin_policy_text) never touches them"
+        )
+    else:
+        print(f"  no pin proposal: {plan.pin_problem}")
 
 
 PLAN_HEADER = (
@@ -223,6 +273,7 @@ PLAN_HEADER = (
     "archive",
     "archive GiB",
     "$/month",
+    "in use",
     "flags",
 )
 
@@ -233,7 +284,7 @@ def _print_plan_lines(plan: Plan) -> None:
     for r in plan.repositories:
         kinds = ",".join(sorted({d.kind for d in r.dangers}))
         if r.skipped_reason:
-            rows.append((r.label, "-", "-", "-", "-", "-", f"skipped: {r.skipped_reason}"))
+            rows.append((r.label, "-", "-", "-", "-", "-", "-", f"skipped: {r.skipped_reason}"))
             continue
         to_expire, to_archive = r.bytes_to_go
         rows.append(
@@ -244,7 +295,8 @@ def _print_plan_lines(plan: Plan) -> None:
                 str(r.transitioned),
                 gib(to_archive, 2).removesuffix(" GiB"),
                 money(r.monthly_savings_usd) + ("+" if r.upper_bound else ""),
-                kinds,
+                f"{len(r.in_use_by)}!" if r.in_use_by else "0",
+                ",".join(filter(None, [kinds, "in_use" if r.in_use_by else ""])),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(PLAN_HEADER) - 1)]
@@ -256,6 +308,8 @@ def _print_plan_lines(plan: Plan) -> None:
         print("  ".join([*cells, row[-1]]).rstrip())
     if any(r.upper_bound for r in plan.repositories):
         print("+ upper bound: layers shared with kept images were not known")
+    if plan.in_use_repositories:
+        print("! in use: images the policy would expire or archive that workloads use")
 
 
 def _print_plan_diff(plan: Plan) -> None:
@@ -272,6 +326,44 @@ def _print_plan_diff(plan: Plan) -> None:
         )
         for img in repo.images_to_go:
             tags = ",".join(img["tags"]) or "<untagged>"
-            print(f"  - {img['action']} {img['digest'][:19]} {tags} (rule {img['rule_priority']})")
+            used = f"  IN USE by {', '.join(img['in_use_by'])}" if img["in_use_by"] else ""
+            print(
+                f"  - {img['action']} {img['digest'][:19]} {tags} "
+                f"(rule {img['rule_priority']}){used}"
+            )
         for danger in repo.dangers:
             print(f"  DANGER {danger.kind}: {danger.detail}")
+        _print_proposals(repo)
+
+
+def _print_proposals(repo: RepositoryPlan) -> None:
+    """The changes that keep this repository's in-use images, as re-simulated."""
+    if not repo.in_use_by:
+        return
+    print(f"  {len(repo.in_use_by)} in-use image(s) would go; to keep them:")
+    count = repo.in_use_proposals.get("count_number")
+    if count is not None and count.counts:
+        rules = ", ".join(
+            f"rule {c['rule_priority']} countNumber {c['count_number']} -> {c['proposed']}"
+            for c in count.counts
+        )
+        print(f"    {rules}: {_kept(count)}")
+    if count is not None and count.not_by_count:
+        listed = ", ".join(str(p) for p in count.not_by_count)
+        print(f"    rule(s) {listed} do not count images: pin instead")
+    pin = repo.in_use_proposals.get("pin")
+    if pin is not None:
+        print(f"    pin {len(pin.pins)} image(s) and add the pin rule on top: {_kept(pin)}")
+    possibly = sum(
+        any(u.startswith(UNKNOWN_PREFIX) for u in users) for users in repo.in_use_by.values()
+    )
+    if possibly:
+        print(
+            f"    {possibly} of them possibly in use (a source was not read): nothing can keep "
+            "images nobody knows of; re-run the inventory once it can read that source"
+        )
+
+
+def _kept(p: Any) -> str:
+    head = "keeps every in-use image" if p.keeps_all else f"still loses {len(p.still_going)}"
+    return f"{head} ({p.expired} expired, {p.transitioned} archived)"

@@ -15,6 +15,10 @@ Choices:
   inventory is incomplete (count rules over a partial image list would remove the wrong images).
   `ecrcost policy apply` writes exactly what a plan planned and skips what it skipped.
 - Repository globs select as `selection.select` says.
+- Images in use (`lifecycle/in_use.py`) are joined onto each repository's result: the images
+  the policy would expire or archive carry `in_use_by`, and a repository with any gets the
+  proposals that keep them (a higher `countNumber`, or the pin rule). `policy apply` refuses
+  such a repository unless --allow-in-use.
 """
 
 from __future__ import annotations
@@ -31,6 +35,15 @@ from ecrcost import sqlfiles
 from ecrcost.errors import UserError
 from ecrcost.fmt import iso
 from ecrcost.lifecycle.danger import Danger
+from ecrcost.lifecycle.in_use import (
+    InUse,
+    Proposal,
+    hits,
+    load_in_use,
+    pin_rule_policy,
+    propose,
+    with_related,
+)
 from ecrcost.lifecycle.model import Evaluation, LifecycleImage, lifecycle_image
 from ecrcost.lifecycle.policy import Policy, PolicyError, parse_policy, pretty_policy_text
 from ecrcost.lifecycle.savings import Savings
@@ -88,10 +101,40 @@ class RepositoryPlan:
     # What images_to_go is made from, on demand (a million dicts cost more than the simulation).
     images: list[LifecycleImage] = field(default_factory=list, repr=False)
     evaluation: Evaluation | None = field(default=None, repr=False)
+    # Image index -> who uses it, for the images to go that are in use (or possibly in use).
+    in_use_by: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # What the proposals are computed from (policy, pinned policy, pin prefix, users, instant),
+    # on demand: re-simulating costs as much as the plan itself, and a table does not show them.
+    proposal_inputs: tuple[Any, ...] | None = field(default=None, repr=False)
+    _proposals: dict[str, Proposal] | None = field(default=None, repr=False)
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.account_id, self.region, self.repository_name)
+
+    @property
+    def in_use_to_go(self) -> list[tuple[LifecycleImage, str, int | None, tuple[str, ...]]]:
+        """(image, action, rule priority, users) of each in-use image the policy would expire
+        or archive, in image order."""
+        ev = self.evaluation
+        if ev is None:
+            return []
+        return [
+            (self.images[i], ev.actions[i], ev.priorities[i], users)  # type: ignore[misc]
+            for i, users in sorted(self.in_use_by.items())
+        ]
+
+    @property
+    def in_use_proposals(self) -> dict[str, Proposal]:
+        """The changes that keep this repository's in-use images (`in_use.propose`)."""
+        if self._proposals is None:
+            self._proposals = {}
+            if self.proposal_inputs is not None and self.evaluation is not None:
+                policy, pinned, prefix, users, at = self.proposal_inputs
+                self._proposals = propose(
+                    policy, pinned, prefix, self.images, self.evaluation, users, at
+                )
+        return self._proposals
 
     @property
     def label(self) -> str:
@@ -126,6 +169,7 @@ class RepositoryPlan:
                     "tags": list(img.tags),
                     "action": action,
                     "rule_priority": ev.priorities[i],
+                    "in_use_by": list(self.in_use_by.get(i, ())),
                     "via_subject": ev.via_subject.get(i),
                     "size_bytes": img.size_bytes,
                     "pushed_at": iso(img.pushed_at),
@@ -151,6 +195,10 @@ class RepositoryPlan:
             "upper_bound": self.upper_bound,
             "current_policy_would_remove": self.current_policy_would_remove,
             "dangers": [d.to_json() for d in self.dangers],
+            "in_use": {
+                "images": len(self.in_use_by),
+                "proposals": {k: p.to_json() for k, p in self.in_use_proposals.items()},
+            },
             "notes": self.notes,
         }
 
@@ -162,6 +210,14 @@ class Plan:
     policy_text: str
     repositories: list[RepositoryPlan]
     savings: Savings
+    in_use: InUse | None = None
+    pin_policy_text: str | None = None  # the policy with the pin rule on top (None: not possible)
+    pin_problem: str = ""  # why there is no pin proposal
+
+    @property
+    def in_use_repositories(self) -> list[RepositoryPlan]:
+        """Planned repositories where the policy would expire or archive an in-use image."""
+        return [r for r in self.repositories if r.in_use_by]
 
     @property
     def totals(self) -> dict[str, Any]:
@@ -175,6 +231,8 @@ class Plan:
             "monthly_savings_usd": round(self.savings.monthly_savings_usd, 6),
             "upper_bound": self.savings.upper_bound,
             "dangers": sum(len(r.dangers) for r in self.repositories),
+            "in_use": sum(len(r.in_use_by) for r in planned),
+            "repositories_in_use": len(self.in_use_repositories),
             "notes": self.savings.notes(),
         }
 
@@ -183,6 +241,13 @@ class Plan:
             "evaluated_at": iso(self.evaluated_at),
             "snapshot_id": self.snapshot_id,
             "repositories": [r.to_json() for r in self.repositories],
+            "in_use": {
+                "collected": bool(self.in_use and self.in_use.collected),
+                "unread": [s.label for s in self.in_use.unread] if self.in_use else [],
+                "pin_policy_text": self.pin_policy_text,
+                "pin_problem": self.pin_problem or None,
+                "notes": self.in_use.notes() if self.in_use else [],
+            },
             "totals": self.totals,
         }
 
@@ -288,6 +353,8 @@ def plan_policy(
         inventory = load_inventory(con, settings.exemption_tag, snapshot_id=snapshot_id)
         assert inventory is not None
         at = at or inventory.taken_at
+        in_use = load_in_use(con, inventory.snapshot_id)
+        pinned, pin_problem = pin_rule_policy(policy, settings.pin_tag_prefix)
         differ = _Differ(pretty_policy_text(policy_text))
         total = Savings()
         plans: list[RepositoryPlan] = []
@@ -300,8 +367,23 @@ def plan_policy(
                 policy, repo.images, at, settings.prices, repo.region, settings.recent_pull_days
             )
             total.add(result.savings)
-            plans.append(_planned(repo, policy_text, result, at, differ))
-    return Plan(at, inventory.snapshot_id, policy_text, plans, total)
+            planned = _planned(repo, policy_text, result, at, differ)
+            users = with_related(repo.images, in_use.by_repository.get(repo.key, {}))
+            unknown = in_use.unknown_for(repo.account_id, repo.region)
+            planned.in_use_by = hits(result.evaluation, users, unknown)
+            if planned.in_use_by and users:
+                planned.proposal_inputs = (policy, pinned, settings.pin_tag_prefix, users, at)
+            plans.append(planned)
+    return Plan(
+        at,
+        inventory.snapshot_id,
+        policy_text,
+        plans,
+        total,
+        in_use,
+        pinned.text if pinned else None,
+        pin_problem,
+    )
 
 
 @contextmanager
