@@ -826,3 +826,61 @@ def test_the_sample_snapshot_has_ecs_services_and_a_lambda_function_using_its_im
         (source, a, r, status) for a, r in scopes
         for source, status in (("ecs", "read"), ("lambda", "read"), ("inspector", "not_enabled"))
     }  # fmt: skip
+
+
+def test_what_the_inventory_collects_is_what_plan_and_apply_protect(world, home, tmp_path, capsys):
+    """End to end over HTTP: ECS's running tasks and task definitions, read by `inventory`, make
+    `policy plan` name the users of each image to go and `policy apply` refuse the repository
+    until --allow-in-use; a repository nobody uses is written in the same run."""
+    ecr = boto3.client("ecr", region_name=REGION, endpoint_url=world)
+    ecr.create_repository(repositoryName="idle")
+    _push(ecr, "idle", digest("7"), "i1")
+    _push(ecr, "idle", digest("6"), "i2")
+    assert main(["inventory", "--home", str(home), "--regions", REGION]) == 0
+    capsys.readouterr()
+    policy = tmp_path / "keep-one.json"
+    keep_one = {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
+                              "countNumber": 1},
+                "action": {"type": "expire"},
+            }
+        ]
+    }  # fmt: skip
+    policy.write_text(json.dumps(keep_one))
+    base = ["--home", str(home), "--policy", str(policy)]
+
+    assert main(["policy", "plan", *base, "--repositories", "web", "-o", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    (repo,) = plan["repositories"]
+    (gone,) = repo["images_to_go"]  # moto stamps both pushes in the same second: either goes
+    users = {
+        # the running tasks report WEB_V1 by digest; web:1 is one of the newest revisions kept
+        WEB_V1: {"ecs:prod/web", "ecs:task-definition/web:1"},
+        # the service's task definition names web:v2; Inspector counts it in use
+        WEB_V2: {"ecs:prod/web", "ecs:task-definition/web:2", "inspector"},
+    }
+    assert gone["digest"] in users
+    tag = "v1" if gone["digest"] == WEB_V1 else "v2"
+    assert (gone["tags"], gone["action"], gone["rule_priority"]) == ([tag], "expire", 1)
+    assert set(gone["in_use_by"]) == users[gone["digest"]]
+
+    code = main(["policy", "apply", *base, "--yes"])
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    refused = f"  refused {ACCOUNT}/{REGION}/web: rule 1 would expire {gone['digest']} ({tag})"
+    assert refused in captured.out
+    assert f"  done      {ACCOUNT}/{REGION}/idle" in captured.out
+    assert json.loads(ecr.get_lifecycle_policy(repositoryName="idle")["lifecyclePolicyText"]) == (
+        keep_one
+    )
+    with pytest.raises(ecr.exceptions.LifecyclePolicyNotFoundException):
+        ecr.get_lifecycle_policy(repositoryName="web")
+
+    code = main(["policy", "apply", *base, "--yes", "--repositories", "web", "--allow-in-use"])
+    assert code == 0, capsys.readouterr()
+    assert json.loads(ecr.get_lifecycle_policy(repositoryName="web")["lifecyclePolicyText"]) == (
+        keep_one
+    )
