@@ -187,7 +187,7 @@ def test_markup_in_tag_values_is_text(built):
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
     md = files.md.read_text()
-    assert "<script>" not in md and "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "<script>" not in md and "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md
     assert "web\\|ops second line" in md  # a pipe cannot break the table, nor a newline
     (line,) = [x for x in md.splitlines() if x.startswith("| team | web")]
     cells = re.split(r"(?<!\\)\|", line)[1:-1]  # split on unescaped pipes only
@@ -408,7 +408,7 @@ def test_data_quality_names_the_snapshot_used(built):
         "Inventory used for findings, the candidate policy and the repository inventory: "
         f"snapshot {snap} taken 2026-04-02 00:00 UTC (complete, 3 repositories, 45 images)."
     )
-    assert line in files.md.read_text()
+    assert md_cell(line) in files.md.read_text()  # parentheses escaped: \\( \\)
     assert line in files.html.read_text()
 
 
@@ -438,7 +438,9 @@ def test_cli_report_uses_the_newest_complete_snapshot_and_says_so(inventoried_ho
         f"empty; pass --snapshot {empty} to use it"
     )
     md = (home / "reports" / PERIOD / f"ecr-report-{PERIOD}.md").read_text()
-    assert f"snapshot {complete} taken 2026-04-02 00:00 UTC (complete, 3 repositories" in md
+    assert (
+        md_cell(f"snapshot {complete} taken 2026-04-02 00:00 UTC (complete, 3 repositories") in md
+    )
     assert f"Inventory note: passed over the newer snapshot {empty}" in md
     assert "team/web" in md  # findings of the complete snapshot
 
@@ -450,7 +452,10 @@ def test_cli_report_snapshot_option_picks_the_inventory(inventoried_home, capsys
     assert err[0] == f"using snapshot {empty} taken at 2026-04-05T09:00:00Z (empty, 0 repositories)"
     assert f"note: snapshot {empty} taken at 2026-04-05T09:00:00Z holds no repository" in err
     md = (home / "reports" / PERIOD / f"ecr-report-{PERIOD}.md").read_text()
-    assert f"snapshot {empty} taken 2026-04-05 09:00 UTC (empty, 0 repositories, 0 images)" in md
+    assert (
+        md_cell(f"snapshot {empty} taken 2026-04-05 09:00 UTC (empty, 0 repositories, 0 images)")
+        in md
+    )
     assert f"snapshot {complete}" not in md
     assert main(["report", "--period", PERIOD, "--snapshot", "nope", "--home", str(home)]) == 2
     assert capsys.readouterr().err == (
