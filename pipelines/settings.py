@@ -43,6 +43,7 @@ class Settings:
     data_lag_days: int = 2
     stale_days: int = 90
     recent_pull_days: int = 30
+    report_top_n: int = 25  # rows a report table shows; its CSV keeps every row
 
     @property
     def warehouse_path(self) -> Path:
@@ -55,7 +56,13 @@ class Settings:
 
 _ENV_PREFIX = "ECRCOST_"
 _TUPLE_FIELDS = {"regions", "accounts", "tag_keys", "exempt_repositories"}
-_INT_FIELDS = {"max_concurrency", "data_lag_days", "stale_days", "recent_pull_days"}
+_INT_FIELDS = {
+    "max_concurrency",
+    "data_lag_days",
+    "stale_days",
+    "recent_pull_days",
+    "report_top_n",
+}
 _SECONDS_FIELDS = {"aws_connect_timeout", "aws_read_timeout", "aws_call_timeout"}
 
 
@@ -68,7 +75,10 @@ def _coerce(name: str, value: Any, source: str) -> Any:
                 return tuple(v.strip() for v in value.split(",") if v.strip())
             return tuple(str(v) for v in value)
         if name in _INT_FIELDS:
-            return int(value)
+            number = int(value)
+            if name == "report_top_n" and number < 1:
+                raise ValueError(f"{value!r}: a report table shows at least 1 row")
+            return number
         if name in _SECONDS_FIELDS:
             seconds = float(value)
             if not 0 < seconds < float("inf"):
