@@ -44,6 +44,8 @@ class Settings:
     stale_days: int = 90
     recent_pull_days: int = 30
     report_top_n: int = 25  # rows a report table shows; its CSV keeps every row
+    deliver: tuple[str, ...] = ()  # report destinations: s3://, smtp://, smtps://, https://
+    report_link: str | None = None  # URL prefix where readers open reports (webhook, e-mail)
 
     @property
     def warehouse_path(self) -> Path:
@@ -55,7 +57,7 @@ class Settings:
 
 
 _ENV_PREFIX = "ECRCOST_"
-_TUPLE_FIELDS = {"regions", "accounts", "tag_keys", "exempt_repositories"}
+_TUPLE_FIELDS = {"regions", "accounts", "tag_keys", "exempt_repositories", "deliver"}
 _INT_FIELDS = {
     "max_concurrency",
     "data_lag_days",

@@ -36,6 +36,8 @@ class ReportFiles:
     md: Path
     csv: list[Path]
     seconds: float
+    period: str = ""
+    headline: tuple[tuple[str, str], ...] = ()  # the headline's figures as shown (label, value)
 
 
 # --- formatting (shared by the HTML and Markdown templates) ----------------------------------
@@ -155,7 +157,10 @@ def render_report(
     html.write_text(env.get_template("report.html.j2").render(model), encoding="utf-8")
     md.write_text(env.get_template("report.md.j2").render(model), encoding="utf-8")
     csvs = _write_csvs(out, sections)
-    return ReportFiles(out, html, md, csvs, time.perf_counter() - started)
+    headline = tuple(
+        (f.label, fmt(f.value, f.kind)) for s in sections if s.key == "headline" for f in s.figures
+    )
+    return ReportFiles(out, html, md, csvs, time.perf_counter() - started, period, headline)
 
 
 def _write_csvs(out: Path, sections: list[sec.Section]) -> list[Path]:
