@@ -444,3 +444,66 @@ def test_run_all_over_a_location_without_periods_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"ecrcost: {empty}: no billing files (.parquet, .csv, .csv.gz, .csv.zip) found; check --cur\n"
     )
+
+
+def test_cli_runs_are_recorded_under_the_monthly_job_and_deliver_once(org, tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    received: list[str] = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    monkeypatch.setenv("ECRCOST_DELIVER", f"http://127.0.0.1:{server.server_port}/hook")
+    out, summary = org
+    resource = EcrcostResource(
+        home=str(tmp_path / "home"),
+        cur_location=str(out / "cur2"),
+        inventory_snapshot=str(out / "inventory" / "snapshot.json.gz"),
+    )
+    try:
+        last = summary.periods[-1:]
+        assert materialize_periods(resource, last).success
+        assert materialize_periods(resource, last).success  # the same report: not sent again
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert received == ["/hook"]
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+    assert [r.job_name for r in runs] == ["monthly_ecr_costs", "monthly_ecr_costs"]
+    with warehouse.opened(tmp_path / "home" / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("SELECT billing_period, status FROM report_deliveries").fetchall() == [
+            (last[0], "sent")
+        ]
+
+
+def test_run_prints_no_warning(org, tmp_path):
+    """`ecrcost run` as a user starts it, with every warning Python can show turned on: stderr
+    is the one line saying what runs (no Dagster supersession, beta or deprecation warning)."""
+    import subprocess
+    import sys
+
+    out, _ = org
+    argv = [sys.executable, "-m", "ecrcost", "run", "--home", str(tmp_path / "home")]
+    argv += ["--cur", str(out / "cur2"), "--all"]
+    argv += ["--inventory-snapshot", str(out / "inventory" / "snapshot.json.gz")]
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    env.pop("DAGSTER_HOME", None)
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"run: home {tmp_path / 'home'}; bill {out / 'cur2'} (auto); inventory from snapshot "
+        f"file {out / 'inventory' / 'snapshot.json.gz'}"
+    ]
