@@ -91,7 +91,9 @@ def main() -> int:
         )
         t0 = time.perf_counter()
         notes = prepare_report(con, settings, str(last), str(last.shift(-1)))
-        print(f"prepare_report (marts, findings, candidate policy): {time.perf_counter() - t0:.1f} s")
+        print(
+            f"prepare_report (marts, findings, candidate policy): {time.perf_counter() - t0:.1f} s"
+        )
         for note in notes:
             print(f"  note: {note}")
         for run in range(3):
