@@ -23,7 +23,9 @@ class Settings:
     home: Path = Path(".ecrcost")
     cur_location: str | None = None
     cur_format: str = "auto"
-    first_period: str = "2024-01"  # first monthly partition Dagster knows (YYYY-MM)
+    # first monthly partition Dagster knows (YYYY-MM); None: the warehouse's first loaded period
+    # (or a year back; ecrcost.orchestration.partitions)
+    first_period: str | None = None
     inventory_snapshot: str | None = None  # load this snapshot file instead of calling AWS
     aws_profile: str | None = None
     regions: tuple[str, ...] = ()  # empty: the profile's region; ("all",): every enabled region
