@@ -15,6 +15,7 @@ monthly_job = dg.define_asset_job(
     description="Refresh the inventory, load a billing period, rebuild everything derived from it.",
 )
 
+
 @dg.schedule(
     name="monthly_ecr_costs_schedule",
     cron_schedule="0 6 3 * *",
