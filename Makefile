@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/plan_in_use.py
 	$(BIN)/python bench/attribution.py
+	$(BIN)/python bench/report.py
 
 # Deliberate upgrade of the pinned versions (needs `uv` on PATH).
 lock:

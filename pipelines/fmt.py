@@ -69,10 +69,18 @@ def iso(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat() + "Z"
 
 
+# A spreadsheet runs a cell starting with these as a formula (OWASP, "CSV Injection"; see
+# docs/report.md): such text gets a leading apostrophe, which spreadsheets show as text.
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+
+
 def csv_value(value: object) -> object:
     """A value as a CSV cell of data: floats to 12 significant digits (full precision for money
     and GiB, without binary noise: `0.1`, not `0.10000000000000586`), booleans `true`/`false`,
-    None empty; anything else as it is."""
+    None empty, text that a spreadsheet would run as a formula neutralised (`'=1+1`); anything
+    else as it is. Every CSV file ecrcost writes passes its cells through here."""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(CSV_FORMULA_STARTS) else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

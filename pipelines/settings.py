@@ -23,7 +23,9 @@ class Settings:
     home: Path = Path(".ecrcost")
     cur_location: str | None = None
     cur_format: str = "auto"
-    first_period: str = "2024-01"  # first monthly partition Dagster knows (YYYY-MM)
+    # first monthly partition Dagster knows (YYYY-MM); None: the warehouse's first loaded period
+    # (or a year back; ecrcost.orchestration.partitions)
+    first_period: str | None = None
     inventory_snapshot: str | None = None  # load this snapshot file instead of calling AWS
     aws_profile: str | None = None
     regions: tuple[str, ...] = ()  # empty: the profile's region; ("all",): every enabled region
@@ -46,6 +48,9 @@ class Settings:
     recent_pull_days: int = 30
     # ECS: the newest revisions of each ACTIVE task definition family counted as in use
     in_use_task_definition_revisions: int = 5
+    report_top_n: int = 25  # rows a report table shows; its CSV keeps every row
+    deliver: tuple[str, ...] = ()  # report destinations: s3://, smtp://, smtps://, https://
+    report_link: str | None = None  # URL prefix where readers open reports (webhook, e-mail)
 
     @property
     def warehouse_path(self) -> Path:
@@ -57,13 +62,14 @@ class Settings:
 
 
 _ENV_PREFIX = "ECRCOST_"
-_TUPLE_FIELDS = {"regions", "accounts", "tag_keys", "exempt_repositories"}
+_TUPLE_FIELDS = {"regions", "accounts", "tag_keys", "exempt_repositories", "deliver"}
 _INT_FIELDS = {
     "max_concurrency",
     "data_lag_days",
     "stale_days",
     "recent_pull_days",
     "in_use_task_definition_revisions",
+    "report_top_n",
 }
 _SECONDS_FIELDS = {"aws_connect_timeout", "aws_read_timeout", "aws_call_timeout"}
 
@@ -77,7 +83,10 @@ def _coerce(name: str, value: Any, source: str) -> Any:
                 return tuple(v.strip() for v in value.split(",") if v.strip())
             return tuple(str(v) for v in value)
         if name in _INT_FIELDS:
-            return int(value)
+            number = int(value)
+            if name == "report_top_n" and number < 1:
+                raise ValueError(f"{value!r}: a report table shows at least 1 row")
+            return number
         if name in _SECONDS_FIELDS:
             seconds = float(value)
             if not 0 < seconds < float("inf"):

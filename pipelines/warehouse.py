@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ def connect(
         con = duckdb.connect(":memory:")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
+        created = not path.exists()
         lock_wait = LOCK_WAIT_SECONDS if lock_wait is None else lock_wait
         deadline = time.monotonic() + lock_wait
         while True:
@@ -45,6 +47,8 @@ def connect(
                 if time.monotonic() >= deadline:
                     raise EcrcostError(_lock_message(path, str(exc), lock_wait)) from None
                 time.sleep(0.2)
+        if created and path.is_file():  # the bill and inventory are the owner's (not the umask's)
+            os.chmod(path, 0o600)
     con.execute("SET TimeZone = 'UTC'")
     if not read_only or not path.exists():
         ensure_schema(con)

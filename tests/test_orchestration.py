@@ -42,9 +42,15 @@ def test_definitions_load_with_every_asset_and_check():
 def test_schedule_on_day_three_targets_the_month_that_just_closed():
     schedule = defs.resolve_schedule_def(monthly_schedule.name)
     context = dg.build_schedule_context(
-        scheduled_execution_time=datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
+        scheduled_execution_time=datetime(2026, 11, 3, 6, 0, tzinfo=UTC),
+        repository_def=defs.get_repository_def(),
     )
-    requests = list(schedule.evaluate_tick(context).run_requests)
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        requests = list(schedule.evaluate_tick(context).run_requests)
+    assert [str(w.message) for w in caught] == []  # nothing deprecated on a tick
     assert [r.partition_key for r in requests] == ["2026-10"]
     assert schedule.cron_schedule == "0 6 3 * *"
 
@@ -444,3 +450,104 @@ def test_run_all_over_a_location_without_periods_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"ecrcost: {empty}: no billing files (.parquet, .csv, .csv.gz, .csv.zip) found; check --cur\n"
     )
+
+
+def test_cli_runs_are_recorded_under_the_monthly_job_and_deliver_once(org, tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    received: list[str] = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    monkeypatch.setenv("ECRCOST_DELIVER", f"http://127.0.0.1:{server.server_port}/hook")
+    out, summary = org
+    resource = EcrcostResource(
+        home=str(tmp_path / "home"),
+        cur_location=str(out / "cur2"),
+        inventory_snapshot=str(out / "inventory" / "snapshot.json.gz"),
+    )
+    try:
+        last = summary.periods[-1:]
+        assert materialize_periods(resource, last).success
+        assert materialize_periods(resource, last).success  # the same report: not sent again
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert received == ["/hook"]
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+    assert [r.job_name for r in runs] == ["monthly_ecr_costs", "monthly_ecr_costs"]
+    with warehouse.opened(tmp_path / "home" / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("SELECT billing_period, status FROM report_deliveries").fetchall() == [
+            (last[0], "sent")
+        ]
+
+
+def test_run_prints_no_warning(org, tmp_path):
+    """`ecrcost run` as a user starts it, with every warning Python can show turned on: stderr
+    is the one line saying what runs (no Dagster supersession, beta or deprecation warning)."""
+    import subprocess
+    import sys
+
+    out, _ = org
+    argv = [sys.executable, "-m", "ecrcost", "run", "--home", str(tmp_path / "home")]
+    argv += ["--cur", str(out / "cur2"), "--all"]
+    argv += ["--inventory-snapshot", str(out / "inventory" / "snapshot.json.gz")]
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    env.pop("DAGSTER_HOME", None)
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"run: home {tmp_path / 'home'}; bill {out / 'cur2'} (auto); inventory from snapshot "
+        f"file {out / 'inventory' / 'snapshot.json.gz'}"
+    ]
+
+
+def test_partitions_start_at_the_setting_else_the_first_loaded_period(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    from datetime import date
+
+    from report_data import add_daily_storage
+
+    from ecrcost.orchestration.partitions import first_partition
+
+    year_ago = str(Period.last_closed().shift(-11))  # today's, for the subprocess below
+    monkeypatch.setattr(Period, "last_closed", classmethod(lambda cls, now=None: Period(2026, 11)))
+    settings = load_settings({"home": str(tmp_path / "home")}, env={})
+    assert first_partition(settings) == "2025-12"  # a new home: a year of months
+    con = warehouse.connect(settings.warehouse_path)
+    add_daily_storage(con, "team/api", date(2024, 5, 1), date(2024, 5, 3), lambda d: 1.0)
+    con.close()
+    assert first_partition(settings) == "2024-05"  # the first loaded period
+    pinned = load_settings(
+        {"home": str(tmp_path / "home")}, env={"ECRCOST_FIRST_PERIOD": "2023-02"}
+    )
+    assert first_partition(pinned) == "2023-02"
+    # A warehouse another process writes is not waited for: the year is used.
+    writer = warehouse.connect(settings.warehouse_path)
+    try:
+        code = (
+            "from ecrcost.orchestration.partitions import first_partition;"
+            "from ecrcost.settings import load_settings;"
+            f"print(first_partition(load_settings({{'home': {str(tmp_path / 'home')!r}}}, env={{}})))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+        )
+    finally:
+        writer.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == year_ago  # not 2024-05: the locked warehouse was not read

@@ -187,7 +187,7 @@ def test_markup_in_tag_values_is_text(built):
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html
     md = files.md.read_text()
-    assert "<script>" not in md and "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "<script>" not in md and "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md
     assert "web\\|ops second line" in md  # a pipe cannot break the table, nor a newline
     (line,) = [x for x in md.splitlines() if x.startswith("| team | web")]
     cells = re.split(r"(?<!\\)\|", line)[1:-1]  # split on unescaped pipes only
@@ -408,7 +408,7 @@ def test_data_quality_names_the_snapshot_used(built):
         "Inventory used for findings, the candidate policy and the repository inventory: "
         f"snapshot {snap} taken 2026-04-02 00:00 UTC (complete, 3 repositories, 45 images)."
     )
-    assert line in files.md.read_text()
+    assert md_cell(line) in files.md.read_text()  # parentheses escaped: \\( \\)
     assert line in files.html.read_text()
 
 
@@ -438,7 +438,9 @@ def test_cli_report_uses_the_newest_complete_snapshot_and_says_so(inventoried_ho
         f"empty; pass --snapshot {empty} to use it"
     )
     md = (home / "reports" / PERIOD / f"ecr-report-{PERIOD}.md").read_text()
-    assert f"snapshot {complete} taken 2026-04-02 00:00 UTC (complete, 3 repositories" in md
+    assert (
+        md_cell(f"snapshot {complete} taken 2026-04-02 00:00 UTC (complete, 3 repositories") in md
+    )
     assert f"Inventory note: passed over the newer snapshot {empty}" in md
     assert "team/web" in md  # findings of the complete snapshot
 
@@ -450,7 +452,10 @@ def test_cli_report_snapshot_option_picks_the_inventory(inventoried_home, capsys
     assert err[0] == f"using snapshot {empty} taken at 2026-04-05T09:00:00Z (empty, 0 repositories)"
     assert f"note: snapshot {empty} taken at 2026-04-05T09:00:00Z holds no repository" in err
     md = (home / "reports" / PERIOD / f"ecr-report-{PERIOD}.md").read_text()
-    assert f"snapshot {empty} taken 2026-04-05 09:00 UTC (empty, 0 repositories, 0 images)" in md
+    assert (
+        md_cell(f"snapshot {empty} taken 2026-04-05 09:00 UTC (empty, 0 repositories, 0 images)")
+        in md
+    )
     assert f"snapshot {complete}" not in md
     assert main(["report", "--period", PERIOD, "--snapshot", "nope", "--home", str(home)]) == 2
     assert capsys.readouterr().err == (
@@ -497,3 +502,189 @@ def test_ctrl_c_during_report_exits_130_and_says_what_was_kept(billed_home, caps
         f"ecrcost: interrupted; the report of {PERIOD} was not (completely) written; the "
         "warehouse keeps the marts of 2026-02, 2026-03. Run the same command again to finish\n"
     )
+
+
+def _figures(files) -> dict[tuple[str, str], str]:
+    return {(r["section"], r["figure"]): r["value"] for r in _csv(files, "figures")}
+
+
+def test_headline_leads_with_realized_then_available_then_spend(built):
+    con, _, files = built
+    figures = [(r["section"], r["figure"]) for r in _csv(files, "figures")]
+    headline = [f for s, f in figures if s == "headline"]
+    assert headline == [
+        f"realized in {PERIOD}",
+        "realized, last 12 months",
+        "annualized",
+        "candidate lifecycle policy",
+        # no untagged-images or stale finding in this snapshot: that figure is left out
+        f"ECR spend {PERIOD}",
+        "ECR spend 2026-02",
+        "change",
+        "change %",
+        "repositories billed",
+    ]
+    # Every figure recomputed from the tables it comes from.
+    (daily, monthly, effective) = con.execute(
+        "SELECT daily_saving, realized_monthly_savings_usd, effective_day FROM realized_savings"
+        " WHERE billing_period = $p AND verdict <> 'too_early'",
+        {"p": PERIOD},
+    ).fetchone()
+    in_effect = (date(2026, 3, 31) - effective).days + 1  # the action took effect in March
+    values = _figures(files)
+    assert float(values[("headline", f"realized in {PERIOD}")]) == pytest.approx(daily * in_effect)
+    assert float(values[("headline", "realized, last 12 months")]) == pytest.approx(
+        daily * in_effect
+    )
+    assert float(values[("headline", "annualized")]) == pytest.approx(monthly * 12)
+    (policy,) = con.execute(
+        "SELECT sum(monthly_savings_usd) FROM candidate_policy_plans WHERE skipped_reason IS NULL"
+    ).fetchone()
+    assert float(values[("headline", "candidate lifecycle policy")]) == pytest.approx(policy)
+    html = files.html.read_text()
+    # the savings come before the spend, and the sections follow the savings story
+    assert html.index("Realized savings") < html.index("Still available") < html.index("Spend")
+    order = re.findall(r'<section id="(\w+)"', html)
+    assert order == [
+        "headline", "realized", "findings", "trend", "analysis", "movers", "chargeback",
+        "predictability", "data_quality",
+    ]  # fmt: skip
+    assert "$ per GiB-month" not in html.split('<section id="realized"')[0].split("<table>")[0]
+
+
+def test_realized_totals_count_only_the_days_in_effect(built):
+    con, settings, _ = built
+    from ecrcost.reports.sections import build_context, realized_totals
+
+    ctx = build_context(con, settings, "2026-04", PERIOD)  # no judged action for April
+    assert realized_totals(ctx) == {
+        "actions": 0,
+        "this_period": 0,
+        "last_12_months": 0,
+        "annualized": 0,
+    }
+
+
+def test_the_bridge_has_its_place_in_the_headline(built, monkeypatch):
+    con, settings, _ = built
+    from ecrcost.reports import sections as sec
+    from ecrcost.reports.sections import Figure, Section
+
+    def bridge(ctx):
+        return Section("bridge", "From 2026-02 to 2026-03", figures=[Figure("start", 1.0)])
+
+    monkeypatch.setattr(sec, "SECTIONS", [sec.headline, bridge, *sec.SECTIONS[1:]])
+    files = render_report(con, settings, PERIOD, out_dir=settings.home / "bridged")
+    html = files.html.read_text()
+    headline = html.split('<section id="headline"')[1].split("</section>")[0]
+    assert '<div class="bridge" id="bridge"><h3>From 2026-02 to 2026-03</h3>' in headline
+    assert 'href="#bridge"' not in html  # drawn in the headline, not a section of its own
+    md = files.md.read_text()
+    assert (
+        md.index("## Headline")
+        < md.index("### From 2026-02 to 2026-03")
+        < md.index("## Realized savings")
+    )
+
+
+def test_findings_in_plain_words_and_same_bytes_once(built):
+    _, _, files = built
+    html = files.html.read_text()
+    findings = html.split('<section id="findings"')[1].split("</section>")[0]
+    assert "untagged_images" not in findings and "no_policy" not in findings
+    assert "largest repositories" in findings and "no lifecycle policy" in findings
+    rows = _csv(files, "findings_top")
+    (web,) = [r for r in rows if r["repository_name"] == "team/web" and r["subject"] == ""]
+    assert (web["kind"], web["kind_label"]) == (
+        "largest_repository+no_policy",
+        "largest repositories + no lifecycle policy",
+    )
+    # Two images of one size are two findings, not one.
+    assert (
+        sum(r["kind"] == "largest_image" and r["repository_name"] == "team/api" for r in rows) > 1
+    )
+    assert "removals to review first" in findings and "danger flags" not in html
+
+
+def test_same_bytes_together_merges_only_equal_bytes_of_one_repository():
+    from ecrcost.reports.sections import same_bytes_together
+
+    def row(kind, repo, size, subject=None):
+        return {"kind": kind, "account_id": "1", "region": "r", "repository_name": repo,
+                "bytes": size, "subject": subject}  # fmt: skip
+
+    rows = [row("no_policy", "a", 5), row("largest_repository", "a", 5),
+            row("untagged_images", "a", 4), row("duplicate_image", None, 5),
+            row("largest_image", None, 5), row("largest_image", "a", 5, "sha256:1"),
+            row("largest_image", "a", 5, "sha256:2"), row("largest_image", "a", 5, "sha256:2")]  # fmt: skip
+    got = same_bytes_together(rows)
+    assert [r["kind_label"] for r in got] == [
+        "no lifecycle policy + largest repositories",
+        "untagged images",
+        "same image in several repositories",
+        "largest images",
+        "largest images",
+        "largest images",
+        "largest images",
+    ]
+
+
+def test_findings_available_counts_a_repository_once(con):
+    from ecrcost import sqlfiles
+    from ecrcost.reports.sections import SAVING_KINDS
+
+    for kind, repo, cost in [("untagged_images", "a", 2.0), ("stale_repository", "a", 5.0),
+                             ("untagged_images", "b", 1.5), ("no_policy", "c", 9.0)]:  # fmt: skip
+        con.execute(
+            "INSERT INTO findings VALUES ('s', now()::TIMESTAMP, now()::TIMESTAMP, ?, 1, '1', 'r',"
+            " ?, NULL, 'd', 10, ?, false, NULL, NULL, [], '{}')",
+            [kind, repo, cost],
+        )
+    (got,) = sqlfiles.records(
+        con, "reports/findings_available", {"snapshot_id": "s", "kinds": list(SAVING_KINDS)}
+    )
+    assert got == {"monthly_cost_usd": 6.5, "repositories": 2}  # a: 5 (not 7), b: 1.5
+
+
+def test_long_tables_cut_to_report_top_n_with_where_the_rest_is(built):
+    con, settings, _ = built
+    from dataclasses import replace
+
+    few = replace(settings, report_top_n=2)
+    files = render_report(con, few, PERIOD, out_dir=settings.home / "few")
+    html = files.html.read_text()
+    assert "Top 2 shown; 1 more row(s) in predictability.csv." in html
+    assert md_cell("Top 2 shown; 1 more row(s) in predictability.csv.") in files.md.read_text()
+    assert len(_csv(files, "predictability")) == 3  # the CSV keeps every row
+    # The rows above the median repeat the top repositories: named, not shown again.
+    analysis = html.split('<section id="analysis"')[1].split("</section>")[0]
+    assert "row(s) in above_median.csv" in analysis
+    assert analysis.count("<table>") == 2  # top repositories and by size
+
+
+def test_charts_explain_themselves(built):
+    _, _, files = built
+    html = files.html.read_text()
+    svgs = dict(re.findall(r'<svg class="chart" data-chart="(\w+)".*?>(.*?)</svg>', html, re.S))
+    assert set(svgs) == {"trend", "top_repositories", "chargeback", "realized_savings"}
+    for name, body in svgs.items():
+        title = re.search(r'<text class="chart-title"[^>]*>([^<]+)</text>', body)
+        assert title and body.startswith(f"<title>{title.group(1)}</title>"), name
+    trend = svgs["trend"]
+    assert ">2026-03</text>" in trend and ">26-03</text>" not in trend  # months as YYYY-MM
+    assert "$ per month (net)" in trend  # the axis says what and in which unit
+    ticks = re.findall(r'text-anchor="end" fill="#4b5563">(\$[\d,.]+)</text>', trend)
+    assert ticks and all(re.fullmatch(r"\$\d+", t) for t in ticks), ticks  # round values
+    assert "tag &#39;team&#39;" in svgs["chargeback"]  # the chargeback chart names its key
+    assert "predicted $/month" in svgs["realized_savings"]  # a legend for two series
+
+
+def test_nice_ticks_are_round():
+    from ecrcost.reports.charts import nice_ticks, shorten
+
+    assert nice_ticks(125.79) == [0, 50, 100, 150]
+    assert nice_ticks(31.45) == [0, 10, 20, 30, 40]
+    assert nice_ticks(4.5) == [0, 1, 2, 3, 4, 5]
+    assert nice_ticks(0.3) == [0, 0.1, 0.2, 0.3]
+    assert nice_ticks(0) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert shorten("a" * 50, 10) == "a" * 9 + "…"

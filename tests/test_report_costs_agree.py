@@ -64,12 +64,13 @@ def assert_agree(home: Path, settings, period: str, tag_key: str | None = "team"
     assert figure(head, "repositories billed") == len(view["rows"])
     by_class = dict(view["unattributed_by_charge_class"])
     usage_unattributed = by_class.pop("usage", 0.0)
-    gross = figure(head, "gross usage")
+    (spend,) = [r for r in table(head, "headline") if r["period"] == period]
+    gross = spend["usage_cost"]
     # Gross usage = the repositories' gross usage + the unattributed usage (to the digit the
     # DECIMAL sums keep: both sides are sums of the same DECIMAL(38,12) values).
     rows_gross = sum(r["gross_cost"] for r in view["rows"])
     assert round(gross, 9) == round(rows_gross + usage_unattributed, 9)
-    assert round(figure(head, "credits, discounts, tax"), 9) == round(view["total_cost"] - gross, 9)
+    assert round(spend["adjustments"], 9) == round(view["total_cost"] - gross, 9)
     assert figure(quality, "adjustments without a repository") == sum(by_class.values())
     share = figure(quality, "usage without a repository")
     assert share == (usage_unattributed / gross if gross else None)
@@ -226,8 +227,8 @@ def test_a_month_of_only_credits(odd_home):
     view, sections = got["view"], got["sections"]
     assert (view["total_cost"], view["unattributed_cost"]) == (-2.75, -2.75)
     assert view["unattributed_by_charge_class"] == {"credit": -2.75}
-    assert figure(sections["headline"], "gross usage") == 0.0
-    assert figure(sections["headline"], "credits, discounts, tax") == -2.75
+    (spend,) = table(sections["headline"], "headline")
+    assert (spend["usage_cost"], spend["adjustments"]) == (0.0, -2.75)
     assert figure(sections["data_quality"], "usage without a repository") is None
     assert figure(sections["data_quality"], "adjustments without a repository") == -2.75
     assert [
@@ -277,5 +278,9 @@ def test_the_headline_says_not_loaded_only_of_periods_not_loaded(odd_home):
     with warehouse.opened(settings.warehouse_path) as con:
         _load(con, "2026-03", [])
     sections = report_sections(home, settings, "2026-03")
-    assert sections["headline"].text == ["No billing data for 2026-02 is loaded to compare with."]
+    assert sections["headline"].text == [
+        "Realized savings: no action judged against the bill in the 12 months to 2026-03 "
+        "(see Realized savings).",
+        "No billing data for 2026-02 is loaded to compare with.",
+    ]
     assert figure(sections["headline"], "ECR spend 2026-03") == 0.0

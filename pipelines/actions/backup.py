@@ -135,9 +135,10 @@ class BackupSet:
             "complete": False,
             **fields,
         }
-        backups_dir.mkdir(parents=True, exist_ok=True)
+        backups_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(backups_dir, 0o700)  # policy texts and tags: the owner's only, as each entry
         try:
-            root.mkdir()
+            root.mkdir(mode=0o700)
         except FileExistsError:
             raise UserError(f"backup {backup_id} exists already in {backups_dir}") from None
         _fsync_dir(backups_dir)

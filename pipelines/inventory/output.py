@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ecrcost.fmt import gib, iso, money
+from ecrcost.fmt import csv_value, gib, iso, money
 from ecrcost.inventory.model import InUseSource, ScanError, Snapshot
 from ecrcost.inventory.snapshots import SnapshotInfo
 from ecrcost.inventory.store import RepositorySize
@@ -73,7 +73,7 @@ def playbook_csv(
                 d.get("tags", ""),
                 _bool(s.complete),
             ]
-        writer.writerow(row)
+        writer.writerow([csv_value(c) for c in row])
     return buffer.getvalue()
 
 
@@ -194,7 +194,7 @@ def snapshot_rows(snapshots: list[SnapshotInfo], output: str) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(SNAPSHOT_COLUMNS)
-        writer.writerows(rows)
+        writer.writerows([csv_value(c) for c in r] for r in rows)
         return buffer.getvalue()
     if not rows:
         return "no inventory snapshot in the warehouse: run `ecrcost inventory` first\n"

@@ -10,6 +10,8 @@ import dagster as dg
 from ecrcost import sqlfiles
 from ecrcost.attribution import build_marts, reconcile
 from ecrcost.billing import check_against_source, ingest
+from ecrcost.delivery.deliver import deliver_report, failed
+from ecrcost.errors import PartialResult
 from ecrcost.findings.findings import build_findings
 from ecrcost.inventory.collect import collect_inventory
 from ecrcost.inventory.model import Snapshot
@@ -214,6 +216,29 @@ def savings_report(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
     )
     paths = {period: str(files.html) for period, files in rendered.items()}
     return dg.MaterializeResult(metadata={"html": dg.MetadataValue.json(paths)})
+
+
+@monthly_asset(
+    group_name="reports",
+    deps=[savings_report],
+    description="The report sent to the destinations of the `deliver` setting (S3, e-mail, "
+    "webhook); a destination that received this report already is skipped, a failed one is "
+    "tried again on the next run.",
+)
+def report_delivery(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
+    settings = ecrcost.settings()
+    if not settings.deliver:
+        return dg.MaterializeResult(metadata={"deliveries": dg.MetadataValue.text("none set")})
+    deliveries = []
+    with ecrcost.connection() as con:
+        for period in context.partition_keys:
+            # Rendered again (a read of the warehouse): what is sent is what the figures say now.
+            files = render_report(con, settings, period, shift_period(period, -1))
+            deliveries += deliver_report(con, settings, files)
+    if failed(deliveries):  # the step fails, visibly; the ledger retries them next run
+        raise PartialResult("; ".join(d.line() for d in failed(deliveries)))
+    lines = [d.line() for d in deliveries]
+    return dg.MaterializeResult(metadata={"deliveries": dg.MetadataValue.text("\n".join(lines))})
 
 
 @dg.asset_check(asset=savings_report, description="The report is newer than its period's bill.")

@@ -12,6 +12,7 @@ ASSETS = [
     assets.candidate_policy_plan,
     assets.realized_savings,
     assets.savings_report,
+    assets.report_delivery,
 ]
 CHECKS = [
     assets.cur_ecr_lines_match_source,

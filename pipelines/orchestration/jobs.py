@@ -7,6 +7,7 @@ import dagster as dg
 from ecrcost.billing import location_fingerprints
 from ecrcost.orchestration.partitions import billing_periods
 from ecrcost.orchestration.resources import EcrcostResource
+from ecrcost.periods import Period
 
 monthly_job = dg.define_asset_job(
     "monthly_ecr_costs",
@@ -14,9 +15,19 @@ monthly_job = dg.define_asset_job(
     description="Refresh the inventory, load a billing period, rebuild everything derived from it.",
 )
 
-monthly_schedule = dg.build_schedule_from_partitioned_job(
-    monthly_job, day_of_month=3, hour_of_day=6, minute_of_hour=0
+
+@dg.schedule(
+    name="monthly_ecr_costs_schedule",
+    cron_schedule="0 6 3 * *",
+    job=monthly_job,
+    execution_timezone="UTC",
 )
+def monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """Day 3, 06:00 UTC: the month that just closed. (Written out: Dagster's
+    build_schedule_from_partitioned_job calls a deprecated API on every tick, a warning in
+    the daemon's log.)"""
+    period = str(Period.last_closed(context.scheduled_execution_time))
+    return dg.RunRequest(run_key=period, partition_key=period)
 
 
 @dg.sensor(job=monthly_job, minimum_interval_seconds=3600)

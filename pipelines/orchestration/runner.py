@@ -10,6 +10,7 @@ import dagster as dg
 
 from ecrcost.errors import UserError
 from ecrcost.orchestration.catalog import ASSETS, CHECKS
+from ecrcost.orchestration.jobs import monthly_job
 from ecrcost.orchestration.partitions import billing_periods
 from ecrcost.orchestration.resources import EcrcostResource
 from ecrcost.settings import Settings
@@ -101,17 +102,29 @@ def materialize_periods(
         else:
             blocks.append([period])
     outcome = RunOutcome(periods=periods, success=True, failed_checks=[])
-    for block in blocks:
-        result = _materialize_range(resource, block[0], block[-1], verbose)
-        evaluations = list(result.get_asset_check_evaluations())
-        outcome.success &= result.success and all(e.passed for e in evaluations)
-        outcome.failed_checks += [e.check_name for e in evaluations if not e.passed]
-        outcome.checks += evaluations
-        outcome.failures += _step_failures(result)
-        outcome.interrupted = _interrupted(result, outcome.failures)
-        if outcome.interrupted:
-            break
+    with _instance() as instance:  # disposed after: no temporary folder left behind
+        for block in blocks:
+            if not _run_block(instance, resource, block, verbose, outcome):
+                break
     return outcome
+
+
+def _run_block(
+    instance: dg.DagsterInstance,
+    resource: dg.ConfigurableResource,
+    block: list[str],
+    verbose: bool,
+    outcome: RunOutcome,
+) -> bool:
+    """One run over a contiguous range; False when it was interrupted (stop the rest)."""
+    result = _materialize_range(instance, resource, block[0], block[-1], verbose)
+    evaluations = list(result.get_asset_check_evaluations())
+    outcome.success &= result.success and all(e.passed for e in evaluations)
+    outcome.failed_checks += [e.check_name for e in evaluations if not e.passed]
+    outcome.checks += evaluations
+    outcome.failures += _step_failures(result)
+    outcome.interrupted = _interrupted(result, outcome.failures)
+    return not outcome.interrupted
 
 
 def _step_failures(result: dg.ExecuteInProcessResult) -> list[StepFailure]:
@@ -141,21 +154,30 @@ def _interrupted(result: dg.ExecuteInProcessResult, failures: list[StepFailure])
 
 
 def _materialize_range(
-    resource: dg.ConfigurableResource, first: str, last: str, verbose: bool
+    instance: dg.DagsterInstance,
+    resource: dg.ConfigurableResource,
+    first: str,
+    last: str,
+    verbose: bool,
 ) -> dg.ExecuteInProcessResult:
     tags = {
         "dagster/asset_partition_range_start": first,
         "dagster/asset_partition_range_end": last,
     }
-    result = dg.materialize(
-        [a for a in ASSETS if isinstance(a, dg.AssetsDefinition)] + CHECKS,
-        instance=_instance(),
+    # The monthly job itself (not an ephemeral one): CLI runs are recorded under its name.
+    job = dg.Definitions(
+        assets=ASSETS,
+        asset_checks=CHECKS,
+        jobs=[monthly_job],
         resources={"ecrcost": resource},
+        executor=dg.in_process_executor,
+    ).resolve_job_def(monthly_job.name)
+    return job.execute_in_process(
+        instance=instance,
         tags=tags,
         run_config=VERBOSE_LOGS if verbose else QUIET_LOGS,
         raise_on_error=False,
     )
-    return result
 
 
 def run_pipeline(

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from ecrcost import options, warehouse
 from ecrcost.attribution.marts import period_has_data, periods_kept
-from ecrcost.errors import Interrupted, UserError
+from ecrcost.delivery.deliver import deliver_report, failed
+from ecrcost.delivery.destinations import parse_destinations
+from ecrcost.errors import Interrupted, PartialResult, UserError
 from ecrcost.inventory.snapshots import snapshot_in_use
 from ecrcost.periods import parse_period, resolve_period, shift_period
 from ecrcost.reports.prepare import prepare_report
@@ -20,6 +22,12 @@ Render one billing period's report from the warehouse: the headline against the 
 period, the 12-month trend, the playbook analysis, chargeback by tag, biggest movers, findings
 and the candidate policy's predicted savings, realized savings of past actions, predictability
 and data quality. Writes ecr-report-YYYY-MM.html (self-contained), .md and one CSV per table.
+Tables show the top `report_top_n` rows (default 25); their CSV files keep every row.
+
+--deliver then sends the report to every destination of the `deliver` setting (S3, e-mail,
+webhook; README "Delivering the report"). A destination that already received this report
+(same period, same figures) is skipped; one that fails is named on a `missing:` line, does not
+stop the others and is tried again next time (exit 3).
 
 Before rendering, the period's (and the comparison period's) attribution marts are built when
 missing or stale, and the period's realized savings are judged again.
@@ -48,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", metavar="FOLDER", help="output folder (default <home>/reports/<period>/)"
     )
+    parser.add_argument(
+        "--deliver",
+        dest="send_report",  # not `deliver`: flags override settings of their name
+        action="store_true",
+        help="send the report to the destinations of the `deliver` setting",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -58,6 +72,12 @@ def handle(args: argparse.Namespace, settings) -> int:
         raise UserError(f"--compare {compare}: must be a period before --period {period}")
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UserError(f"--out {args.out}: is a file; pass a folder (it is created if missing)")
+    if args.send_report and not settings.deliver:
+        raise UserError(
+            "--deliver: no destination; list them in ecrcost.toml (deliver = [...]) or "
+            "ECRCOST_DELIVER"
+        )
+    parse_destinations(settings.deliver)  # a mistake in the setting stops before any work
     if not settings.warehouse_path.exists():
         raise UserError(
             f"{settings.warehouse_path}: no warehouse; load a bill first (ecrcost ingest) "
@@ -88,11 +108,19 @@ def handle(args: argparse.Namespace, settings) -> int:
                 snapshot_id=snapshot_id,
                 snapshot_notes=choice.notes if choice else (),
             )
+            deliveries = deliver_report(con, settings, files) if args.send_report else []
     except KeyboardInterrupt:
         raise Interrupted(_kept_after_interrupt(settings, period, compare)) from None
     print(f"{files.html}")
     print(f"{files.md}")
     print(f"{len(files.csv)} CSV file(s) in {files.out_dir}  (rendered in {files.seconds:.2f} s)")
+    for d in deliveries:
+        print(d.line(), file=sys.stderr)
+    if failed(deliveries):
+        raise PartialResult(
+            f"{len(failed(deliveries))} of {len(deliveries)} destination(s) failed (listed "
+            "above); the report is written and the others received it"
+        )
     return 0
 
 

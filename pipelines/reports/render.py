@@ -2,9 +2,9 @@
 fetched), a Markdown file for a ticket or chat, and one CSV file per table.
 
 Escaping: repository names and tag values are user-controlled. HTML templates are autoescaped;
-charts escape their labels (ecrcost.reports.charts); Markdown cells go through `md_cell`
-(`\\`, `|`, `<`, `>`, newlines); CSV text cells that a spreadsheet would run as a formula
-(starting with = + - @ or a control character) get a leading apostrophe.
+charts escape their labels (ecrcost.reports.charts); Markdown text goes through `md_cell`
+(table breaks, HTML, and the link, image and emphasis syntax); CSV cells through
+`ecrcost.fmt.csv_value`, the one CSV rule (formula-like text gets a leading apostrophe).
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class ReportFiles:
     md: Path
     csv: list[Path]
     seconds: float
+    period: str = ""
+    headline: tuple[tuple[str, str], ...] = ()  # the headline's figures as shown (label, value)
 
 
 # --- formatting (shared by the HTML and Markdown templates) ----------------------------------
@@ -68,18 +70,22 @@ def fmt(value: Any, kind: str = "text") -> str:
     return str(value)
 
 
+# Escaped with a backslash: `[ ] ( ) !` make links and images (a bill value must not become an
+# image fetched when the file is viewed), `* _` and the backtick emphasis and code, `|` a column
+# break, and the backslash itself.
+_MD_ESCAPED = "\\|[]()!*_`"
+
+
 def md_cell(value: Any) -> str:
-    """Text safe in a Markdown table cell: no column break, no HTML, one line."""
-    text = str(value)
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    """Text safe in Markdown (a table cell or a line): no column break, no HTML, no link, image
+    or emphasis, one line."""
+    text = "".join("\\" + c if c in _MD_ESCAPED else c for c in str(value))
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     return " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
 
 
 def csv_cell(value: Any) -> Any:
-    """A CSV cell: formula-like text defused, numbers and flags as `fmt.csv_value` writes them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """A CSV cell as `fmt.csv_value` writes it (times as `YYYY-MM-DD HH:MM:SS`)."""
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     return formats.csv_value(value)
@@ -151,7 +157,10 @@ def render_report(
     html.write_text(env.get_template("report.html.j2").render(model), encoding="utf-8")
     md.write_text(env.get_template("report.md.j2").render(model), encoding="utf-8")
     csvs = _write_csvs(out, sections)
-    return ReportFiles(out, html, md, csvs, time.perf_counter() - started)
+    headline = tuple(
+        (f.label, fmt(f.value, f.kind)) for s in sections if s.key == "headline" for f in s.figures
+    )
+    return ReportFiles(out, html, md, csvs, time.perf_counter() - started, period, headline)
 
 
 def _write_csvs(out: Path, sections: list[sec.Section]) -> list[Path]:

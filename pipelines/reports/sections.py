@@ -30,6 +30,21 @@ if TYPE_CHECKING:
     from ecrcost.settings import Settings
 
 TOP = 10
+# Finding kinds that name bytes to remove (the rest describe: largest, no policy, duplicates
+# spread over repositories); the headline's "still available" counts these.
+SAVING_KINDS = ("untagged_images", "stale_repository")
+# Finding kinds in plain words (the CSV keeps the kind's name).
+KIND_LABELS = {
+    "no_policy": "no lifecycle policy",
+    "idle_policy": "policy that removes nothing",
+    "untagged_images": "untagged images",
+    "stale_repository": "stale repository",
+    "empty_repository": "empty repository",
+    "largest_repository": "largest repositories",
+    "largest_image": "largest images",
+    "largest_layer": "largest layers",
+    "duplicate_image": "same image in several repositories",
+}
 NUMERIC_KINDS = frozenset(
     {"money", "money4", "signed_money", "pct", "signed_pct", "gb", "bytes", "int"}
 )
@@ -62,7 +77,8 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]]
     note: str | None = None
-    limit: int | None = None  # rows shown in HTML/Markdown; the CSV has them all
+    limit: int | None = None  # rows shown in HTML/Markdown (default settings.report_top_n)
+    csv_only: bool = False  # HTML/Markdown say where it is instead of repeating rows shown above
 
     @property
     def visible(self) -> list[Column]:
@@ -83,6 +99,13 @@ class Figure:
     value: Any
     kind: str = "money"
     note: str | None = None
+    group: str = ""  # figures of one group are shown together under this heading
+
+
+@dataclass(frozen=True)
+class FigureGroup:
+    title: str
+    figures: list[Figure]
 
 
 @dataclass
@@ -95,6 +118,14 @@ class Section:
     text: list[str] = field(default_factory=list)  # plain sentences (escaped when rendered)
     tables: list[Table] = field(default_factory=list)
     charts: list[Markup] = field(default_factory=list)
+
+    @property
+    def figure_groups(self) -> list[FigureGroup]:
+        """The figures by group, in the order the groups first appear."""
+        groups: dict[str, list[Figure]] = {}
+        for f in self.figures:
+            groups.setdefault(f.group, []).append(f)
+        return [FigureGroup(title, figures) for title, figures in groups.items()]
 
 
 def unavailable(key: str, title: str, why: str) -> Section:
@@ -177,25 +208,29 @@ def _no_marts(ctx: Context, period: str) -> str:
 
 
 def headline(ctx: Context) -> Section:
+    """The savings story first: realized savings, what is still available, then spend and its
+    change, then repositories billed."""
     title = "Headline"
     cur = ctx.totals.get(ctx.period)
     if cur is None:
         return unavailable("headline", title, f"no billing data for {ctx.period} is loaded")
     prev = ctx.totals.get(ctx.compare)
     s = Section("headline", title)
-    s.figures.append(Figure(f"ECR spend {ctx.period}", cur["total_cost"]))
+    _realized_figures(ctx, s)
+    _available_figures(ctx, s)
+    spend = "Spend"
+    s.figures.append(Figure(f"ECR spend {ctx.period}", cur["total_cost"], group=spend))
     if prev is not None:
         change = cur["total_cost"] - prev["total_cost"]
         ratio = change / prev["total_cost"] if prev["total_cost"] else None
-        s.figures.append(Figure(f"ECR spend {ctx.compare}", prev["total_cost"]))
-        s.figures.append(Figure("change", change, "signed_money"))
-        s.figures.append(Figure("change %", ratio, "signed_pct"))
+        s.figures.append(Figure(f"ECR spend {ctx.compare}", prev["total_cost"], group=spend))
+        s.figures.append(Figure("change", change, "signed_money", group=spend))
+        s.figures.append(Figure("change %", ratio, "signed_pct", group=spend))
     else:
         s.text.append(f"No billing data for {ctx.compare} is loaded to compare with.")
-    s.figures.append(Figure("storage cost per GiB-month", cur["cost_per_gb_month"], "money4"))
-    s.figures.append(Figure("gross usage", cur["usage_cost"]))
-    s.figures.append(Figure("credits, discounts, tax", cur["adjustments"], "signed_money"))
-    s.figures.append(Figure("repositories billed", cur["repositories"], "int"))
+    s.figures.append(
+        Figure("repositories billed", cur["repositories"], "int", group="Repositories")
+    )
     compared = [p for p in (ctx.compare, ctx.period) if p in ctx.totals]
     s.tables.append(
         Table(
@@ -213,6 +248,73 @@ def headline(ctx: Context) -> Section:
     return s
 
 
+def realized_totals(ctx: Context) -> dict[str, Any]:
+    """Realized savings of the period's judged actions: actions, this period's dollars, the last
+    12 months' dollars and the annualized rate (sql/reports/realized_totals.sql)."""
+    period = Period.parse(ctx.period)
+    (row,) = sqlfiles.records(
+        ctx.con,
+        "reports/realized_totals",
+        {
+            "period": ctx.period,
+            "period_start": period.first_day,
+            "period_end": period.last_day,
+            "window_start": period.shift(-(SPAN_MONTHS - 1)).first_day,
+        },
+    )
+    return row
+
+
+def _realized_figures(ctx: Context, s: Section) -> None:
+    group = "Realized savings"
+    totals = realized_totals(ctx)
+    if not totals["actions"]:
+        s.text.append(
+            "Realized savings: no action judged against the bill in the 12 months to "
+            f"{ctx.period} (see Realized savings)."
+        )
+        return
+    note = f"{totals['actions']} action(s), net of the trend"
+    s.figures += [
+        Figure(f"realized in {ctx.period}", totals["this_period"], "signed_money", note, group),
+        Figure("realized, last 12 months", totals["last_12_months"], "signed_money", note, group),
+        Figure("annualized", totals["annualized"], "signed_money", "$/year at today's rate", group),
+    ]
+
+
+def _available_figures(ctx: Context, s: Section) -> None:
+    group = "Still available ($/month)"
+    if ctx.snapshot is None:
+        return
+    snap = ctx.snapshot["snapshot_id"]
+    plans = sqlfiles.records(ctx.con, "reports/candidate_plans", {"snapshot_id": snap})
+    planned = [r for r in plans if r["skipped_reason"] is None]
+    if plans:
+        s.figures.append(
+            Figure(
+                "candidate lifecycle policy",
+                sum(r["monthly_savings_usd"] for r in planned),
+                "money",
+                f"{sum(r['monthly_savings_usd'] > 0 for r in planned)} repositories"
+                + (", an upper bound" if any(r["upper_bound"] for r in planned) else ""),
+                group,
+            )
+        )
+    (found,) = sqlfiles.records(
+        ctx.con, "reports/findings_available", {"snapshot_id": snap, "kinds": list(SAVING_KINDS)}
+    )
+    if found["repositories"]:
+        s.figures.append(
+            Figure(
+                "untagged images and stale repositories",
+                found["monthly_cost_usd"],
+                "money",
+                f"{found['repositories']} repositories; overlaps the policy's figure",
+                group,
+            )
+        )
+
+
 def trend(ctx: Context) -> Section:
     periods = last_months(ctx.period, TREND_MONTHS)
     present = [p for p in periods if p in ctx.totals]
@@ -228,10 +330,11 @@ def trend(ctx: Context) -> Section:
     s.charts.append(
         charts.column_chart(
             "trend",
-            "ECR spend per month",
-            [p[2:] for p in periods],
-            [r["total_cost"] or 0.0 for r in table_rows],
+            f"ECR spend per month, 12 months to {ctx.period} ($, net of credits and tax)",
+            periods,
+            [r["total_cost"] for r in table_rows],
             highlight=len(periods) - 1,
+            y_label="$ per month (net)",
         )
     )
     missing = [p for p in periods if p not in ctx.totals]
@@ -274,9 +377,10 @@ def analysis(ctx: Context) -> Section:
         s.charts.append(
             charts.bar_chart(
                 "top_repositories",
-                f"Top {len(top)} repositories by cost",
+                f"Top {len(top)} repositories by cost in {ctx.period} ($, net)",
                 [repo_label(r) for r in top],
                 [r["net_cost"] for r in top],
+                x_label=f"$ (net) in {ctx.period}",
             )
         )
     s.tables.append(
@@ -306,7 +410,8 @@ def analysis(ctx: Context) -> Section:
                 Column("share", "share", "pct"),
             ],
             above,
-            limit=20,
+            note=f"The rows above the median start with the top {TOP} shown above.",
+            csv_only=True,
         )
     )
     s.tables.append(
@@ -364,10 +469,11 @@ def chargeback(ctx: Context) -> Section:
         s.charts.append(
             charts.bar_chart(
                 "chargeback",
-                f"Spend per {first}",
+                f"Spend per value of the tag '{first}' in {ctx.period} ($, net)",
                 [v["tag_value"] for v in first_values],
                 [v["net_cost"] for v in first_values],
-                colour="#7c3aed",
+                x_label=f"$ (net) in {ctx.period}, tag key '{first}'",
+                colour=charts.GREEN,
             )
         )
     s.tables.append(
@@ -422,7 +528,7 @@ def movers(ctx: Context) -> Section:
 
 
 def findings(ctx: Context) -> Section:
-    s = Section("findings", "Findings and the candidate policy")
+    s = Section("findings", "Still available: findings and the candidate policy")
     if ctx.snapshot is None:
         return unavailable(
             s.key, s.title, "the warehouse holds no inventory snapshot (run `ecrcost inventory`)"
@@ -430,13 +536,16 @@ def findings(ctx: Context) -> Section:
     snap = ctx.snapshot["snapshot_id"]
     s.text.append(f"Inventory snapshot {snap} taken {utc_minute(ctx.snapshot['taken_at'])}.")
     summary = sqlfiles.records(ctx.con, "reports/findings_summary", {"snapshot_id": snap})
+    for r in summary:
+        r["kind_label"] = KIND_LABELS.get(r["kind"], r["kind"])
     if summary:
         s.tables.append(
             Table(
                 "findings_summary",
                 "Findings per kind",
                 [
-                    Column("kind", "kind"),
+                    Column("kind", "kind", show=False),
+                    Column("kind_label", "kind"),
                     Column("findings", "findings", "int"),
                     Column("bytes", "bytes", "bytes"),
                     Column("monthly_cost_usd", "$/month", "money"),
@@ -450,12 +559,20 @@ def findings(ctx: Context) -> Section:
                 "findings_top",
                 "Costliest findings",
                 [
-                    Column("kind", "kind"),
+                    Column("kind", "kind", show=False),
+                    Column("kind_label", "kind"),
                     *_REPO_COLUMNS,
+                    Column("subject", "image or layer", show=False),
                     Column("detail", "detail", "long"),
                     Column("monthly_cost_usd", "$/month", "money"),
                 ],
-                sqlfiles.records(ctx.con, "reports/findings_top", {"snapshot_id": snap, "top": 15}),
+                same_bytes_together(
+                    sqlfiles.records(
+                        ctx.con, "reports/findings_top", {"snapshot_id": snap, "top": 15}
+                    )
+                ),
+                note="Kinds that count the same bytes of one repository share a row: the "
+                "dollars are counted once.",
             )
         )
     else:
@@ -464,6 +581,27 @@ def findings(ctx: Context) -> Section:
         )
     _candidate_plan(ctx, s, snap)
     return s
+
+
+def same_bytes_together(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings of one repository and subject with the same bytes as one row naming every kind
+    (e.g. "no lifecycle policy + largest repositories"): two kinds counting the same bytes are
+    one saving, not two. Order kept."""
+    merged: dict[Any, dict[str, Any]] = {}
+    for i, r in enumerate(rows):
+        label = KIND_LABELS.get(r["kind"], r["kind"])
+        # A finding over several repositories (no repository name) stands alone.
+        key = (
+            i
+            if r["repository_name"] is None
+            else (r["account_id"], r["region"], r["repository_name"], r["subject"], r["bytes"])
+        )
+        if key in merged and r["kind"] not in merged[key]["kind"].split("+"):
+            merged[key]["kind"] += "+" + r["kind"]
+            merged[key]["kind_label"] += " + " + label
+        else:
+            merged[key if key not in merged else (i,)] = {**r, "kind_label": label}
+    return list(merged.values())
 
 
 def _candidate_plan(ctx: Context, s: Section, snapshot_id: str) -> None:
@@ -484,7 +622,13 @@ def _candidate_plan(ctx: Context, s: Section, snapshot_id: str) -> None:
         ),
         Figure("bytes it frees", sum(r["freed_bytes"] for r in planned), "bytes"),
         Figure("images it expires", sum(r["expired"] for r in planned), "int"),
-        Figure("danger flags", sum(r["dangers"] for r in plans), "int"),
+        Figure(
+            "removals to review first",
+            sum(r["dangers"] for r in plans),
+            "int",
+            f"images pulled in the last {ctx.settings.recent_pull_days} days, signatures or "
+            "manifest lists that would break: `ecrcost policy plan` lists them",
+        ),
     ]
     skipped = len(plans) - len(planned)
     s.text.append(
@@ -501,11 +645,10 @@ def _candidate_plan(ctx: Context, s: Section, snapshot_id: str) -> None:
                 Column("expired", "images expired", "int"),
                 Column("freed_bytes", "bytes freed", "bytes"),
                 Column("monthly_savings_usd", "$/month", "money"),
-                Column("dangers", "danger flags", "int"),
+                Column("dangers", "removals to review", "int"),
                 Column("current_policy", "current policy"),
             ],
             [r for r in planned if r["monthly_savings_usd"] > 0],
-            limit=15,
         )
     )
 
@@ -684,7 +827,6 @@ def predictability(ctx: Context) -> Section:
                 Column("over_ceiling", "trend above ceiling"),
             ],
             out,
-            limit=20,
         )
     )
     return s
@@ -782,14 +924,18 @@ def data_quality(ctx: Context) -> Section:
     return s
 
 
+# The savings story first (the headline, what past actions saved, what is still available),
+# then where the money goes, then the caveats.
 SECTIONS: list[Callable[[Context], Section]] = [
     headline,
+    # BRIDGE: the spend bridge (issue 16, ecrcost.reports.bridge.bridge, a Section keyed
+    # "bridge") registers here; the templates draw it inside the headline's card.
+    realized,
+    findings,
     trend,
     analysis,
-    chargeback,
     movers,
-    findings,
-    realized,
+    chargeback,
     predictability,
     data_quality,
 ]
@@ -807,4 +953,8 @@ def build_sections(ctx: Context) -> list[Section]:
             title = make.__name__.replace("_", " ").capitalize()
             first = str(exc).splitlines()[0]
             out.append(unavailable(make.__name__, title, f"the warehouse query failed: {first}"))
+    for section in out:  # long tables are cut in HTML and Markdown; their CSV keeps every row
+        for table in section.tables:
+            if table.limit is None:
+                table.limit = ctx.settings.report_top_n
     return out

