@@ -43,6 +43,15 @@ class Settings:
     data_lag_days: int = 2
     stale_days: int = 90
     recent_pull_days: int = 30
+    # Where the extraction of ECR lines runs (docs/large-bills.md): duckdb | spark | athena.
+    engine: str = "duckdb"
+    billing_table: str | None = None  # spark: catalog table db.table; athena: Glue table
+    spark_master: str = "local[*]"
+    spark_conf: dict[str, str] = field(default_factory=dict)  # passed to the SparkSession
+    athena_database: str | None = None  # default: the database part of billing_table
+    athena_workgroup: str = "primary"
+    athena_output_location: str | None = None  # s3://bucket/prefix for results and UNLOAD
+    athena_timeout: float = 1800.0  # seconds a query may run before it is stopped
 
     @property
     def warehouse_path(self) -> Path:
@@ -56,7 +65,8 @@ class Settings:
 _ENV_PREFIX = "ECRCOST_"
 _TUPLE_FIELDS = {"regions", "accounts", "tag_keys", "exempt_repositories"}
 _INT_FIELDS = {"max_concurrency", "data_lag_days", "stale_days", "recent_pull_days"}
-_SECONDS_FIELDS = {"aws_connect_timeout", "aws_read_timeout", "aws_call_timeout"}
+_SECONDS_FIELDS = {"aws_connect_timeout", "aws_read_timeout", "aws_call_timeout", "athena_timeout"}
+_ENGINES = ("duckdb", "spark", "athena")
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -80,11 +90,32 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return value if isinstance(value, PriceTable) else PriceTable.from_mapping(value)
         if name == "tag_aliases":
             return {str(k): str(v) for k, v in dict(value).items()}
+        if name == "spark_conf":
+            return _spark_conf(value)
+        if name == "engine" and str(value) not in _ENGINES:
+            raise ValueError(f"{value!r} is not one of {', '.join(_ENGINES)}")
+        if name == "athena_output_location" and not str(value).startswith("s3://"):
+            raise ValueError(f"{value!r} is not an s3://bucket/prefix location")
         if name == "first_period":
             return parse_period(str(value), f"{source}: first_period")
         return None if value is None else str(value)
     except (TypeError, ValueError) as exc:
         raise UserError(f"{source}: setting '{name}' is invalid: {exc}") from None
+
+
+def _spark_conf(value: Any) -> dict[str, str]:
+    """Spark settings: a table in ecrcost.toml, or `KEY=VALUE` items (the repeatable
+    --spark-conf flag, or a comma-separated ECRCOST_SPARK_CONF)."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = {}
+    for item in (str(i).strip() for i in items):
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{item!r} is not KEY=VALUE")
+        out[key.strip()] = val.strip()
+    return out
 
 
 def _from_file(path: Path) -> dict[str, Any]:

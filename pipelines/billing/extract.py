@@ -22,6 +22,7 @@ The differences between engines that matter, handled here (tests/test_engines.py
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ecrcost.billing import readers
@@ -30,6 +31,8 @@ from ecrcost.periods import Period
 
 if TYPE_CHECKING:
     from sqlglot import exp
+
+    from ecrcost.billing.load import IngestResult
 
 ENGINES = ("duckdb", "spark", "athena")
 DIALECT = {"duckdb": "duckdb", "spark": "spark", "athena": "trino"}
@@ -66,6 +69,18 @@ _FILE_OF_ROW = {
     "spark": "regexp_replace(regexp_replace(input_file_name(), '^file://', ''), '^s3a://', 's3://')",
     "athena": '"$path"',
 }
+
+
+@dataclass
+class EngineRun:
+    """What an ingest did, whichever engine extracted: the load, and what the engine read
+    (bytes, when it says; Athena: the bytes it billed for, and their cost)."""
+
+    engine: str
+    result: IngestResult
+    scanned_bytes: int | None = None
+    scan_cost: float | None = None
+    notes: list[str] = field(default_factory=list)  # per query: what it scanned and cost
 
 
 def duckdb_type(hive: str) -> str:

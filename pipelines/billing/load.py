@@ -453,6 +453,7 @@ class Extracted:
     complete: bool = True
     fingerprint: str = ""
     notes: list[str] = field(default_factory=list)
+    scanned_bytes: int | None = None  # what the engine read for it, when it says
 
 
 def load_extracted(

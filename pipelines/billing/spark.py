@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ecrcost.billing import extract
+from ecrcost.billing.extract import EngineRun
 from ecrcost.billing.layout import PeriodFiles, discover
 from ecrcost.billing.load import (
     Extracted,
-    IngestResult,
     _check_args,
     _wanted,
     load_extracted,
@@ -149,9 +149,11 @@ def _extract_folder(
         sql = extract.render("spark", info, VIEW, g.period, g.period)
         files = _write(spark, sql, staging / g.period, where)
         source_format = info.fmt
-    return Extracted(
+    x = Extracted(
         g.period, source_format, files, where, g.period, g.complete, g.fingerprint(), g.notes
     )
+    x.scanned_bytes = sum(e.size for e in g.files)
+    return x
 
 
 def extract_table(
@@ -182,9 +184,10 @@ def ingest_spark(
     settings,
     periods: list[str] | None = None,
     access: AwsAccess | None = None,
-) -> IngestResult:
+) -> EngineRun:
     """`ingest --engine spark`: `settings.billing_table` or `settings.cur_location` through
-    Spark on `settings.spark_master`, loaded into the warehouse."""
+    Spark on `settings.spark_master`, loaded into the warehouse; with the bytes of the bill
+    files Spark read (None for a table: the catalog does not say)."""
     spark = spark_session(settings.spark_master, dict(settings.spark_conf))
     with tempfile.TemporaryDirectory(prefix="ecrcost-spark-") as tmp:
         staging = Path(tmp)
@@ -201,4 +204,5 @@ def ingest_spark(
             where, found = extract_location(
                 spark, settings.cur_location, staging, settings.cur_format, periods, access
             )
-        return load_extracted(con, where, found)
+            scanned = sum(x.scanned_bytes or 0 for x in found)
+        return EngineRun("spark", load_extracted(con, where, found), scanned)
