@@ -262,7 +262,7 @@ def _canonical(tree: exp.Select) -> exp.Select:
     for projection in tree.expressions:
         name, value = projection.alias_or_name, projection.unalias()
         if name == "tag_entries":
-            name, value = "tags", exp.Anonymous(this="map_from_entries", expressions=[value])
+            name, value = "tags", _tag_map(value)
         if name not in EXTRACTED:
             raise ValueError(f"the scan has a column {name} the engines do not write")
         target = sqlglot.parse_one(EXTRACTED[name], read="duckdb", into=exp.DataType)
@@ -272,6 +272,27 @@ def _canonical(tree: exp.Select) -> exp.Select:
         raise ValueError(f"the scan lacks {', '.join(sorted(missing))}")
     tree.set("expressions", out)
     return tree
+
+
+def _tag_map(entries: exp.Expression) -> exp.Expression:
+    """The scan's tag entries as one MAP in a form every dialect writes: a list of
+    (key, value) structs (legacy tag columns) as MAP(keys, values), `map_entries(m)` as `m`,
+    no tags as NULL."""
+    from sqlglot import exp
+
+    if isinstance(entries, exp.Array) and all(
+        isinstance(e, exp.Struct) for e in entries.expressions
+    ):
+        pairs = [{p.name: p.expression for p in e.expressions} for e in entries.expressions]
+        return exp.Map(
+            keys=exp.Array(expressions=[p["key"] for p in pairs]),
+            values=exp.Array(expressions=[p["value"] for p in pairs]),
+        )
+    if isinstance(entries, exp.Anonymous) and entries.name.lower() == "map_entries":
+        return entries.expressions[0]
+    if isinstance(entries, exp.Cast) and isinstance(entries.this, exp.Null):
+        return exp.Null()
+    raise ValueError(f"tag entries the engines cannot write: {entries.sql()}")
 
 
 def check_engine(engine: str) -> str:
