@@ -1,0 +1,72 @@
+"""The Spark engine really running (pyspark, local[1], one session for the test session):
+the sample organisation's layouts give the default engine's lines, to the cent."""
+
+from __future__ import annotations
+
+import pytest
+from fixtures_engines import agree_rows
+
+from ecrcost import cli, warehouse
+from ecrcost.billing import ingest
+from ecrcost.billing.load import load_extracted
+from ecrcost.billing.spark import extract_location, extract_table
+
+
+def _default(tmp_path, root):
+    con = warehouse.connect(tmp_path / "duckdb.duckdb")
+    result = ingest(con, str(root))
+    rows = agree_rows(con)
+    con.close()
+    return result, rows
+
+
+def test_ingest_engine_spark_loads_the_default_engines_lines(spark, sample_org, tmp_path, capsys):
+    """`ecrcost ingest --engine spark --cur <the sample's legacy Parquet layout>`."""
+    root = sample_org[0] / "cur-legacy-parquet"
+    assert cli.main(["ingest", "--cur", str(root), "--home", str(tmp_path / "a")]) == 0
+    default_out = capsys.readouterr().out
+    args = ["ingest", "--engine", "spark", "--spark-master", "local[1]", "--cur", str(root)]
+    assert cli.main([*args, "--home", str(tmp_path / "b")]) == 0
+    out, err = capsys.readouterr()
+    assert out == default_out  # the same periods, rows and dollars
+    assert "2026-08  cur-legacy-parquet  1 file(s)  50345 ECR rows  $61.56" in out
+    assert (
+        "spark: read " in err and " KiB of billing files" in err or " MiB of billing files" in err
+    )
+    figures = []
+    for home in ("a", "b"):
+        with warehouse.opened(tmp_path / home / "warehouse.duckdb", read_only=True) as con:
+            loads = con.execute(
+                "SELECT billing_period, source_format, ecr_rows, files FROM billing_loads"
+                " ORDER BY 1"
+            ).fetchall()
+            figures.append((agree_rows(con), loads))
+    assert figures[0] == figures[1]
+    assert len(figures[0][0]) > 100
+
+
+@pytest.mark.parametrize("layout", ["cur2", "focus", "cur-legacy-csv"])
+def test_spark_agrees_on_every_layout(spark, sample_org, tmp_path, layout):
+    root = sample_org[0] / layout
+    expected, rows = _default(tmp_path, root)
+    url, found = extract_location(spark, str(root), tmp_path / "staging")
+    con = warehouse.connect(tmp_path / "spark.duckdb")
+    result = load_extracted(con, url, found)
+    assert [(p.period, p.ecr_rows, round(p.ecr_cost, 2), p.notes) for p in result.periods] == [
+        (p.period, p.ecr_rows, round(p.ecr_cost, 2), p.notes) for p in expected.periods
+    ]
+    assert agree_rows(con) == rows
+    source = con.execute("SELECT DISTINCT source_file FROM cur_ecr_lines ORDER BY 1").fetchall()
+    assert [s for (s,) in source] == sorted(f for p in expected.periods for f in p.files)
+
+
+def test_spark_catalog_table(spark, sample_org, tmp_path):
+    """`--table`: a table of many months; each period's rows by their own billing period."""
+    root = sample_org[0] / "cur2"
+    _, rows = _default(tmp_path, root)
+    files = sorted(str(p) for p in root.rglob("*.parquet"))
+    spark.read.parquet(*files).createOrReplaceTempView("cur2_bill")
+    found = extract_table(spark, "cur2_bill", tmp_path / "staging", ["2026-08", "2026-09"])
+    con = warehouse.connect(tmp_path / "spark.duckdb")
+    load_extracted(con, "table cur2_bill", found)
+    assert agree_rows(con) == rows
