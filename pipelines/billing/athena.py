@@ -14,7 +14,6 @@ import math
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,8 +116,6 @@ def run_query(
     t: AthenaTable,
     timeout: float,
     what: str,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
 ) -> dict:
     """Start `sql`, poll it to SUCCEEDED (its QueryExecution); FAILED or CANCELLED is an error
     with Athena's reason. Past `timeout` seconds, or on Ctrl-C, the query is stopped first."""
@@ -131,7 +128,7 @@ def run_query(
         )["QueryExecutionId"]
     except api_errors() as exc:
         raise UserError(f"{what}: Athena refused the query: {_reason(exc)}") from None
-    started, wait = clock(), 0.5
+    started, wait = time.monotonic(), 0.5
     try:
         while True:
             execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
@@ -143,19 +140,24 @@ def run_query(
                     "ErrorMessage", "no reason given"
                 )
                 raise UserError(f"{what}: Athena query {query_id} {status['State']}: {reason}")
-            if clock() - started > timeout:
+            if time.monotonic() - started > timeout:
                 _stop(athena, query_id)
                 raise UserError(
                     f"{what}: Athena query {query_id} still {status['State']} after "
                     f"{timeout:.0f} s (athena_timeout); stopped it"
                 )
-            sleep(wait)
+            pause(wait)
             wait = min(wait * 2, 5.0)
     except KeyboardInterrupt:
         _stop(athena, query_id)
         raise
     except api_errors() as exc:
         raise UserError(f"{what}: polling Athena query {query_id} failed: {_reason(exc)}") from None
+
+
+def pause(seconds: float) -> None:
+    """The wait between two polls of a running query."""
+    time.sleep(seconds)
 
 
 def _stop(athena: Any, query_id: str) -> None:
@@ -180,7 +182,6 @@ def extract_period(
     workdir: Path,
     timeout: float,
     access: AwsAccess | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[Extracted, AthenaQuery]:
     """One period: UNLOAD its ECR lines, wait, download the Parquet files."""
     select = extract.render(
@@ -188,7 +189,7 @@ def extract_period(
     )
     target = f"{t.output_location}/ecrcost-unload/{period}/{uuid.uuid4()}/"
     where = f"table {t.database}.{t.table}"
-    execution = run_query(athena, unload_sql(select, target), t, timeout, where, sleep)
+    execution = run_query(athena, unload_sql(select, target), t, timeout, where)
     scanned = int(execution.get("Statistics", {}).get("DataScannedInBytes", 0))
     output = S3Location(target, access)
     files = [
@@ -204,7 +205,6 @@ def ingest_athena(
     settings: Any,
     periods: list[str] | None = None,
     access: AwsAccess | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> EngineRun:
     """`ingest --engine athena`: each period (default: the last closed month) through one
     UNLOAD, all loaded in one transaction; with what each query scanned and cost."""
@@ -228,7 +228,6 @@ def ingest_athena(
                 Path(tmp),
                 settings.athena_timeout,
                 access,
-                sleep,
             )
             found.append(x)
             queries.append(q)
