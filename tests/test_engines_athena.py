@@ -12,6 +12,7 @@ import json
 import urllib.request
 
 import boto3
+import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
 import pytest
@@ -23,6 +24,8 @@ from ecrcost import cli, warehouse
 from ecrcost.billing import athena
 from ecrcost.billing.athena import AthenaTable, run_query, scan_cost
 from ecrcost.errors import UserError
+from ecrcost.orchestration import assets
+from ecrcost.orchestration.resources import EcrcostResource
 
 ACCOUNT, REGION = "123456789012", "us-east-1"  # moto's default account
 RESULTS = "s3://athena-results/ecrcost"
@@ -214,3 +217,26 @@ def test_scan_cost():
     assert scan_cost(0) == scan_cost(10 * mb) == 10 * mb * 5 / tb  # the 10 MB minimum
     assert scan_cost(10 * mb + 1) == 11 * mb * 5 / tb  # rounded up to the next MB
     assert scan_cost(tb) == 5.0
+
+
+def test_dagster_asset_says_which_engine_ran_and_what_it_scanned(athena_env, monkeypatch, tmp_path):
+    """The engine is a setting (ECRCOST_ENGINE ...); the asset is unchanged; its metadata name
+    the engine, the table and what Athena scanned and billed."""
+    scratch, s3 = athena_env
+    monkeypatch.setattr(athena, "pause", _play_athena(scratch, s3))
+    for key, value in {
+        "ENGINE": "athena",
+        "BILLING_TABLE": "cur.bill",
+        "ATHENA_OUTPUT_LOCATION": RESULTS,
+    }.items():
+        monkeypatch.setenv(f"ECRCOST_{key}", value)
+    result = dg.materialize(
+        [assets.cur_ecr_lines],
+        resources={"ecrcost": EcrcostResource(home=str(tmp_path / "h"))},
+        partition_key="2026-09",
+    )
+    [event] = result.asset_materializations_for_node("cur_ecr_lines")
+    meta = {k: v.value for k, v in event.metadata.items()}
+    assert meta["engine"] == "athena" and meta["source"] == "athena:cur.bill"
+    assert meta["scanned_bytes"] == 0 and meta["scan_cost"] == pytest.approx(scan_cost(0))
+    assert (meta["ecr_rows"], meta["ecr_cost"]) == (49486, 62.39)
