@@ -48,6 +48,9 @@ class Settings:
     billing_table: str | None = None  # spark: catalog table db.table; athena: Glue table
     spark_master: str = "local[*]"
     spark_conf: dict[str, str] = field(default_factory=dict)  # passed to the SparkSession
+    # where Spark writes the extracted lines: default a local temporary folder (local masters);
+    # on a cluster a folder every node shares, or s3://bucket/prefix
+    spark_staging: str | None = None
     athena_database: str | None = None  # default: the database part of billing_table
     athena_workgroup: str = "primary"
     athena_output_location: str | None = None  # s3://bucket/prefix for results and UNLOAD

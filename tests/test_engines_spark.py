@@ -3,13 +3,15 @@ the sample organisation's layouts give the default engine's lines, to the cent."
 
 from __future__ import annotations
 
+import boto3
 import pytest
 from fixtures_engines import agree_rows
 
 from ecrcost import cli, warehouse
+from ecrcost.aws import AwsAccess
 from ecrcost.billing import ingest
 from ecrcost.billing.load import load_extracted
-from ecrcost.billing.spark import extract_location, extract_table
+from ecrcost.billing.spark import Staging, extract_location, extract_table
 from ecrcost.fmt import human_bytes
 
 
@@ -49,7 +51,7 @@ def test_ingest_engine_spark_loads_the_default_engines_lines(spark, sample_org, 
 def test_spark_agrees_on_every_layout(spark, sample_org, tmp_path, layout):
     root = sample_org[0] / layout
     expected, rows = _default(tmp_path, root)
-    url, found = extract_location(spark, str(root), tmp_path / "staging")
+    url, found = extract_location(spark, str(root), Staging(str(tmp_path / "st"), tmp_path))
     con = warehouse.connect(tmp_path / "spark.duckdb")
     result = load_extracted(con, url, found)
     assert [(p.period, p.ecr_rows, round(p.ecr_cost, 2), p.notes) for p in result.periods] == [
@@ -66,7 +68,25 @@ def test_spark_catalog_table(spark, sample_org, tmp_path):
     _, rows = _default(tmp_path, root)
     files = sorted(str(p) for p in root.rglob("*.parquet"))
     spark.read.parquet(*files).createOrReplaceTempView("cur2_bill")
-    found = extract_table(spark, "cur2_bill", tmp_path / "staging", ["2026-08", "2026-09"])
+    staging = Staging(str(tmp_path / "st"), tmp_path)
+    found = extract_table(spark, "cur2_bill", staging, ["2026-08", "2026-09"])
     con = warehouse.connect(tmp_path / "spark.duckdb")
     load_extracted(con, "table cur2_bill", found)
     assert agree_rows(con) == rows
+
+
+def test_s3_staging_is_written_through_s3a_and_read_back(moto_reset, monkeypatch, tmp_path):
+    """On a cluster Spark writes the lines to S3 (`--spark-staging s3://...`); this process
+    downloads the Parquet files it wrote (not Spark's _SUCCESS marker). Over moto's server."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="stage")
+    staging = Staging("s3://stage/ecrcost/", tmp_path / "local", AwsAccess(), run="r1")
+    assert staging.target("2026-08") == "s3a://stage/ecrcost/r1/2026-08"
+    part = b"PAR1 not really"
+    s3.put_object(Bucket="stage", Key="ecrcost/r1/2026-08/part-00000-a.snappy.parquet", Body=part)
+    s3.put_object(Bucket="stage", Key="ecrcost/r1/2026-08/_SUCCESS", Body=b"")
+    s3.put_object(Bucket="stage", Key="ecrcost/r1/2026-09/part-00000-b.snappy.parquet", Body=b"")
+    [local] = staging.files("2026-08")
+    assert local == str(tmp_path / "local" / "2026-08" / "part-00000-a.snappy.parquet")
+    assert (tmp_path / "local" / "2026-08" / "part-00000-a.snappy.parquet").read_bytes() == part

@@ -63,6 +63,13 @@ def register(subparsers) -> None:
         "--spark-master", dest="spark_master", help="spark: the master (default local[*])"
     )
     engines.add_argument(
+        "--spark-staging",
+        dest="spark_staging",
+        metavar="FOLDER|s3://BUCKET/PREFIX",
+        help="spark: where the extracted lines are written (default: a local temporary "
+        "folder; on a cluster a shared folder or S3)",
+    )
+    engines.add_argument(
         "--spark-conf",
         dest="spark_conf",
         action="append",

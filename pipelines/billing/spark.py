@@ -3,7 +3,7 @@
 Spark reads the same locations as the default engine (a folder, or `s3://` through `s3a://`),
 the same current files (`layout.discover`: manifests, executions, status), or a catalog table
 (`--table db.table`). The extraction is `extract.render(...)` in Spark SQL; its output, the
-canonical ECR lines, is written as Parquet to a staging folder and loaded by
+canonical ECR lines, is written as Parquet to a staging folder (`Staging`) and loaded by
 `load.load_extracted`. `extract_location` and `extract_table` take a SparkSession, so a
 Databricks or Glue job calls them with its own session (docs/large-bills.md).
 """
@@ -11,6 +11,8 @@ Databricks or Glue job calls them with its own session (docs/large-bills.md).
 from __future__ import annotations
 
 import tempfile
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,6 +69,32 @@ def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None) 
     return spark
 
 
+@dataclass
+class Staging:
+    """Where Spark writes the extracted lines and where this process reads them from: a local
+    folder (a local master, or a folder every node shares: /dbfs/..., an NFS mount), or
+    s3://bucket/prefix (written through s3a://, downloaded here). Each run writes its own
+    subfolder."""
+
+    root: str
+    local: Path  # this process's copy (the folder itself when it is local)
+    access: AwsAccess | None = None
+    run: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def target(self, name: str) -> str:
+        if self.root.startswith("s3://"):
+            return f"s3a://{self.root[len('s3://') :].rstrip('/')}/{self.run}/{name}"
+        return str(Path(self.root) / self.run / name)
+
+    def files(self, name: str) -> list[str]:
+        """The Parquet files Spark wrote under `name`, as local paths."""
+        if not self.root.startswith("s3://"):
+            return sorted(str(p) for p in (Path(self.root) / self.run / name).glob("*.parquet"))
+        out = S3Location(f"{self.root.rstrip('/')}/{self.run}/{name}", self.access)
+        keys = sorted(e.key for e in out.entries() if e.key.endswith(".parquet"))
+        return [str(out.local_path(k, self.local / name)) for k in keys]
+
+
 def spark_path(loc: Location, key: str) -> str:
     """The path Spark reads a location's file under: s3a:// for S3 (Hadoop's S3 connector)."""
     if isinstance(loc, S3Location):
@@ -97,21 +125,22 @@ def _read(spark: SparkSession, paths: list[str], where: str) -> DataFrame:
     )
 
 
-def _write(spark: SparkSession, sql: str, out: Path, where: str) -> list[str]:
-    """Run the extraction and write its lines as Parquet under `out`; the files written."""
+def _write(spark: SparkSession, sql: str, staging: Staging, name: str, where: str) -> list[str]:
+    """Run the extraction, write its lines as Parquet to the staging folder `name`; the files
+    written, as local paths."""
     from pyspark.errors import PySparkException
 
     try:
-        spark.sql(sql).write.mode("overwrite").parquet(str(out))
+        spark.sql(sql).write.mode("overwrite").parquet(staging.target(name))
     except PySparkException as exc:
         raise UserError(f"{where}: the Spark extraction failed: {first_line(exc)}") from None
-    return sorted(str(p) for p in out.glob("*.parquet"))
+    return staging.files(name)
 
 
 def extract_location(
     spark: SparkSession,
     location: str,
-    staging: Path,
+    staging: Staging,
     fmt: str = "auto",
     periods: list[str] | None = None,
     access: AwsAccess | None = None,
@@ -135,7 +164,7 @@ def extract_location(
 
 
 def _extract_folder(
-    spark: SparkSession, loc: Location, g: PeriodFiles, fmt: str, staging: Path
+    spark: SparkSession, loc: Location, g: PeriodFiles, fmt: str, staging: Staging
 ) -> Extracted:
     assert g.period is not None
     where = loc.display(g.root) if g.root else loc.url
@@ -147,7 +176,7 @@ def _extract_folder(
         info = extract.table_info(where, _columns(df), g.layout, fmt, kind)
         df.createOrReplaceTempView(VIEW)
         sql = extract.render("spark", info, VIEW, g.period, g.period)
-        files = _write(spark, sql, staging / g.period, where)
+        files = _write(spark, sql, staging, g.period, where)
         source_format = info.fmt
     x = Extracted(
         g.period, source_format, files, where, g.period, g.complete, g.fingerprint(), g.notes
@@ -157,7 +186,7 @@ def _extract_folder(
 
 
 def extract_table(
-    spark: SparkSession, table: str, staging: Path, periods: list[str], fmt: str = "auto"
+    spark: SparkSession, table: str, staging: Staging, periods: list[str], fmt: str = "auto"
 ) -> list[Extracted]:
     """A catalog table of the bill (`db.table`): each period's rows (their own billing period,
     reading only that period's partitions when the table has AWS's partition columns)."""
@@ -174,7 +203,7 @@ def extract_table(
         sql = extract.render(
             "spark", info, table, period, None, extract.partition_filter(partitions, period)
         )
-        files = _write(spark, sql, staging / period, f"table {table}")
+        files = _write(spark, sql, staging, period, f"table {table}")
         out.append(Extracted(period, info.fmt, files, f"table {table}", None))
     return out
 
@@ -190,7 +219,7 @@ def ingest_spark(
     files Spark read (None for a table: the catalog does not say)."""
     spark = spark_session(settings.spark_master, dict(settings.spark_conf))
     with tempfile.TemporaryDirectory(prefix="ecrcost-spark-") as tmp:
-        staging = Path(tmp)
+        staging = Staging(settings.spark_staging or tmp, Path(tmp), access)
         if settings.billing_table:
             wanted = periods or [str(Period.last_closed())]
             _check_args(settings.cur_format, wanted)
