@@ -10,6 +10,11 @@ the loaded warehouse (Spark: extraction to staged Parquet, then the normal load)
             its peak (VmHWM) is shown beside, and their sum is the engine's upper bound
 Both engines must load the same rows and dollars (checked, printed). With the cores shared,
 wall figures move by up to 30% between runs: compare figures of the same run.
+
+Figures, 2 shared cores (2026-12-01), one run each:
+  20,000,000 rows (680 MiB): duckdb 5.30s, peak 517 MB; spark local[*] 67.0s (+29.2s session
+  start-up), peak 554 MB Python + 1,252 MB JVM; same rows and dollars; spark/duckdb wall 12.6
+  2,000,000 rows (69 MiB): duckdb 0.41s, 162 MB; spark 19.9s (+30.1s start-up), 245 + 754 MB
 """
 
 from __future__ import annotations
