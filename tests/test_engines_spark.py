@@ -90,3 +90,20 @@ def test_s3_staging_is_written_through_s3a_and_read_back(moto_reset, monkeypatch
     [local] = staging.files("2026-08")
     assert local == str(tmp_path / "local" / "2026-08" / "part-00000-a.snappy.parquet")
     assert (tmp_path / "local" / "2026-08" / "part-00000-a.snappy.parquet").read_bytes() == part
+
+
+def test_spark_unreadable_file_is_one_line(spark, tmp_path, capsys):
+    folder = tmp_path / "cur" / "rep" / "rep" / "year=2026" / "month=8"
+    folder.mkdir(parents=True)
+    (folder / "rep-00001.snappy.parquet").write_text("not parquet")
+    args = ["ingest", "--engine", "spark", "--cur", str(tmp_path / "cur")]
+    assert cli.main([*args, "--home", str(tmp_path / "h")]) == 2
+    err = capsys.readouterr().err
+    [line] = [x for x in err.splitlines() if x.startswith("ecrcost: ")]
+    assert line.startswith(
+        f"ecrcost: {tmp_path}/cur/rep/rep: Spark cannot read the billing files: "
+        "[FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER]"
+    )
+    assert "Traceback" not in err and "Py4J" not in err
+    with warehouse.opened(tmp_path / "h" / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM billing_loads").fetchall() == [(0,)]

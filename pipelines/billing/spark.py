@@ -10,6 +10,7 @@ Databricks or Glue job calls them with its own session (docs/large-bills.md).
 
 from __future__ import annotations
 
+import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -61,9 +62,12 @@ def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None) 
     spark = SparkSession.getActiveSession()
     if spark is None:
         builder = SparkSession.builder.master(master).appName("ecrcost")
-        for key, value in {"spark.ui.enabled": "false", **(conf or {})}.items():
+        quiet = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
+        for key, value in {**quiet, **(conf or {})}.items():
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
+        # a failure is said in one line (spark_error); Spark's own logs would repeat it
+        spark.sparkContext.setLogLevel("FATAL")
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
     return spark
@@ -106,18 +110,31 @@ def _columns(df: DataFrame) -> dict[str, str]:
     return {f.name: f.dataType.simpleString() for f in df.schema.fields}
 
 
-def _read(spark: SparkSession, paths: list[str], where: str) -> DataFrame:
+def spark_errors() -> tuple[type[Exception], ...]:
+    """What a Spark call fails with: pyspark's own errors, and a JVM exception py4j carries."""
+    from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
 
+    return (PySparkException, Py4JJavaError)
+
+
+def spark_error(exc: Exception) -> str:
+    """The first line of a Spark failure, without the JVM's class name."""
+    java = getattr(exc, "java_exception", None)
+    text = first_line(Exception(str(java))) if java is not None else first_line(exc)
+    return re.sub(r"^([a-z]+\.)+[A-Za-z]+(Exception|Error): ", "", text)
+
+
+def _read(spark: SparkSession, paths: list[str], where: str) -> DataFrame:
     try:
         if all(p.lower().endswith(".parquet") for p in paths):
             return spark.read.option("mergeSchema", "true").parquet(*paths)
         if all(p.lower().endswith((".csv", ".csv.gz")) for p in paths):
             # every column as text, as the default engine reads CSV; '' is NULL
             return spark.read.options(header=True, inferSchema=False, escape='"').csv(paths)
-    except PySparkException as exc:
+    except spark_errors() as exc:
         raise UserError(
-            f"{where}: Spark cannot read the billing files: {first_line(exc)}"
+            f"{where}: Spark cannot read the billing files: {spark_error(exc)}"
         ) from None
     raise UserError(
         f"{where}: the spark engine reads Parquet and CSV (.csv, .csv.gz) files; "
@@ -128,12 +145,10 @@ def _read(spark: SparkSession, paths: list[str], where: str) -> DataFrame:
 def _write(spark: SparkSession, sql: str, staging: Staging, name: str, where: str) -> list[str]:
     """Run the extraction, write its lines as Parquet to the staging folder `name`; the files
     written, as local paths."""
-    from pyspark.errors import PySparkException
-
     try:
         spark.sql(sql).write.mode("overwrite").parquet(staging.target(name))
-    except PySparkException as exc:
-        raise UserError(f"{where}: the Spark extraction failed: {first_line(exc)}") from None
+    except spark_errors() as exc:
+        raise UserError(f"{where}: the Spark extraction failed: {spark_error(exc)}") from None
     return staging.files(name)
 
 
@@ -190,13 +205,11 @@ def extract_table(
 ) -> list[Extracted]:
     """A catalog table of the bill (`db.table`): each period's rows (their own billing period,
     reading only that period's partitions when the table has AWS's partition columns)."""
-    from pyspark.errors import PySparkException
-
     try:
         df = spark.table(table)
         partitions = [c.name for c in spark.catalog.listColumns(table) if c.isPartition]
-    except PySparkException as exc:
-        raise UserError(f"--table {table}: {first_line(exc)}") from None
+    except spark_errors() as exc:
+        raise UserError(f"--table {table}: {spark_error(exc)}") from None
     info = extract.table_info(f"table {table}", _columns(df), "", fmt)
     out = []
     for period in periods:
