@@ -92,6 +92,20 @@ def test_s3_staging_is_written_through_s3a_and_read_back(moto_reset, monkeypatch
     assert (tmp_path / "local" / "2026-08" / "part-00000-a.snappy.parquet").read_bytes() == part
 
 
+def test_spark_conf_reaches_the_running_session(spark, tmp_path, capsys):
+    """`--spark-conf` on a running session (a cluster's): runtime settings are set, a static
+    one is refused in one line."""
+    args = ["ingest", "--engine", "spark", "--cur", str(tmp_path / "none")]
+    code = cli.main([*args, "--spark-conf", "spark.sql.files.maxPartitionBytes=64m"])
+    assert code == 2  # the location does not exist, after the session took the setting
+    assert spark.conf.get("spark.sql.files.maxPartitionBytes") == "64m"
+    assert "billing location does not exist" in capsys.readouterr().err
+    assert cli.main([*args, "--spark-conf", "spark.executor.cores=2"]) == 2
+    [line] = [x for x in capsys.readouterr().err.splitlines() if x.startswith("ecrcost: ")]
+    assert line.startswith("ecrcost: --spark-conf spark.executor.cores: ")
+    spark.conf.unset("spark.sql.files.maxPartitionBytes")
+
+
 def test_spark_unreadable_file_is_one_line(spark, tmp_path, capsys):
     folder = tmp_path / "cur" / "rep" / "rep" / "year=2026" / "month=8"
     folder.mkdir(parents=True)

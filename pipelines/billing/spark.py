@@ -65,9 +65,21 @@ def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None) 
         quiet = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
         for key, value in {**quiet, **(conf or {})}.items():
             builder = builder.config(key, value)
-        spark = builder.getOrCreate()
+        try:
+            spark = builder.getOrCreate()
+        except spark_errors() as exc:
+            raise UserError(
+                f"--engine spark: cannot start Spark on {master} ({spark_error(exc)}); "
+                "it needs a Java runtime (java -version)"
+            ) from None
         # a failure is said in one line (spark_error); Spark's own logs would repeat it
         spark.sparkContext.setLogLevel("FATAL")
+    else:  # a running session takes the settings that can change at run time
+        for key, value in (conf or {}).items():
+            try:
+                spark.conf.set(key, value)
+            except spark_errors() as exc:
+                raise UserError(f"--spark-conf {key}: {spark_error(exc)}") from None
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
     return spark
