@@ -97,9 +97,11 @@ def test_rendered_sql_per_engine(sample_org):
     }
     info = extract.table_info("t", cols, "", "auto")
     athena = extract.render(
-        "athena", info, '"db"."cur"', "2026-08", None, {"billing_period": "2026-08"}
+        "athena", info, '"db"."cur"', "2026-08", None, {"billing_period": ["2026-08"]}
     )
-    spark = extract.render("spark", info, "db.cur", "2026-08", None, {"billing_period": "2026-08"})
+    spark = extract.render(
+        "spark", info, "db.cur", "2026-08", None, {"billing_period": ["2026-08"]}
+    )
     for text in (athena, spark):
         assert re.search(r"\bp_[a-z_]+\b", text) is None  # each macro parameter is a literal
         assert "'AmazonECR'" in text and "'AmazonECRPublic'" in text
@@ -141,8 +143,17 @@ def test_text_timestamps_in_the_athena_sql_read_as_utc():
 
 
 def test_partition_filter_and_types():
-    assert extract.partition_filter(["billing_period"], "2026-08") == {"billing_period": "2026-08"}
-    assert extract.partition_filter(["year", "month"], "2026-08") == {"year": "2026", "month": "8"}
+    assert extract.partition_filter(["billing_period"], "2026-08") == {
+        "billing_period": ["2026-08"]
+    }
+    assert extract.partition_filter(["year", "month"], "2026-08") == {
+        "year": ["2026"],
+        "month": ["08", "8"],
+    }
+    assert extract.partition_filter(["year", "month"], "2026-11") == {
+        "year": ["2026"],
+        "month": ["11"],
+    }
     assert extract.partition_filter(["dt"], "2026-08") == {}
     assert extract.duckdb_type("decimal(38, 9)") == "DECIMAL(38,9)"
     assert extract.duckdb_type("map<string,string>") == "MAP(VARCHAR, VARCHAR)"

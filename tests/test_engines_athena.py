@@ -116,7 +116,7 @@ def test_ingest_engine_athena(athena_env, monkeypatch, sample_org, tmp_path, cap
     assert len(executions) == 2
     for execution, period in zip(executions, ["2026-08", "2026-09"], strict=True):
         assert execution.query.startswith("UNLOAD (\nSELECT")
-        assert f"\"billing_period\" = '{period}'" in execution.query  # only its partition
+        assert f"\"billing_period\" IN ('{period}')" in execution.query  # only its partition
         assert f"TO '{RESULTS}/ecrcost-unload/{period}/" in execution.query
         assert execution.workgroup.name == "primary"
         assert execution.context == {"Database": "cur"}

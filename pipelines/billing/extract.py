@@ -14,7 +14,7 @@ The differences between engines that matter, handled here (tests/test_engines.py
 - the file a row came from: DuckDB's `filename`, Spark's `input_file_name()`, Athena's `"$path"`;
 - text timestamps (CSV-backed tables): DuckDB `timezone('UTC', CAST(x AS TIMESTAMPTZ))`;
   Spark `CAST(x AS TIMESTAMP)` in a UTC session; Trino `from_iso8601_timestamp(x) AT TIME ZONE
-  'UTC'`;
+  'UTC'` (which sqlglot writes as Trino's function `at_timezone(...)`);
 - tags leave the engine as one MAP (entries with a NULL or '' value are dropped by the loader,
   so a CUR 2.0 map that holds '' for a key is the same as one without the key).
 """
@@ -128,16 +128,20 @@ def table_info(
     return info
 
 
-def partition_filter(partition_columns: list[str], period: str) -> dict[str, str]:
+def partition_filter(partition_columns: list[str], period: str) -> dict[str, list[str]]:
     """The partition values that hold `period` in AWS's tables: CUR 2.0 and FOCUS exports are
     partitioned by `billing_period` ('YYYY-MM'); the legacy CUR's Athena integration by `year`
-    and `month` (the folder names `year=2024/month=1`: the month without a leading zero)."""
+    and `month`, taken from the folder names `year=2024/month=1` (the month's zero padding is
+    not documented: both spellings are selected, as `layout` accepts both folders)."""
     names = {c.lower(): c for c in partition_columns}
     p = Period.parse(period)
     if "billing_period" in names:
-        return {names["billing_period"]: str(p)}
+        return {names["billing_period"]: [str(p)]}
     if "year" in names and "month" in names:
-        return {names["year"]: str(p.year), names["month"]: str(p.month)}
+        return {
+            names["year"]: [str(p.year)],
+            names["month"]: sorted({str(p.month), f"{p.month:02d}"}),
+        }
     return {}
 
 
@@ -147,14 +151,14 @@ def render(
     table: str,
     period: str,
     folder_period: str | None,
-    partition: dict[str, str] | None = None,
+    partition: dict[str, list[str]] | None = None,
 ) -> str:
     """The SELECT of the ECR lines of `table` for `engine`, in its dialect.
 
     `folder_period`: the table is one period folder's files (every row is kept, so the loader
     sees a misfiled one); None: the table holds many periods and only `period`'s rows (each
-    row's own billing period) are selected. `partition`: partition column -> value that
-    holds the period (Athena reads only those partitions).
+    row's own billing period) are selected. `partition`: partition column -> the values that
+    hold the period (the engine reads only those partitions).
     """
     import sqlglot
     from sqlglot import exp
@@ -188,8 +192,8 @@ def render(
     tree.set("from_", exp.From(this=sqlglot.parse_one(table, read=DIALECT[engine], into=exp.Table)))
     if partition:
         preds = [
-            exp.EQ(this=exp.column(col, quoted=True), expression=exp.Literal.string(value))
-            for col, value in partition.items()
+            exp.column(col, quoted=True).isin(*(exp.Literal.string(v) for v in values))
+            for col, values in partition.items()
         ]
         tree = tree.where(exp.and_(*preds), copy=False)
     if folder_period is None:
