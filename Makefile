@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO_HOME ?= .ecrcost-demo
 
-.PHONY: install demo test lint format bench lock dagster clean
+.PHONY: install demo test lint format bench lock dagster clean java
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ecrcost demo --home $(DEMO_HOME)
 
-test: $(STAMP)
+# The Spark engine's tests need a Java runtime (pyspark comes from the lock file, extra `spark`).
+java:
+	@java -version >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+		else \
+			echo "no Java runtime: install Java 17 (Debian: openjdk-17-jre-headless); the Spark tests skip without it outside CI"; \
+		fi; }
+
+test: $(STAMP) java
 	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -37,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/plan_in_use.py
 	$(BIN)/python bench/attribution.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/engines.py
 
 # Deliberate upgrade of the pinned versions (needs `uv` on PATH).
 lock:

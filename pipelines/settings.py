@@ -51,6 +51,18 @@ class Settings:
     report_top_n: int = 25  # rows a report table shows; its CSV keeps every row
     deliver: tuple[str, ...] = ()  # report destinations: s3://, smtp://, smtps://, https://
     report_link: str | None = None  # URL prefix where readers open reports (webhook, e-mail)
+    # Where the extraction of ECR lines runs (docs/large-bills.md): duckdb | spark | athena.
+    engine: str = "duckdb"
+    billing_table: str | None = None  # spark: catalog table db.table; athena: Glue table
+    spark_master: str = "local[*]"
+    spark_conf: dict[str, str] = field(default_factory=dict)  # passed to the SparkSession
+    # where Spark writes the extracted lines: default a local temporary folder (local masters);
+    # on a cluster a folder every node shares, or s3://bucket/prefix
+    spark_staging: str | None = None
+    athena_database: str | None = None  # default: the database part of billing_table
+    athena_workgroup: str = "primary"
+    athena_output_location: str | None = None  # s3://bucket/prefix for results and UNLOAD
+    athena_timeout: float = 1800.0  # seconds a query may run before it is stopped
 
     @property
     def warehouse_path(self) -> Path:
@@ -71,7 +83,8 @@ _INT_FIELDS = {
     "in_use_task_definition_revisions",
     "report_top_n",
 }
-_SECONDS_FIELDS = {"aws_connect_timeout", "aws_read_timeout", "aws_call_timeout"}
+_SECONDS_FIELDS = {"aws_connect_timeout", "aws_read_timeout", "aws_call_timeout", "athena_timeout"}
+_ENGINES = ("duckdb", "spark", "athena")
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -98,11 +111,32 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return value if isinstance(value, PriceTable) else PriceTable.from_mapping(value)
         if name == "tag_aliases":
             return {str(k): str(v) for k, v in dict(value).items()}
+        if name == "spark_conf":
+            return _spark_conf(value)
+        if name == "engine" and str(value) not in _ENGINES:
+            raise ValueError(f"{value!r} is not one of {', '.join(_ENGINES)}")
+        if name == "athena_output_location" and not str(value).startswith("s3://"):
+            raise ValueError(f"{value!r} is not an s3://bucket/prefix location")
         if name == "first_period":
             return parse_period(str(value), f"{source}: first_period")
         return None if value is None else str(value)
     except (TypeError, ValueError) as exc:
         raise UserError(f"{source}: setting '{name}' is invalid: {exc}") from None
+
+
+def _spark_conf(value: Any) -> dict[str, str]:
+    """Spark settings: a table in ecrcost.toml, or `KEY=VALUE` items (the repeatable
+    --spark-conf flag, or a comma-separated ECRCOST_SPARK_CONF)."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = {}
+    for item in (str(i).strip() for i in items):
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{item!r} is not KEY=VALUE")
+        out[key.strip()] = val.strip()
+    return out
 
 
 def _from_file(path: Path) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import subprocess
 import tempfile
 import urllib.request
 from collections.abc import Iterator
@@ -91,6 +93,44 @@ def moto_reset(moto_server) -> str:
         urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=10
     ).read()
     return moto_server
+
+
+def _java_runs() -> bool:
+    try:
+        return subprocess.run(["java", "-version"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local SparkSession for the whole session (its start-up is slow). Without Java or
+    pyspark the Spark tests are skipped, with the reason, on a developer's machine; where the
+    `CI` variable is set (CI services set it, and so does .ci/run) they fail instead: CI never
+    skips them."""
+    missing = None
+    if importlib.util.find_spec("pyspark") is None:
+        missing = "pyspark is not installed (pip install 'ecrcost[spark]')"
+    elif not _java_runs():
+        missing = "no Java runtime (`java -version` fails; install Java 17)"
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"CI runs the Spark tests, but {missing}")
+    if missing:
+        pytest.skip(missing)
+    from ecrcost.billing.spark import spark_session
+
+    scratch = tmp_path_factory.mktemp("spark")
+    session = spark_session(
+        "local[1]",
+        {
+            "spark.sql.shuffle.partitions": "1",
+            "spark.sql.warehouse.dir": str(scratch / "warehouse"),
+            "spark.local.dir": str(scratch / "local"),
+        },
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
 
 
 @pytest.fixture(scope="session")

@@ -213,7 +213,7 @@ def _break_after(monkeypatch, name: str, damage) -> None:
 
 def test_source_check_fails_when_the_warehouse_lost_a_line(org, tmp_path, monkeypatch):
     lose_a_line = "DELETE FROM cur_ecr_lines WHERE rowid = (SELECT min(rowid) FROM cur_ecr_lines)"
-    _break_after(monkeypatch, "ingest", lambda args, _: args[0].execute(lose_a_line))
+    _break_after(monkeypatch, "run_engine", lambda args, _: args[0].execute(lose_a_line))
     outcome = materialize_periods(_resource(org, tmp_path / "home"), ["2026-09"])
     assert not outcome.success
     assert outcome.failed_checks == ["cur_ecr_lines_match_source"]
@@ -351,7 +351,7 @@ def test_failed_run_with_verbose_shows_dagsters_logs(org, tmp_path, bad_cur, cap
 
 def test_failed_check_is_one_line_with_what_it_checks(org, tmp_path, monkeypatch, capfd):
     lose_a_line = "DELETE FROM cur_ecr_lines WHERE rowid = (SELECT min(rowid) FROM cur_ecr_lines)"
-    _break_after(monkeypatch, "ingest", lambda args, _: args[0].execute(lose_a_line))
+    _break_after(monkeypatch, "run_engine", lambda args, _: args[0].execute(lose_a_line))
     assert main(_run_argv(org, tmp_path / "home", periods=["2026-09"])) == 1
     assert capfd.readouterr().err.splitlines(keepends=True)[-1] == (
         "ecrcost: run of 2026-09 failed: check cur_ecr_lines_match_source (Warehouse = the "

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 from ecrcost import options, warehouse
 from ecrcost.aws import AwsAccess
-from ecrcost.billing.load import IngestResult, ingest, loaded_since
-from ecrcost.errors import Interrupted, UserError
-from ecrcost.fmt import money
+from ecrcost.billing.engines import run_engine
+from ecrcost.billing.extract import ENGINES, EngineRun
+from ecrcost.billing.load import IngestResult, loaded_since
+from ecrcost.errors import Interrupted
+from ecrcost.fmt import human_bytes, money
 
 
 def register(subparsers) -> None:
@@ -32,23 +34,79 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--period", action="append", metavar="YYYY-MM", help="only this period (repeatable)"
     )
+    engines = parser.add_argument_group(
+        "engines", "where the ECR lines are extracted (docs/large-bills.md)"
+    )
+    engines.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="duckdb (default: on this machine), spark (pyspark: ecrcost[spark]) or athena",
+    )
+    engines.add_argument(
+        "--table",
+        dest="billing_table",
+        metavar="[DB.]TABLE",
+        help="spark: a catalog table instead of --cur; athena: the Glue table of the export "
+        "(without --period: the last closed month)",
+    )
+    engines.add_argument("--database", dest="athena_database", help="athena: the Glue database")
+    engines.add_argument(
+        "--workgroup", dest="athena_workgroup", help="athena: the workgroup (default primary)"
+    )
+    engines.add_argument(
+        "--output-location",
+        dest="athena_output_location",
+        metavar="s3://BUCKET/PREFIX",
+        help="athena: where the query results and the UNLOAD of the ECR lines are written",
+    )
+    engines.add_argument(
+        "--spark-master", dest="spark_master", help="spark: the master (default local[*])"
+    )
+    engines.add_argument(
+        "--spark-staging",
+        dest="spark_staging",
+        metavar="FOLDER|s3://BUCKET/PREFIX",
+        help="spark: where the extracted lines are written (default: a local temporary "
+        "folder; on a cluster a shared folder or S3)",
+    )
+    engines.add_argument(
+        "--spark-conf",
+        dest="spark_conf",
+        action="append",
+        metavar="KEY=VALUE",
+        help="spark: a Spark setting (repeatable)",
+    )
     parser.set_defaults(handler=run_ingest)
 
 
 def run_ingest(args: argparse.Namespace, settings) -> int:
-    location = settings.cur_location
-    if not location:
-        raise UserError("no billing location: pass --cur FOLDER|s3://bucket/prefix")
     access = AwsAccess.from_settings(settings)
     started = datetime.now(UTC).replace(tzinfo=None)  # billing_loads.loaded_at is naive UTC
     try:
         with warehouse.opened(settings.warehouse_path) as con:
-            result = ingest(con, location, settings.cur_format, args.period, access=access)
+            run = run_engine(con, settings, args.period, access)
     except KeyboardInterrupt:
         raise Interrupted(interrupted_line(settings.warehouse_path, started)) from None
-    for line, warning in report_lines(result):
+    for line, warning in report_lines(run.result):
         print(line, file=sys.stderr if warning else sys.stdout)
+    for line in engine_lines(run):
+        print(line, file=sys.stderr)
     return 0
+
+
+def engine_lines(run: EngineRun) -> list[str]:
+    """What a remote engine read, after the periods (stderr: the periods stay the output)."""
+    if run.engine == "duckdb":
+        return []
+    lines = [f"{run.engine}: {line}" for line in run.notes]
+    if run.scan_cost is not None:
+        lines.append(
+            f"{run.engine}: scanned {human_bytes(run.scanned_bytes)} in all, "
+            f"{money(run.scan_cost, 6)}"
+        )
+    elif run.scanned_bytes is not None:
+        lines.append(f"{run.engine}: read {human_bytes(run.scanned_bytes)} of billing files")
+    return lines
 
 
 def interrupted_line(warehouse_path, started: datetime) -> str:

@@ -123,6 +123,9 @@ class _Planned:
     folder_period: str | None  # None: loose files, the period is taken from the data
     files: list[readers.FileInfo]
     where: str
+    # None: `files` are the bill's own files. A list: `files` hold an engine's extracted lines
+    # (billing/extract.py) and these are the bill files the lines came from.
+    sources: list[str] | None = None
 
 
 def ingest(
@@ -224,7 +227,10 @@ def _loose_periods(con, fmt: str, files, url: str) -> dict[str, list[readers.Fil
 
 def _scan_params(con, load: PeriodLoad, item: _Planned, files: list[readers.FileInfo]) -> dict:
     """Create the `billing_scan` macro for `files` (one kind) and return its parameters."""
-    macro, params = readers.scan_macro(load.source_format, files)
+    if item.sources is None:
+        macro, params = readers.scan_macro(load.source_format, files)
+    else:
+        macro, params = sqlfiles.load_sql("billing/create_staged_scan"), _staged_params(load, files)
     _run(con, macro, {}, item.where)
     return {**params, "period": load.period, "folder_period": item.folder_period}
 
@@ -266,7 +272,7 @@ def _replace(con, location: str, item: _Planned) -> None:
 def _check_lines(con, item: _Planned) -> None:
     """Refuse (inside the load's transaction: nothing is kept) lines of another billing period
     in a period folder, and costs or quantities that are not finite numbers."""
-    files = {f.path: f for f in item.files}
+    files = _bill_files(item)
     period = item.load.period
     params = {"period": period, "files": list(files)}
     if item.folder_period is not None:
@@ -278,7 +284,8 @@ def _check_lines(con, item: _Planned) -> None:
                 f"folder of {period}; move the file to its own period's folder (or point --cur "
                 "at the file alone to load each line into its own period)"
             )
-        _check_files_without_lines(con, item)
+        if item.sources is None:  # an engine's extraction holds ECR lines only
+            _check_files_without_lines(con, item)
     row = sqlfiles.run(con, "billing/nonfinite_line", {"period": period}).fetchone()
     if row:
         path, field_name, start, usage_type = row
@@ -429,3 +436,73 @@ def location_fingerprints(
     return {
         period: PeriodFiles(g.layout, g.root, period, g.files).fingerprint() for period in found
     }
+
+
+@dataclass
+class Extracted:
+    """A period's ECR lines as an engine (Spark, Athena) extracted them: Parquet files in the
+    canonical columns of billing/extract.py, loaded like a delivery's files."""
+
+    period: str
+    source_format: str
+    files: list[str]  # local Parquet files; none when the period has no ECR line
+    where: str  # what the engine read (period folder or table), for messages
+    # The engine read one period folder's files (a misfiled line is refused); None: a table of
+    # many periods, each row in its own billing period.
+    folder_period: str | None
+    complete: bool = True
+    fingerprint: str = ""
+    notes: list[str] = field(default_factory=list)
+    scanned_bytes: int | None = None  # what the engine read for it, when it says
+
+
+def load_extracted(
+    con: duckdb.DuckDBPyConnection, location: str, extracted: list[Extracted]
+) -> IngestResult:
+    """Replace each period of `extracted` with its lines, exactly as `ingest` does with a
+    delivery's files: the same insert, checks (own billing period, finite numbers, one folder
+    per period), line groups and billing_loads row, all in one transaction."""
+    con.execute("SET TimeZone = 'UTC'")
+    plan = []
+    for x in sorted(extracted, key=lambda x: x.period):
+        parse_period(x.period, "--period")
+        sources = []
+        if x.files:
+            rows = _run(
+                con, sqlfiles.load_sql("billing/staged_source_files"), {"files": x.files}, x.where
+            )
+            sources = [r[0] for r in rows.fetchall()]
+        if x.folder_period is None:
+            found = {x.period: [readers.FileInfo(s, s, "parquet", {}) for s in sources]}
+            _one_folder_per_period(found, location)
+        load = PeriodLoad(
+            x.period, x.source_format, sources, 0, 0.0, x.complete, x.fingerprint, list(x.notes)
+        )
+        staged = [readers.FileInfo(f, f, "parquet", {}) for f in x.files]
+        plan.append(_Planned(load, x.folder_period, staged, x.where, sources))
+    try:
+        with transaction(con):
+            for item in plan:
+                _replace(con, location, item)
+    finally:
+        sqlfiles.run(con, "billing/drop_scan")
+    return IngestResult(location, [item.load for item in plan])
+
+
+def _staged_params(load: PeriodLoad, files: list[readers.FileInfo]) -> dict:
+    return {
+        "files": [f.path for f in files],
+        "names": [],
+        "products": readers.ECR_PRODUCTS,
+        "service_names": readers.ECR_SERVICE_NAMES,
+        "tag_keys": [],
+        "source_format": load.source_format,
+    }
+
+
+def _bill_files(item: _Planned) -> dict[str, readers.FileInfo]:
+    """The bill's files of a planned period by path (for an engine's extraction: the files
+    its lines came from)."""
+    if item.sources is None:
+        return {f.path: f for f in item.files}
+    return {s: readers.FileInfo(s, s, "parquet", {}) for s in item.sources}
