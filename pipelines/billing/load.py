@@ -222,9 +222,11 @@ def _loose_periods(con, fmt: str, files, url: str) -> dict[str, list[readers.Fil
     return found
 
 
-def _scan_params(con, load: PeriodLoad, item: _Planned, files: list[readers.FileInfo]) -> dict:
+def _scan_params(
+    con, load: PeriodLoad, item: _Planned, files: list[readers.FileInfo], tags: bool = True
+) -> dict:
     """Create the `billing_scan` macro for `files` (one kind) and return its parameters."""
-    macro, params = readers.scan_macro(load.source_format, files)
+    macro, params = readers.scan_macro(load.source_format, files, tags)
     _run(con, macro, {}, item.where)
     return {**params, "period": load.period, "folder_period": item.folder_period}
 
@@ -376,7 +378,7 @@ def source_totals(
         for item in _plan(con, loc, groups, infos, periods):
             rows, cost = 0, 0.0
             for part in _kinds(item.files):
-                params = _scan_params(con, item.load, item, part)
+                params = _scan_params(con, item.load, item, part, tags=False)
                 sql = sqlfiles.load_sql("billing/scan_totals")
                 n, c = _run(con, sql, params, item.where).fetchall()[0]
                 rows, cost = rows + n, cost + c

@@ -417,11 +417,13 @@ SCAN_COLUMNS = (
 )
 
 
-def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
+def scan_macro(fmt: str, files: list[FileInfo], tags: bool = True) -> tuple[str, dict]:
     """`billing_scan(...)`: the ECR rows of `files` (one format and kind) in canonical columns.
 
     Returns the CREATE MACRO text and the parameters `sql/billing/insert_period_lines.sql`
     passes to it. Reading happens only when that insert runs, inside the load's transaction.
+    `tags=False`: every row's `tags` is empty and no tag column is read (the source totals of
+    the reconciliation need none).
     """
     union: dict[str, str] = {}
     types: dict[str, str] = {}
@@ -453,7 +455,9 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
             f"coalesce(nullif(CAST({code} AS VARCHAR), ''),"
             f" p_products[list_position(p_service_names, CAST({name} AS VARCHAR))])"
         )
-    tag_sources, tag_map, tag_keys = _tags_expr(fmt, union, types, read)
+    tag_sources, tag_map, tag_keys = (
+        _tags_expr(fmt, union, types, read) if tags else ([], _NO_TAGS, [])
+    )
     # Each row's own billing period, never the folder's: the load refuses a row
     # that sits in another period's folder, and loose files put each row in its own period.
     period = exprs["usage_start"]
