@@ -13,17 +13,26 @@ child process so ru_maxrss is that measurement's peak memory:
 Whole processes are given in wall seconds and in CPU seconds (user+system of the child): with
 the cores shared, the wall figures of two runs differ by up to 30%, the CPU figures by ~3%.
 
-Figures, 20,000,000 rows, best of 3, 2 shared cores (2026-12-01), this script on the tree before
-(8caf56d) and after the ingest changes of that day (`--skip-pandas`):
-  legacy Parquet  command 1.70s / CPU 1.83s vs floor process 1.08s / CPU 1.12s: 1.57 / CPU 1.63
-           after  command 1.37s / CPU 1.82s vs floor process 0.85s / CPU 1.10s: 1.61 / CPU 1.65
-  CUR 2.0         command 2.90s / CPU 3.67s vs floor process 2.27s / CPU 2.52s: 1.28 / CPU 1.46
-           after  command 2.96s / CPU 3.23s vs floor process 2.21s / CPU 2.55s: 1.34 / CPU 1.26
-  What is left of the legacy gap (~0.7 CPU s): building the tags MAP of 400,000 lines
-  (cur_ecr_lines.tags is a MAP; ~0.4 s) and start-up: `import ecrcost.cli` imports every stage's
-  CLI (~0.1 s more than `import ecrcost.billing.cli`). Peak memory of (a) ~520 MB (was ~380 MB:
-  the lines are held once to build one MAP per distinct tag set). pandas (earlier run, wall):
-  legacy 6.7-10.8 s, ~4 GB; CUR 2.0 runs out of memory under the 10 GB cap.
+Figures, 20,000,000 rows, best of 3, `--skip-pandas`, 2 cores shared with six other jobs (load
+average 7-13), 2026-12-01: this script run on the tree before (0154412) and after the tags
+change of that evening, back to back, twice (before/after, then after/before); .pyc compiled
+for both (see main()). Ratios are command/floor of the same run:
+  legacy Parquet  before  command 3.06s / CPU 1.86s vs floor 2.03s / CPU 1.16s: 1.51 / CPU 1.60
+                  after   command 4.95s / CPU 1.63s vs floor 3.74s / CPU 1.25s: 1.32 / CPU 1.31
+                  after   command 6.48s / CPU 1.82s vs floor 4.59s / CPU 1.33s: 1.41 / CPU 1.37
+                  before  command 6.21s / CPU 2.26s vs floor 3.52s / CPU 1.32s: 1.77 / CPU 1.71
+  CUR 2.0         before  command 10.1s / CPU 3.55s vs floor 7.41s / CPU 2.75s: 1.37 / CPU 1.29
+                  after   command 11.3s / CPU 3.49s vs floor 8.18s / CPU 2.83s: 1.38 / CPU 1.23
+                  after   command 11.7s / CPU 4.12s vs floor 8.87s / CPU 3.16s: 1.32 / CPU 1.30
+                  before  command 11.3s / CPU 3.97s vs floor 7.22s / CPU 3.19s: 1.56 / CPU 1.24
+  What changed: the legacy tags MAP is built once per distinct set of the six tag columns as
+  read (grouped as plain VARCHARs), not from a per-row list of structs filtered by a lambda,
+  grouped and joined as lists: the insert ~1.5 -> ~1.25 CPU s in process (a quiet moment).
+  What is left of the legacy gap: start-up, `import ecrcost.cli` ~0.11 CPU s with .pyc (0.18
+  without) against ~0.06 for the billing CLI alone, plus opening the warehouse (its schema);
+  the insert's own columns (region, repository, category) and the tags join, ~0.25 CPU s over
+  the CTAS. Peak memory of (a) ~465 MB (was ~520 MB). pandas (earlier run, wall): legacy
+  6.7-10.8 s, ~4 GB; CUR 2.0 runs out of memory under the 10 GB cap.
 """
 
 from __future__ import annotations
@@ -231,6 +240,14 @@ def main() -> None:
     subprocess.run([sys.executable, "-c", gen], cwd=ROOT, check=True)
     legacy, cur2 = out / "legacy", out / "cur2" / "exp"
     print(f"generated {args.rows:,} rows x2 formats in {time.perf_counter() - t:.1f}s ({out})")
+    # Start-up as users have it: an installed package is byte-compiled (pip compiles wheels);
+    # without .pyc files (PYTHONDONTWRITEBYTECODE, a fresh checkout) every run compiles ~80
+    # modules again, ~0.07 CPU s more.
+    compile_pkg = (
+        "import compileall, ecrcost, os; "
+        "compileall.compile_dir(os.path.dirname(ecrcost.__file__), quiet=1)"
+    )
+    subprocess.run([sys.executable, "-c", compile_pkg], cwd=ROOT, check=True)
     ecrcost = str(Path(sys.executable).parent / "ecrcost")
     startup = min(wall([ecrcost, "--help"]) for _ in range(3))
     print(f"`ecrcost --help` start-up: {startup:.3f}s")

@@ -718,3 +718,77 @@ def test_period_totals_are_what_the_warehouse_holds(con, tmp_path):
     rows, cost = period_totals(con, "2024-01")
     assert (rows, round(cost, 6)) == (p.ecr_rows, round(p.ecr_cost, 6)) == (3, 2.35)
     assert period_totals(con, "2023-12") == (0, 0.0)
+
+
+def test_parquet_tags_one_map_per_distinct_tag_set_each_line_its_own(con, tmp_path):
+    # The scan builds one MAP per distinct set of tag values and joins it back to the lines:
+    # every line keeps exactly its own tags ('' and NULL dropped), lines without any are {},
+    # and the line groups (the marts' grain) split by those tag sets.
+    legacy = tmp_path / "legacy" / "rep" / "rep" / "year=2024" / "month=3"
+    cur2 = tmp_path / "cur2" / "exp" / "data" / "BILLING_PERIOD=2024-03"
+    legacy.mkdir(parents=True)
+    cur2.mkdir(parents=True)
+    rows = [  # cost, team, env (None: NULL in the file)
+        (1.0, "red", ""),
+        (2.0, "red", None),
+        (3.0, "red", "prod"),
+        (4.0, "", ""),
+        (5.0, None, "prod"),
+        (6.0, "red", ""),
+    ]
+    values = ", ".join(
+        f"({cost}, {'NULL' if team is None else repr(team)}, {'NULL' if env is None else repr(env)})"
+        for cost, team, env in rows
+    )
+    common = (
+        "SELECT TIMESTAMP '2024-03-01' AS bill_billing_period_start_date,"
+        " TIMESTAMP '2024-03-02' AS line_item_usage_start_date,"
+        " 'AmazonECR' AS line_item_product_code, 'USE1-TimedStorage-ByteHrs' AS"
+        " line_item_usage_type, 'Usage' AS line_item_line_item_type, 'GB-Mo' AS pricing_unit,"
+        " 'arn:aws:ecr:us-east-1:111122223333:repository/app' AS line_item_resource_id,"
+        " cost AS line_item_unblended_cost"
+    )
+    source = f"(VALUES {values}) AS t(cost, team, env)"
+    scratch_con = duckdb.connect()
+    scratch_con.execute(
+        f"COPY ({common}, team AS resource_tags_user_team, env AS resource_tags_user_env"
+        f" FROM {source}) TO '{legacy}/rep-00001.snappy.parquet' (FORMAT parquet)"
+    )
+    scratch_con.execute(
+        f"COPY ({common}, CASE WHEN cost = 5.0 THEN NULL ELSE"
+        " MAP {'user_team': team, 'user_env': env} END AS resource_tags"
+        f" FROM {source}) TO '{cur2}/exp-00001.snappy.parquet' (FORMAT parquet)"
+    )
+    scratch_con.close()
+    expected = [
+        (1.0, {"user_team": "red"}),
+        (2.0, {"user_team": "red"}),
+        (3.0, {"user_team": "red", "user_env": "prod"}),
+        (4.0, {}),
+        (5.0, {"user_env": "prod"}),
+        (6.0, {"user_team": "red"}),
+    ]
+    for location, fmt in ((tmp_path / "legacy", "cur-legacy-parquet"), (tmp_path / "cur2", "cur2")):
+        p = ingest(con, str(location)).period("2024-03")
+        assert (p.source_format, p.ecr_rows, p.ecr_cost) == (fmt, 6, 21.0)
+        lines = con.execute(
+            "SELECT unblended_cost, tags FROM cur_ecr_lines ORDER BY unblended_cost"
+        ).fetchall()
+        # CUR 2.0: the NULL map of the 5.0 line is no tag at all
+        assert lines == (expected if fmt != "cur2" else [*expected[:4], (5.0, {}), expected[5]])
+        groups = con.execute(
+            "SELECT tags, cost, line_count FROM cur_ecr_line_groups ORDER BY cost, line_count"
+        ).fetchall()
+        if fmt == "cur2":
+            assert groups == [
+                ({"user_team": "red", "user_env": "prod"}, 3.0, 1),
+                ({}, 9.0, 2),
+                ({"user_team": "red"}, 9.0, 3),
+            ]
+        else:
+            assert groups == [
+                ({"user_team": "red", "user_env": "prod"}, 3.0, 1),
+                ({}, 4.0, 1),
+                ({"user_env": "prod"}, 5.0, 1),
+                ({"user_team": "red"}, 9.0, 3),
+            ]

@@ -301,8 +301,10 @@ def test_cli_validate_and_bad_input(tmp_path: Path, capsys) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(bad, indent=2))
     assert main(["policy", "validate", str(path)]) == 2
-    assert capsys.readouterr().out == (
-        f"{path}: rule 1: selection.countNumber must be a positive integer (got 0)\n"
+    out, err = capsys.readouterr()
+    assert (out, err) == (
+        "",
+        f"{path}: rule 1: selection.countNumber must be a positive integer (got 0)\n",
     )
     images = tmp_path / "i.json"
     images.write_text("[]")

@@ -14,14 +14,17 @@ from typing import Any
 from ecrcost import fmt, options, warehouse
 from ecrcost.attribution.analysis import analyse
 from ecrcost.attribution.marts import ensure_marts
-from ecrcost.attribution.views import costs_view
+from ecrcost.attribution.period_choice import choose_period
+from ecrcost.attribution.views import costs_view, parse_by
 from ecrcost.errors import EcrcostError, UserError
 from ecrcost.inventory.snapshots import snapshot_in_use
-from ecrcost.periods import resolve_period
+from ecrcost.periods import parse_period
 
 HELP = """\
 What each repository (or account, region, tag value) cost in a billing period, from the bill.
 The marts for the period are built when missing or older than the period's billing load.
+Without --period: the last closed month, or the newest loaded month when that one is not
+loaded (said on stderr, with the loaded months).
 
 cost is everything billed to the row (net): gross usage plus its own credits, discounts, tax.
 Spend without a resource id (tax, credits, ...) is the unattributed line; rows + unattributed =
@@ -76,7 +79,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace, settings) -> int:
     import duckdb
 
-    args.period = resolve_period(args.period)
+    # Bad arguments first, before the warehouse is opened and the period chosen.
+    if args.period is not None:
+        parse_period(args.period)
+    if not args.analysis:
+        parse_by(args.by)
     if args.redistribute and not args.by.startswith("tag:"):
         raise UserError(
             f"--redistribute: spreads untagged spend over tag values; add --by tag:KEY (not --by {args.by})"
@@ -93,6 +100,7 @@ def handle(args: argparse.Namespace, settings) -> int:
             raise EcrcostError(
                 f"{settings.warehouse_path}: cannot open the warehouse: {first}"
             ) from None
+        args.period = choose_period(con, args.period, settings.warehouse_path)
         choice = snapshot_in_use(con, args.snapshot)
         if choice is not None:
             choice.announce(sys.stderr)  # stdout carries the figures

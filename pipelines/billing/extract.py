@@ -163,7 +163,7 @@ def render(
     import sqlglot
     from sqlglot import exp
 
-    macro, params = readers.scan_macro(info.fmt, [info])
+    macro, params = readers.scan_macro(info.fmt, [info], tag_entries=True)
     body = macro.split(" AS TABLE ", 1)[1]
     tree = sqlglot.parse_one(body, read="duckdb")
     literals = {

@@ -225,10 +225,12 @@ def _loose_periods(con, fmt: str, files, url: str) -> dict[str, list[readers.Fil
     return found
 
 
-def _scan_params(con, load: PeriodLoad, item: _Planned, files: list[readers.FileInfo]) -> dict:
+def _scan_params(
+    con, load: PeriodLoad, item: _Planned, files: list[readers.FileInfo], tags: bool = True
+) -> dict:
     """Create the `billing_scan` macro for `files` (one kind) and return its parameters."""
     if item.sources is None:
-        macro, params = readers.scan_macro(load.source_format, files)
+        macro, params = readers.scan_macro(load.source_format, files, tags)
     else:
         macro, params = sqlfiles.load_sql("billing/create_staged_scan"), _staged_params(load, files)
     _run(con, macro, {}, item.where)
@@ -383,7 +385,7 @@ def source_totals(
         for item in _plan(con, loc, groups, infos, periods):
             rows, cost = 0, 0.0
             for part in _kinds(item.files):
-                params = _scan_params(con, item.load, item, part)
+                params = _scan_params(con, item.load, item, part, tags=False)
                 sql = sqlfiles.load_sql("billing/scan_totals")
                 n, c = _run(con, sql, params, item.where).fetchall()[0]
                 rows, cost = rows + n, cost + c

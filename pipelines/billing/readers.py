@@ -351,36 +351,76 @@ def _text(expr: str, src: str) -> str:
     return expr if src == "VARCHAR" else f"CAST({expr} AS VARCHAR)"
 
 
-_NO_TAGS = "CAST(NULL AS STRUCT(key VARCHAR, value VARCHAR)[])"
+_NO_TAGS = "CAST(MAP {} AS MAP(VARCHAR, VARCHAR))"
+_NO_ENTRIES = "CAST(NULL AS STRUCT(key VARCHAR, value VARCHAR)[])"
+# The entries a MAP keeps: the bill's empty values ('' in Parquet, NULL in CSV) are no tag.
+_KEEP = "lambda e: e.value IS NOT NULL AND e.value <> ''"
 
 
 def _tags_expr(
     fmt: str, union: dict[str, str], types: dict[str, str], read: dict[str, str]
-) -> tuple[str, list[str]]:
-    """A row's tags as a list of (key, value) entries, and the tag keys to bind.
+) -> tuple[list[str], str, list[str]]:
+    """Where a row's tags come from: the file columns as read (the tag columns of a legacy
+    CUR, or the one map / JSON column of CUR 2.0 and FOCUS), the MAP built from them (an
+    expression over `tag_1`, `tag_2`, ... the names the scan gives those columns) and the tag
+    keys to bind as `p_tag_keys`. No tag column: no sources and an empty MAP.
 
-    A list, not a MAP: building a MAP per row is DuckDB's costly step, so the insert builds it
-    once from the entries that are left after dropping NULL and '' values.
+    The scan builds the MAP once per distinct set of source values, not per row: a MAP per
+    row is DuckDB's costly step, and a period's lines carry few distinct tag sets.
     """
     if fmt in ("cur2", "focus"):
         col = "resource_tags" if fmt == "cur2" else "Tags"
         if col not in union:
-            return _NO_TAGS, []
+            return [], _NO_TAGS, []
+        raw = quote(read[union[col]])
+        if types[union[col]].startswith("MAP"):
+            # A MAP column: its kept entries per row (cheap: a MAP is such a list) are the
+            # source; grouping the raw MAPs, empty values and all, costs more.
+            if types[union[col]] != "MAP(VARCHAR, VARCHAR)":
+                raw = f"CAST({raw} AS MAP(VARCHAR, VARCHAR))"
+            source = f"list_filter(map_entries({raw}), {_KEEP})"
+            return [source], f"coalesce(map_from_entries(tag_1), {_NO_TAGS})", []
+        # CSV exports write the map as JSON text: the text is the source.
+        entries = "map_entries(CAST(CAST(tag_1 AS JSON) AS MAP(VARCHAR, VARCHAR)))"
+        return [raw], f"coalesce(map_from_entries(list_filter({entries}, {_KEEP})), {_NO_TAGS})", []
+    cols, keys = _tag_columns(fmt, union)
+    if not cols:
+        return [], _NO_TAGS, []
+    entries = ", ".join(
+        f"struct_pack(key := p_tag_keys[{i}], value := tag_{i})" for i in range(1, len(cols) + 1)
+    )
+    sources = [_text(quote(read[c]), types[c]) for c in cols]
+    return sources, f"map_from_entries(list_filter([{entries}], {_KEEP}))", keys
+
+
+def _tag_columns(fmt: str, union: dict[str, str]) -> tuple[list[str], list[str]]:
+    """A legacy CUR's tag columns (as the files name them) and the tag key of each."""
+    if fmt == "cur-legacy-csv":
+        cols = sorted(c for c in union.values() if is_csv_tag(c))
+        return cols, [c.partition("/")[2] for c in cols]
+    cols = sorted(c for c in union.values() if c.startswith("resource_tags_"))
+    return cols, [c[len("resource_tags_") :] for c in cols]
+
+
+def _tag_entries(
+    fmt: str, union: dict[str, str], types: dict[str, str], read: dict[str, str]
+) -> tuple[str, list[str]]:
+    """A row's tags as a list of (key, value) entries, empty values kept, and the tag keys to
+    bind: the one-SELECT form `billing/extract.py` renders for Spark and Athena, which write
+    them as one MAP per line (their loader drops the empty values)."""
+    if fmt in ("cur2", "focus"):
+        col = "resource_tags" if fmt == "cur2" else "Tags"
+        if col not in union:
+            return _NO_ENTRIES, []
         raw = quote(read[union[col]])
         if types[union[col]] == "MAP(VARCHAR, VARCHAR)":
             return f"map_entries({raw})", []
         if types[union[col]].startswith("MAP"):
             return f"map_entries(CAST({raw} AS MAP(VARCHAR, VARCHAR)))", []
-        # CSV exports write the map as JSON text.
         return f"map_entries(CAST(CAST({raw} AS JSON) AS MAP(VARCHAR, VARCHAR)))", []
-    if fmt == "cur-legacy-csv":
-        cols = sorted(c for c in union.values() if is_csv_tag(c))
-        keys = [c.partition("/")[2] for c in cols]
-    else:
-        cols = sorted(c for c in union.values() if c.startswith("resource_tags_"))
-        keys = [c[len("resource_tags_") :] for c in cols]
+    cols, keys = _tag_columns(fmt, union)
     if not cols:
-        return _NO_TAGS, []
+        return _NO_ENTRIES, []
     entries = ", ".join(
         f"struct_pack(key := p_tag_keys[{i}], value := {_text(quote(read[c]), types[c])})"
         for i, c in enumerate(cols, start=1)
@@ -408,11 +448,16 @@ SCAN_COLUMNS = (
 )
 
 
-def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
+def scan_macro(
+    fmt: str, files: list[FileInfo], tags: bool = True, tag_entries: bool = False
+) -> tuple[str, dict]:
     """`billing_scan(...)`: the ECR rows of `files` (one format and kind) in canonical columns.
 
     Returns the CREATE MACRO text and the parameters `sql/billing/insert_period_lines.sql`
     passes to it. Reading happens only when that insert runs, inside the load's transaction.
+    `tags=False`: every row's `tags` is empty and no tag column is read (the source totals of
+    the reconciliation need none). `tag_entries=True`: one SELECT with each row's `tag_entries`
+    instead of `tags` (the form the other engines render: `billing/extract.py`).
     """
     union: dict[str, str] = {}
     types: dict[str, str] = {}
@@ -444,7 +489,12 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
             f"coalesce(nullif(CAST({code} AS VARCHAR), ''),"
             f" p_products[list_position(p_service_names, CAST({name} AS VARCHAR))])"
         )
-    tags, tag_keys = _tags_expr(fmt, union, types, read)
+    tag_sources, tag_map, tag_keys = (
+        _tags_expr(fmt, union, types, read) if tags else ([], _NO_TAGS, [])
+    )
+    if tag_entries:
+        entries, tag_keys = _tag_entries(fmt, union, types, read)
+        tag_sources, tag_map = [], entries
     # Each row's own billing period, never the folder's: the load refuses a row
     # that sits in another period's folder, and loose files put each row in its own period.
     period = exprs["usage_start"]
@@ -453,10 +503,12 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
     columns = [
         (f"coalesce(strftime({period}, '%Y-%m'), p_period)", "billing_period"),
         *((exprs[k], k) for k in SCAN_COLUMNS),
-        (tags, "tag_entries"),
         ("filename", "source_file"),
         ("p_source_format", "source_format"),
     ]
+    tag_names = [f"tag_{i}" for i in range(1, len(tag_sources) + 1)]
+    tag_column = "tag_entries" if tag_entries else "tags"
+    columns += zip(tag_sources, tag_names, strict=True) if tag_sources else [(tag_map, tag_column)]
     select = ",\n    ".join(f"{expr} AS {name}" for expr, name in columns)
     # The ECR filter sits on the scan itself so DuckDB filters before building any column. On a
     # plain column the range of the product codes goes first: DuckDB hands a range to the
@@ -466,12 +518,22 @@ def scan_macro(fmt: str, files: list[FileInfo]) -> tuple[str, dict]:
     if fmt != "focus":
         code = exprs["product_code"]
         where = f"{code} >= list_min(p_products) AND {code} <= list_max(p_products) AND {where}"
+    body = f"SELECT\n    {select}\nFROM {_reader(files, fmt)}\nWHERE {where}"
+    if tag_sources:
+        # The rows' tag columns, one MAP per distinct set of them, joined back on all of them.
+        names = ", ".join(tag_names)
+        on = " AND ".join(f"scan.{n} IS NOT DISTINCT FROM tag_sets.{n}" for n in tag_names)
+        body = (
+            f"WITH scan AS ({body}),\n"
+            f"tag_sets AS (SELECT {names}, {tag_map} AS tags"
+            f" FROM (SELECT DISTINCT {names} FROM scan))\n"
+            f"SELECT scan.* EXCLUDE ({names}), tag_sets.tags\n"
+            f"FROM scan LEFT JOIN tag_sets ON {on}"
+        )
     sql = (
         "CREATE OR REPLACE TEMP MACRO billing_scan("
         "p_files, p_names, p_period, p_products, p_service_names, p_tag_keys, p_source_format)"
-        f" AS TABLE SELECT\n    {select}\n"
-        f"FROM {_reader(files, fmt)}\n"
-        f"WHERE {where}"
+        f" AS TABLE {body}"
     )
     params = {
         "names": [],

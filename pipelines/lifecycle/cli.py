@@ -95,8 +95,9 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     path, text = read_policy_file(args.file)
     problems = validate_policy_text(text)
     if problems:
+        # Problems are diagnostics (stderr, exit 2); stdout carries only the verdict of a valid file.
         for problem in problems:
-            print(f"{args.file}: {problem}")
+            print(f"{args.file}: {problem}", file=sys.stderr)
         return 2
     _, _, policy = load_policy_file(path)
     print(f"{args.file}: valid lifecycle policy ({len(policy.rules)} rule(s))")

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 from ecrcost import options, warehouse
-from ecrcost.attribution.marts import period_has_data, periods_kept
+from ecrcost.attribution.marts import periods_kept
+from ecrcost.attribution.period_choice import choose_period
 from ecrcost.delivery.deliver import deliver_report, failed
 from ecrcost.delivery.destinations import parse_destinations
 from ecrcost.errors import Interrupted, PartialResult, UserError
 from ecrcost.inventory.snapshots import snapshot_in_use
-from ecrcost.periods import parse_period, resolve_period, shift_period
+from ecrcost.periods import parse_period, shift_period
 from ecrcost.reports.prepare import prepare_report
 from ecrcost.reports.render import render_report
 
@@ -32,11 +33,12 @@ stop the others and is tried again next time (exit 3).
 Before rendering, the period's (and the comparison period's) attribution marts are built when
 missing or stale, and the period's realized savings are judged again.
 
---period defaults to the last closed month; --compare must be an earlier period. Findings, the
-candidate policy and the repository inventory come from one inventory snapshot: --snapshot ID,
-else the newest complete one (`ecrcost snapshots` lists them); the report names it in its data
-quality section. CSV files keep full precision: floats to 12 significant digits, flags
-true/false. Sizes are GiB (AWS bills a "GB-month" of 2^30 bytes).
+--period defaults to the last closed month, or the newest loaded month when that one is not
+loaded (said on stderr); --compare must be an earlier period. Findings, the candidate policy
+and the repository inventory come from one inventory snapshot: --snapshot ID, else the newest
+complete one (`ecrcost snapshots` lists them); the report names it in its data quality section.
+CSV files keep full precision: floats to 12 significant digits, flags true/false. Sizes are
+GiB (AWS bills a "GB-month" of 2^30 bytes).
 """
 
 
@@ -66,10 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace, settings) -> int:
-    period = resolve_period(args.period)
-    compare = parse_period(args.compare, "--compare") if args.compare else shift_period(period, -1)
-    if compare >= period:
-        raise UserError(f"--compare {compare}: must be a period before --period {period}")
+    # The one message for a bad value, before any file is opened; the default needs the warehouse.
+    if args.period is not None:
+        parse_period(args.period)
+    if args.compare is not None:
+        parse_period(args.compare, "--compare")
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UserError(f"--out {args.out}: is a file; pass a folder (it is created if missing)")
     if args.send_report and not settings.deliver:
@@ -83,13 +86,13 @@ def handle(args: argparse.Namespace, settings) -> int:
             f"{settings.warehouse_path}: no warehouse; load a bill first (ecrcost ingest) "
             "or pass --home"
         )
+    period = compare = None
     try:
         with warehouse.opened(settings.warehouse_path) as con:
-            if not period_has_data(con, period):
-                raise UserError(
-                    f"--period {period}: no billing data for it in {settings.warehouse_path}; "
-                    "load its bill first (ecrcost ingest) or pick a loaded period"
-                )
+            period = choose_period(con, args.period, settings.warehouse_path)
+            compare = args.compare or shift_period(period, -1)
+            if compare >= period:
+                raise UserError(f"--compare {compare}: must be a period before --period {period}")
             choice = snapshot_in_use(con, args.snapshot)
             snapshot_id = choice.snapshot_id if choice else None
             if choice is not None:
@@ -110,6 +113,10 @@ def handle(args: argparse.Namespace, settings) -> int:
             )
             deliveries = deliver_report(con, settings, files) if args.send_report else []
     except KeyboardInterrupt:
+        if period is None or compare is None:
+            raise Interrupted(
+                "interrupted before the report started; nothing was written"
+            ) from None
         raise Interrupted(_kept_after_interrupt(settings, period, compare)) from None
     print(f"{files.html}")
     print(f"{files.md}")

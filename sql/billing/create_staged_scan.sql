@@ -24,7 +24,14 @@ SELECT
     CAST(net_cost AS DOUBLE) AS net_cost,
     CAST(pricing_unit AS VARCHAR) AS pricing_unit,
     CAST(description AS VARCHAR) AS description,
-    map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR))) AS tag_entries,
+    -- the MAP without empty values, as the delivery's scan gives it (readers._tags_expr)
+    coalesce(
+        map_from_entries(list_filter(
+            map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR))),
+            lambda e: e.value IS NOT NULL AND e.value <> ''
+        )),
+        CAST(MAP {} AS MAP(VARCHAR, VARCHAR))
+    ) AS tags,
     CAST(source_file AS VARCHAR) AS source_file,
     CAST(source_format AS VARCHAR) AS source_format
 FROM read_parquet(p_files, union_by_name = true)

@@ -32,17 +32,10 @@ lines AS (
             lower(trim(coalesce(nullif(s.unit, ''), nullif(s.pricing_unit, ''))))
                 IN ('gb-mo', 'gb-month', 'gb-months', 'gb month', 'gb months', 'gibibyte month'),
             true
-        ) AS storage_unit,
-        list_filter(s.tag_entries, lambda e: e.value IS NOT NULL AND e.value <> '') AS kept_tags
+        ) AS storage_unit
     FROM billing_scan($files, $names, $folder_period, $products, $service_names, $tag_keys, $source_format) AS s
     -- Folder layouts: every row, so that a misfiled one is seen (billing/misfiled_line).
     WHERE s.billing_period = $period OR $folder_period IS NOT NULL
-),
--- One MAP per distinct set of tags rather than one per line: building a MAP is the costly step
--- of the insert, and a period's lines carry few distinct tag sets (bench/ingest.py).
-tag_maps AS (
-    SELECT kept_tags, map_from_entries(kept_tags) AS tags
-    FROM (SELECT DISTINCT kept_tags FROM lines)
 )
 SELECT
     l.billing_period,
@@ -99,9 +92,8 @@ SELECT
     nullif(l.unit, ''),
     coalesce(l.unblended_cost, 0),
     l.net_cost,
-    coalesce(t.tags, MAP {}),
+    l.tags,
     l.source_format,
     l.source_file
 FROM lines AS l
 LEFT JOIN prefixes AS p ON p.prefix = l.usage_prefix
-LEFT JOIN tag_maps AS t ON t.kept_tags IS NOT DISTINCT FROM l.kept_tags
