@@ -10,6 +10,7 @@ escape them, the CSV writer writes them as they are.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,9 @@ from ecrcost.fmt import utc_minute
 from ecrcost.lifecycle.policy import PolicyError, parse_policy
 from ecrcost.periods import Period
 from ecrcost.reports import charts
-from ecrcost.savings.realized import SPAN_MONTHS, VERDICT_LABELS
+from ecrcost.savings.counterfactual import INTERVAL_LEVEL, METHOD_LABELS
+from ecrcost.savings.realized import SPAN_MONTHS, VERDICT_LABELS, stored_verdicts
+from ecrcost.savings.rollup import action_row, group_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -511,11 +514,14 @@ def _candidate_plan(ctx: Context, s: Section, snapshot_id: str) -> None:
 
 
 def realized(ctx: Context) -> Section:
+    """The period's judged actions as `ecrcost savings` prints them (the same stored verdicts
+    and figures): each with its interval, and the totals per month, in the period, over the 12
+    months and annualized."""
     s = Section("realized", "Realized savings")
     period = Period.parse(ctx.period)
     end = period.end
     first = period.shift(-(SPAN_MONTHS - 1)).first_day
-    verdicts = sqlfiles.records(ctx.con, "reports/realized_savings", {"period": ctx.period})
+    verdicts = stored_verdicts(ctx.con, ctx.period)
     if not verdicts:
         (count,) = sqlfiles.run(
             ctx.con, "reports/actions_in_range", {"from": first, "to": end}
@@ -529,40 +535,41 @@ def realized(ctx: Context) -> Section:
             )
         s.text.append(f"No action was recorded between {first} and the end of {ctx.period}.")
         return s
-    judged = [v for v in verdicts if v["verdict"] != "too_early"]
-    for v in verdicts:
-        v["verdict_label"] = VERDICT_LABELS.get(v["verdict"], v["verdict"])
-        v["repository"] = repo_label(v)
-        v["action_label"] = ACTION_MARK.get(v["action"], v["action"])
+    rows = [action_row(v, ctx.period) for v in verdicts]
+    (t,) = group_rows(rows, lambda a: "all")
+    for r in rows:
+        r["verdict_label"] = VERDICT_LABELS.get(r["verdict"], r["verdict"])
+        r["repository"] = repo_label(r)
+        r["action_label"] = ACTION_MARK.get(r["action"], r["action"])
+        r["method_label"] = METHOD_LABELS.get(r["method"] or "", "-")
+    level = f"{INTERVAL_LEVEL:.0%}"
     s.figures += [
-        Figure("actions judged", len(judged), "int"),
-        Figure("too early to tell", len(verdicts) - len(judged), "int"),
-        Figure(
-            "predicted (judged actions)",
-            sum(v["predicted_monthly_savings_usd"] or 0.0 for v in judged),
-            "money",
-            "$/month",
-        ),
-        Figure(
-            "realized, net of the trend",
-            sum(v["realized_monthly_savings_usd"] or 0.0 for v in judged),
-            "signed_money",
-            "$/month",
-        ),
+        Figure("actions judged", t["judged"], "int"),
+        Figure("too early to tell", t["too_early"], "int"),
+        Figure("predicted (judged actions)", t["predicted_monthly_usd"], "money", "$/month"),
+        Figure("realized, net of the trend", t["realized_monthly_usd"], "signed_money", "$/month"),
+        Figure(f"realized, {level} low", t["realized_low_usd"], "signed_money", "$/month"),
+        Figure(f"realized, {level} high", t["realized_high_usd"], "signed_money", "$/month"),
+        Figure(f"realized in {ctx.period}", t["period_realized_usd"], "signed_money"),
+        Figure("realized, last 12 months", t["twelve_month_realized_usd"], "signed_money"),
+        Figure("annualized", t["annualized_usd"], "signed_money", "$/year at today's rate"),
     ]
     s.text.append(
-        f"Actions of the 12 months to {ctx.period}. "
-        "Daily storage cost before and after each action over equal windows (up to 28 days "
-        "each side, the action day and the next left out, the bill's last "
-        f"{ctx.settings.data_lag_days} days left out), net of the untouched repositories' trend."
+        f"Actions of the 12 months to {ctx.period}, each against what its repository would have "
+        "cost without it: its before-window cost moved by the untouched repositories' trend, or "
+        "by its own trend where it had four weeks of history and departed from theirs; the "
+        f"{level} interval is the error the same method makes on untouched repositories over "
+        'the same days, and "realized" needs the whole interval at 80% of the prediction or '
+        "more (docs/realized-savings.md). The low and high totals add the actions' bounds, so "
+        "they bound the total more widely than a joint interval would."
     )
     s.charts.append(
         charts.paired_bar_chart(
             "realized_savings",
             "Predicted against realized savings per action",
-            [f"{ACTION_MARK.get(v['action'], v['action'])} · {repo_label(v)}" for v in verdicts],
-            [v["predicted_monthly_savings_usd"] for v in verdicts],
-            [v["realized_monthly_savings_usd"] for v in verdicts],
+            [f"{r['action_label']} · {repo_label(r)}" for r in rows],
+            [r["predicted_monthly_usd"] for r in rows],
+            [_float(r["realized_monthly_usd"]) for r in rows],
         )
     )
     s.tables.append(
@@ -571,26 +578,35 @@ def realized(ctx: Context) -> Section:
             "Predicted against realized, per action",
             [
                 Column("acted_at", "acted", "date"),
+                Column("action_id", "action id", show=False),
                 Column("action", "action", show=False),
                 Column("action_label", "action"),
                 Column("account_id", "account", show=False),
                 Column("region", "region", show=False),
                 Column("repository_name", "repository", show=False),
                 Column("repository", "repository", "name"),
-                Column("window_days", "days each side", "int"),
-                Column("before_daily_cost", "$/day before", "money4"),
-                Column("after_daily_cost", "$/day after", "money4"),
-                Column("baseline_change", "untouched trend", "signed_pct"),
-                Column("predicted_monthly_savings_usd", "predicted $/month", "money"),
-                Column("realized_monthly_savings_usd", "realized $/month", "signed_money"),
-                Column("realized_ratio", "of predicted", "pct"),
+                Column("method_label", "counterfactual"),
+                Column("method", "method", show=False),
+                Column("predicted_monthly_usd", "predicted $/month", "money"),
+                Column("realized_monthly_usd", "realized $/month", "signed_money"),
+                Column("realized_low_usd", f"{level} low", "signed_money"),
+                Column("realized_high_usd", f"{level} high", "signed_money"),
+                Column("period_realized_usd", f"in {ctx.period}", "signed_money"),
+                Column("twelve_month_realized_usd", "12 months", "signed_money"),
+                Column("verdict", "verdict key", show=False),
                 Column("verdict_label", "verdict"),
+                Column("days_to_decide", "days each side to decide", "int", show=False),
                 Column("reason", "why", "long"),
             ],
-            verdicts,
+            rows,
         )
     )
     return s
+
+
+def _float(value: Any) -> float | None:
+    """Charts draw floats; the tables and CSV keep the exact Decimal."""
+    return None if value is None else float(value)
 
 
 def policy_bound(text: str | None) -> tuple[int | None, str]:
@@ -782,7 +798,7 @@ def data_quality(ctx: Context) -> Section:
     return s
 
 
-SECTIONS: list[Callable[[Context], Section]] = [
+SECTIONS: list[Callable[[Context], Section] | str] = [
     headline,
     trend,
     analysis,
@@ -790,9 +806,19 @@ SECTIONS: list[Callable[[Context], Section]] = [
     movers,
     findings,
     realized,
+    "ecrcost.reports.bridge:bridge",  # builds on this module: imported when a report is built
     predictability,
     data_quality,
 ]
+
+
+def _section_function(entry: Callable[[Context], Section] | str) -> Callable[[Context], Section]:
+    """A section given as "module:function" (one that imports this module's Section) is
+    imported here, so the two modules do not import each other."""
+    if not isinstance(entry, str):
+        return entry
+    module, _, name = entry.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def build_sections(ctx: Context) -> list[Section]:
@@ -800,7 +826,8 @@ def build_sections(ctx: Context) -> list[Section]:
     import duckdb
 
     out = []
-    for make in SECTIONS:
+    for entry in SECTIONS:
+        make = _section_function(entry)
         try:
             out.append(make(ctx))
         except duckdb.Error as exc:

@@ -411,7 +411,9 @@ def _verdict(
             return PARTLY, None, f"{what}, the interval reaching below {fmt.money(t)}: {facts}"
         if point >= t and label == PARTLY:
             return PARTLY, None, f"{what}, the interval reaching below {fmt.money(t)}: {facts}"
-    if ratio is None or point <= 0:
+    if point < 0:
+        return NOT_REALIZED, None, f"cost rose beyond the counterfactual: {what}; {facts}"
+    if ratio is None or point == 0:
         return NOT_REALIZED, None, f"no saving beyond the counterfactual shown: {what}; {facts}"
     return NOT_REALIZED, None, f"only {what}: {facts}"
 

@@ -78,41 +78,40 @@ def action_row(v: ActionVerdict, period: str) -> dict[str, Any]:
     }
 
 
-SUMMED = (
-    "predicted_monthly_usd",
+# Summed per group: exact (Decimal) for what the bill shows, floats for predictions and bounds.
+EXACT = (
     "realized_monthly_usd",
+    "annualized_usd",
+    "period_realized_usd",
+    "twelve_month_realized_usd",
+)
+ROUGH = (
+    "predicted_monthly_usd",
     "realized_low_usd",
     "realized_high_usd",
-    "annualized_usd",
     "period_predicted_usd",
-    "period_realized_usd",
     "twelve_month_predicted_usd",
-    "twelve_month_realized_usd",
 )
 
 
 def group_rows(actions: list[dict[str, Any]], key: Callable[[dict], str]) -> list[dict[str, Any]]:
-    """Actions summed per key. Realized figures (and the interval bounds, which then bound
-    the sum: the actions share one baseline, so their errors are not independent) count the
-    judged actions only; predicted figures count them too, so the two compare."""
+    """Actions summed per key, largest realized first. Realized figures (and the interval
+    bounds, which then bound the sum: the actions share one baseline, so their errors are not
+    independent) count the judged actions only; predicted figures count them too, so the two
+    compare."""
     out: dict[str, dict[str, Any]] = {}
     for a in actions:
-        g = out.setdefault(
-            key(a),
-            {"key": key(a), "actions": 0, "judged": 0, "too_early": 0}
-            | {
-                c: ZERO
-                if "realized_monthly" in c or "_realized_usd" in c or c == "annualized_usd"
-                else 0.0
-                for c in SUMMED
-            },
-        )
+        k = key(a)
+        if k not in out:
+            out[k] = {"key": k, "actions": 0, "judged": 0, "too_early": 0}
+            out[k] |= {c: ZERO for c in EXACT} | {c: 0.0 for c in ROUGH}
+        g = out[k]
         g["actions"] += 1
         if a["verdict"] == TOO_EARLY or a["realized_monthly_usd"] is None:
             g["too_early"] += 1
             continue
         g["judged"] += 1
-        for c in SUMMED:
+        for c in (*EXACT, *ROUGH):
             g[c] += a[c] or 0
     return sorted(out.values(), key=lambda g: (-g["realized_monthly_usd"], g["key"]))
 
@@ -138,7 +137,8 @@ def rollup(
             ),
         }
     if group in ("account", "region"):
-        return {"by": by, "rows": group_rows(actions, lambda a: a[group] or "(unknown)")}
+        column = f"{group}_id" if group == "account" else group
+        return {"by": by, "rows": group_rows(actions, lambda a: a[column] or "(unknown)")}
     tag_key, values = _tag_values(con, settings, period, raw_key or "")
 
     def value_of(a: dict) -> str:
