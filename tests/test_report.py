@@ -134,7 +134,7 @@ def test_realized_savings_in_the_report(built):
         " WHERE billing_period = $p",
         {"p": PERIOD},
     ).fetchall()
-    assert float(row["realized_monthly_savings_usd"]) == pytest.approx(stored[0])
+    assert float(row["realized_monthly_savings_usd"]) == pytest.approx(float(stored[0]))
     assert row["verdict_label"] == "realized" and stored[1] == "realized"
     html = files.html.read_text()
     assert 'data-chart="realized_savings"' in html

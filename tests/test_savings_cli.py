@@ -70,7 +70,7 @@ def test_json_by_action_has_the_stored_figures_and_the_bridge(bill, capsys):
     rows = {r["action_id"]: r for r in view["rows"]}
     assert set(rows) == {"a1", "a2"}
     a1 = rows["a1"]
-    assert a1["realized_monthly_usd"] == pytest.approx(0.6 * 31, abs=1e-12)
+    assert a1["realized_monthly_savings_usd"] == pytest.approx(0.6 * 31, abs=1e-12)
     assert a1["period_realized_usd"] == pytest.approx(0.6 * 20, abs=1e-12)  # 03-12 .. 03-31
     assert a1["annualized_usd"] == pytest.approx(0.6 * 31 * 12, abs=1e-9)
     assert a1["verdict"] == "realized" and a1["method"] == "untouched"
@@ -85,10 +85,10 @@ def test_json_by_action_has_the_stored_figures_and_the_bridge(bill, capsys):
         (total,) = con.execute(
             "SELECT total_cost FROM mart_builds WHERE billing_period = $p", {"p": MAR}
         ).fetchone()
-    assert {k: Decimal(str(r["realized_monthly_usd"])) for k, r in rows.items()} == stored
+    assert {k: Decimal(str(r["realized_monthly_savings_usd"])) for k, r in rows.items()} == stored
     t = view["totals"]
-    assert t["judged"] == 2 and t["realized_monthly_usd"] == pytest.approx(
-        sum(r["realized_monthly_usd"] for r in rows.values())
+    assert t["judged"] == 2 and t["realized_monthly_savings_usd"] == pytest.approx(
+        sum(r["realized_monthly_savings_usd"] for r in rows.values())
     )
     b = view["bridge"]
     assert (b["steps"][0]["key"], b["steps"][-1]["key"]) == ("start", "end")
@@ -103,7 +103,7 @@ def test_csv_keeps_every_digit_and_table_reads(bill, capsys):
     code, out, _ = _run(capsys, "--home", str(bill), "--period", MAR, "-o", "csv")
     assert code == 0
     rows = {r["action_id"]: r for r in csv.DictReader(io.StringIO(out))}
-    assert rows["a1"]["realized_monthly_usd"] == "18.600000000000"
+    assert rows["a1"]["realized_monthly_savings_usd"] == "18.600000000000"
     assert rows["a1"]["acted_at"] == "2026-03-10T12:00:00Z"
 
     code, out, _ = _run(capsys, "--home", str(bill), "--period", MAR)
@@ -129,14 +129,14 @@ def test_roll_ups(bill, capsys, by, keys):
     assert code == 0, out
     view = json.loads(out)
     assert {r["key"] for r in view["rows"]} == keys
-    assert sum(r["realized_monthly_usd"] for r in view["rows"]) == pytest.approx(
-        view["totals"]["realized_monthly_usd"]
+    assert sum(r["realized_monthly_savings_usd"] for r in view["rows"]) == pytest.approx(
+        view["totals"]["realized_monthly_savings_usd"]
     )
     assert sum(r["actions"] for r in view["rows"]) == 2
     if by.startswith("tag:"):
         assert view["tag_key"] == "team"
         payments = next(r for r in view["rows"] if r["key"] == "payments")
-        assert payments["realized_monthly_usd"] == pytest.approx(18.6)
+        assert payments["realized_monthly_savings_usd"] == pytest.approx(18.6)
 
 
 def test_bad_input_is_one_line_and_exit_2(bill, capsys, tmp_path):
@@ -161,14 +161,14 @@ def test_report_shows_the_same_figures_as_savings_json(bill, capsys, settings):
     assert realized.available and bridge.available, (realized.why, bridge.why)
     figures = {f.label: f.value for f in realized.figures}
     t = view["totals"]
-    assert float(figures["realized, net of the trend"]) == t["realized_monthly_usd"]
+    assert float(figures["realized, net of the trend"]) == t["realized_monthly_savings_usd"]
     assert float(figures["realized in 2026-03"]) == t["period_realized_usd"]
     assert float(figures["realized, last 12 months"]) == t["twelve_month_realized_usd"]
     assert float(figures["annualized"]) == t["annualized_usd"]
     assert figures["realized, 90% low"] == t["realized_low_usd"]
     (table,) = realized.tables
-    assert {r["action_id"]: float(r["realized_monthly_usd"]) for r in table.rows} == {
-        r["action_id"]: r["realized_monthly_usd"] for r in view["rows"]
+    assert {r["action_id"]: float(r["realized_monthly_savings_usd"]) for r in table.rows} == {
+        r["action_id"]: r["realized_monthly_savings_usd"] for r in view["rows"]
     }
     (steps,) = bridge.tables
     shown = [

@@ -14,7 +14,7 @@ from ecrcost.fmt import money, signed_money
 from ecrcost.reports import charts
 from ecrcost.reports.sections import Column, Context, Section, Table, unavailable
 from ecrcost.savings.realized import stored_verdicts
-from ecrcost.savings.view import bridge_or_why
+from ecrcost.savings.view import bridge_or_why, floats
 
 RISE = "#D55E00"  # spend going up (the palette's vermillion); down is charts.GREEN
 
@@ -31,14 +31,16 @@ def bridge(ctx: Context) -> Section:
         if step.key not in ("start", "end"):
             running += step.amount
         rows.append(
-            {
-                "step": step.key,
-                "label": step.label,
-                "amount": step.amount if step.key not in ("start", "end") else None,
-                "spend": step.amount if step.key in ("start", "end") else running,
-                "repositories": step.repositories or None,
-                "action_id": step.action_id,
-            }
+            floats(
+                {
+                    "step": step.key,
+                    "label": step.label,
+                    "amount": step.amount if step.key not in ("start", "end") else None,
+                    "spend": step.amount if step.key in ("start", "end") else running,
+                    "repositories": step.repositories or None,
+                    "action_id": step.action_id,
+                }
+            )
         )
     s.text.append(
         f"{found.prior}'s ECR spend, plus each change, is {found.period}'s, to the cent of the "

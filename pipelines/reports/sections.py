@@ -26,6 +26,7 @@ from ecrcost.reports import charts
 from ecrcost.savings.counterfactual import INTERVAL_LEVEL, METHOD_LABELS
 from ecrcost.savings.realized import SPAN_MONTHS, VERDICT_LABELS, stored_verdicts
 from ecrcost.savings.rollup import action_row, group_rows
+from ecrcost.savings.view import floats
 
 if TYPE_CHECKING:
     import duckdb
@@ -536,7 +537,8 @@ def realized(ctx: Context) -> Section:
         s.text.append(f"No action was recorded between {first} and the end of {ctx.period}.")
         return s
     rows = [action_row(v, ctx.period) for v in verdicts]
-    (t,) = group_rows(rows, lambda a: "all")
+    (t,) = [floats(g) for g in group_rows(rows, lambda a: "all")]
+    rows = [floats(r) for r in rows]
     for r in rows:
         r["verdict_label"] = VERDICT_LABELS.get(r["verdict"], r["verdict"])
         r["repository"] = repo_label(r)
@@ -546,8 +548,15 @@ def realized(ctx: Context) -> Section:
     s.figures += [
         Figure("actions judged", t["judged"], "int"),
         Figure("too early to tell", t["too_early"], "int"),
-        Figure("predicted (judged actions)", t["predicted_monthly_usd"], "money", "$/month"),
-        Figure("realized, net of the trend", t["realized_monthly_usd"], "signed_money", "$/month"),
+        Figure(
+            "predicted (judged actions)", t["predicted_monthly_savings_usd"], "money", "$/month"
+        ),
+        Figure(
+            "realized, net of the trend",
+            t["realized_monthly_savings_usd"],
+            "signed_money",
+            "$/month",
+        ),
         Figure(f"realized, {level} low", t["realized_low_usd"], "signed_money", "$/month"),
         Figure(f"realized, {level} high", t["realized_high_usd"], "signed_money", "$/month"),
         Figure(f"realized in {ctx.period}", t["period_realized_usd"], "signed_money"),
@@ -568,8 +577,8 @@ def realized(ctx: Context) -> Section:
             "realized_savings",
             "Predicted against realized savings per action",
             [f"{r['action_label']} · {repo_label(r)}" for r in rows],
-            [r["predicted_monthly_usd"] for r in rows],
-            [_float(r["realized_monthly_usd"]) for r in rows],
+            [r["predicted_monthly_savings_usd"] for r in rows],
+            [r["realized_monthly_savings_usd"] for r in rows],
         )
     )
     s.tables.append(
@@ -587,10 +596,15 @@ def realized(ctx: Context) -> Section:
                 Column("repository", "repository", "name"),
                 Column("method_label", "counterfactual"),
                 Column("method", "method", show=False),
-                Column("predicted_monthly_usd", "predicted $/month", "money"),
-                Column("realized_monthly_usd", "realized $/month", "signed_money"),
+                Column("window_days", "days each side", "int"),
+                Column("before_daily_cost", "$/day before", "money4", show=False),
+                Column("after_daily_cost", "$/day after", "money4", show=False),
+                Column("baseline_change", "counterfactual trend", "signed_pct", show=False),
+                Column("predicted_monthly_savings_usd", "predicted $/month", "money"),
+                Column("realized_monthly_savings_usd", "realized $/month", "signed_money"),
                 Column("realized_low_usd", f"{level} low", "signed_money"),
                 Column("realized_high_usd", f"{level} high", "signed_money"),
+                Column("realized_ratio", "of predicted", "pct"),
                 Column("period_realized_usd", f"in {ctx.period}", "signed_money"),
                 Column("twelve_month_realized_usd", "12 months", "signed_money"),
                 Column("verdict", "verdict key", show=False),
@@ -602,11 +616,6 @@ def realized(ctx: Context) -> Section:
         )
     )
     return s
-
-
-def _float(value: Any) -> float | None:
-    """Charts draw floats; the tables and CSV keep the exact Decimal."""
-    return None if value is None else float(value)
 
 
 def policy_bound(text: str | None) -> tuple[int | None, str]:

@@ -84,8 +84,8 @@ _ACTION_COLUMNS = [
     ("action", "action", "text"),
     ("repository_name", "repository", "text"),
     ("method", "counterfactual", "text"),
-    ("predicted_monthly_usd", "predicted/mo", "money"),
-    ("realized_monthly_usd", "realized/mo", "money"),
+    ("predicted_monthly_savings_usd", "predicted/mo", "money"),
+    ("realized_monthly_savings_usd", "realized/mo", "money"),
     ("interval", "90% interval", "text"),
     ("period_realized_usd", "in period", "money"),
     ("twelve_month_realized_usd", "12 months", "money"),
@@ -95,8 +95,8 @@ _GROUP_COLUMNS = [
     ("key", "key", "text"),
     ("actions", "actions", "int"),
     ("too_early", "too early", "int"),
-    ("predicted_monthly_usd", "predicted/mo", "money"),
-    ("realized_monthly_usd", "realized/mo", "money"),
+    ("predicted_monthly_savings_usd", "predicted/mo", "money"),
+    ("realized_monthly_savings_usd", "realized/mo", "money"),
     ("interval", "bounds", "text"),
     ("annualized_usd", "annualized", "money"),
     ("period_realized_usd", "in period", "money"),
@@ -125,8 +125,8 @@ def _text(view: dict[str, Any]) -> str:
     t = view["totals"]
     if t:
         out.append(
-            f"total of {t['judged']} judged action(s): predicted {fmt.money(t['predicted_monthly_usd'])}"
-            f"/month, realized {fmt.money(t['realized_monthly_usd'])}/month "
+            f"total of {t['judged']} judged action(s): predicted {fmt.money(t['predicted_monthly_savings_usd'])}"
+            f"/month, realized {fmt.money(t['realized_monthly_savings_usd'])}/month "
             f"({_interval(t)}), annualized {fmt.money(t['annualized_usd'])}; saved "
             f"{fmt.money(t['period_realized_usd'])} in {view['period']}, "
             f"{fmt.money(t['twelve_month_realized_usd'])} over the 12 months"

@@ -63,11 +63,16 @@ def action_row(v: ActionVerdict, period: str) -> dict[str, Any]:
         "repository_name": v.repository_name,
         "effective_day": v.effective_day,
         "method": v.method,
+        "window_days": v.window_days,
+        "before_daily_cost": v.before_daily_cost,
+        "after_daily_cost": v.after_daily_cost,
+        "baseline_change": v.baseline_change,
         "verdict": v.verdict,
-        "predicted_monthly_usd": predicted,
-        "realized_monthly_usd": v.realized_monthly_savings_usd,
+        "predicted_monthly_savings_usd": predicted,
+        "realized_monthly_savings_usd": v.realized_monthly_savings_usd,
         "realized_low_usd": v.realized_low_usd,
         "realized_high_usd": v.realized_high_usd,
+        "realized_ratio": v.realized_ratio,
         "annualized_usd": v.realized_monthly_savings_usd * 12 if judged else None,
         "period_predicted_usd": per_day * days_now if per_day is not None else None,
         "period_realized_usd": v.daily_saving * days_now if judged else None,
@@ -80,13 +85,13 @@ def action_row(v: ActionVerdict, period: str) -> dict[str, Any]:
 
 # Summed per group: exact (Decimal) for what the bill shows, floats for predictions and bounds.
 EXACT = (
-    "realized_monthly_usd",
+    "realized_monthly_savings_usd",
     "annualized_usd",
     "period_realized_usd",
     "twelve_month_realized_usd",
 )
 ROUGH = (
-    "predicted_monthly_usd",
+    "predicted_monthly_savings_usd",
     "realized_low_usd",
     "realized_high_usd",
     "period_predicted_usd",
@@ -107,13 +112,13 @@ def group_rows(actions: list[dict[str, Any]], key: Callable[[dict], str]) -> lis
             out[k] |= {c: ZERO for c in EXACT} | {c: 0.0 for c in ROUGH}
         g = out[k]
         g["actions"] += 1
-        if a["verdict"] == TOO_EARLY or a["realized_monthly_usd"] is None:
+        if a["verdict"] == TOO_EARLY or a["realized_monthly_savings_usd"] is None:
             g["too_early"] += 1
             continue
         g["judged"] += 1
         for c in (*EXACT, *ROUGH):
             g[c] += a[c] or 0
-    return sorted(out.values(), key=lambda g: (-g["realized_monthly_usd"], g["key"]))
+    return sorted(out.values(), key=lambda g: (-g["realized_monthly_savings_usd"], g["key"]))
 
 
 def rollup(

@@ -76,6 +76,12 @@ def bridge_dict(b: Bridge) -> dict[str, Any]:
     }
 
 
+def floats(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its Decimal figures as floats (the report's tables and CSV files write
+    numbers to 12 significant digits; JSON does the same conversion)."""
+    return {k: float(v) if isinstance(v, Decimal) else v for k, v in row.items()}
+
+
 def jsonable(value: Any) -> Any:
     """Decimal as a JSON number (a double: the warehouse and the CSV keep every digit), days as
     ISO dates, instants as ISO UTC."""
