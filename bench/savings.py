@@ -30,7 +30,7 @@ from ecrcost.savings.accuracy import Scored, daily_truth, score, summarise
 from ecrcost.savings.counterfactual import OWN_TREND, UNTOUCHED
 from ecrcost.settings import Settings
 
-METHODS = {"ecrcost (own trend where possible)": None, "untouched repositories only": UNTOUCHED}
+METHODS = {"ecrcost (own trend where it departs)": None, "untouched repositories only": UNTOUCHED}
 
 
 def main() -> int:

@@ -142,6 +142,9 @@ def test_roll_ups(bill, capsys, by, keys):
 def test_bad_input_is_one_line_and_exit_2(bill, capsys, tmp_path):
     code, _, err = _run(capsys, "--home", str(bill), "--period", MAR, "--by", "team")
     assert code == 2 and "--by 'team': expected action, repository" in err
+    code, _, err = _run(capsys, "--home", str(bill), "--period", MAR, "--by", "tag:owner")
+    assert code == 2 and "--by tag:owner: no tag key folds to 'owner' in period 2026-03" in err
+    assert "(keys there: team)" in err
     code, _, err = _run(capsys, "--home", str(bill), "--period", "2025-06")
     assert code == 2 and "period 2025-06: no billing data" in err
     code, _, err = _run(capsys, "--home", str(tmp_path / "nowhere"), "--period", MAR)

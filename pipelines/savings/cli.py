@@ -138,26 +138,25 @@ def _text(view: dict[str, Any]) -> str:
         out.append(f"bridge: not available: {view['bridge_unavailable']}")
     else:
         out.append(f"bridge from {b['prior_period']} to {b['period']}")
+        totals = ("start", "end")
         steps = [
             {
                 "label": s["label"],
-                "amount": s["amount_usd"],
+                "spend": s["amount_usd"] if s["key"] in totals else None,
+                "change": None if s["key"] in totals else s["amount_usd"],
                 "repositories": s["repositories"]
                 if s["key"] not in ("action", "unattributed")
                 else None,
             }
             for s in b["steps"]
         ]
-        out.append(
-            _table(
-                steps,
-                [
-                    ("label", "step", "text"),
-                    ("amount", "amount", "signed"),
-                    ("repositories", "repositories", "int"),
-                ],
-            )
-        )
+        columns = [
+            ("label", "step", "text"),
+            ("change", "change", "signed"),
+            ("spend", "spend", "money"),
+            ("repositories", "repositories", "int"),
+        ]
+        out.append(_table(steps, columns))
         out += [f"  not in the bridge: {note}" for note in b["not_in_bridge"]]
     return "\n".join(out) + "\n"
 

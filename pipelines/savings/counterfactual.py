@@ -8,12 +8,14 @@ Two counterfactuals:
 - `untouched`: the repository's before-window level moved by the untouched repositories'
   change between the windows (the organisation's trend);
 - `own_trend`: the repository's share of the untouched repositories' spend, fitted as a
-  straight line over its pre-action history and extended over the after window, times the
-  untouched repositories' actual spend on those days (its own trend and the organisation's).
+  straight line over its pre-action history and extended from its before window over the
+  after window, times the untouched spend of those days (its own trend and the
+  organisation's). Used when the history is long enough and the share moved along its line
+  by more than its day-to-day noise.
 
 The interval comes from placebos: the same method run on untouched repositories over the same
-days, where the true saving is zero; their errors (relative to their before level) give the
-spread of the method's error, which is applied to the action's repository.
+days, where the true saving is zero; their errors, standardised by each one's level and noise,
+give the spread that is applied to the action's repository.
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 Each `done` action of the 12 months ending with the report period is compared over equal
 windows before and after it took effect (the action day and the next left out, the bill's last
-data-lag days left out), net of the untouched repositories' trend, and given a verdict. The
-windows, formulas and verdict thresholds, with their AWS sources: docs/realized-savings.md.
+data-lag days left out) against what its repository would have cost without it
+(`counterfactual.py`), with an interval from placebos, and given a verdict that the interval
+supports. Money is Decimal from the bill's DECIMAL sums. The windows, formulas and thresholds,
+with their AWS sources: docs/realized-savings.md.
 """
 
 from __future__ import annotations

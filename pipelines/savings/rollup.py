@@ -168,7 +168,13 @@ def _tag_values(
     known = [
         r["tag_key"] for r in sqlfiles.records(con, "marts/tag_keys_in_period", {"period": period})
     ]
-    key = next((k for k in known if folder.same_key(k, raw_key)), folder.canonical(raw_key))
+    key = next((k for k in known if folder.same_key(k, raw_key)), None)
+    if key is None:
+        raise UserError(
+            f"--by tag:{raw_key}: no tag key folds to '{folder.canonical(raw_key)}' in period "
+            f"{period} (keys there: {', '.join(known) or 'none'}); add it to tag_keys in "
+            "ecrcost.toml"
+        )
     rows = sqlfiles.records(
         con,
         "savings/repository_tag_values",
