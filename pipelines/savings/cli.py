@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import sys
+from decimal import Decimal
 from typing import Any
 
 from ecrcost import fmt, options, warehouse
@@ -200,5 +201,5 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _plain(value: Any) -> Any:
-    jsoned = jsonable(value)
-    return str(value) if type(value).__name__ == "Decimal" else jsoned
+    """Decimal with every digit; days and instants as in JSON."""
+    return f"{value:f}" if isinstance(value, Decimal) else jsonable(value)
