@@ -564,13 +564,15 @@ def realized(ctx: Context) -> Section:
         Figure("annualized", t["annualized_usd"], "signed_money", "$/year at today's rate"),
     ]
     s.text.append(
-        f"Actions of the 12 months to {ctx.period}, each against what its repository would have "
-        "cost without it: its before-window cost moved by the untouched repositories' trend, or "
-        "by its own trend where it had four weeks of history and departed from theirs; the "
-        f"{level} interval is the error the same method makes on untouched repositories over "
-        'the same days, and "realized" needs the whole interval at 80% of the prediction or '
-        "more (docs/realized-savings.md). The low and high totals add the actions' bounds, so "
-        "they bound the total more widely than a joint interval would."
+        f"Actions of the 12 months to {ctx.period}, each measured against what its repository "
+        "would have cost without it (its cost before, moved by the untouched repositories' "
+        "trend, or by its own where it had grown apart from them), with a "
+        f"{level} interval from the error the same method makes on untouched repositories; "
+        '"realized" needs the whole interval at 80% of the prediction or more.'
+    )
+    s.text.append(
+        "The low and high totals add the actions' bounds: wider than a joint interval, "
+        "because the actions share one baseline."
     )
     s.charts.append(
         charts.paired_bar_chart(
