@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/inventory.py
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/attribution.py
+	$(BIN)/python bench/savings.py
 
 # Deliberate upgrade of the pinned versions (needs `uv` on PATH).
 lock:
