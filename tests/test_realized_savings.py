@@ -8,6 +8,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
+import duckdb
 import pytest
 from report_data import add_action, add_daily_storage
 
@@ -17,6 +18,7 @@ from ecrcost.billing import ingest
 from ecrcost.sample import generate
 from ecrcost.savings import realized_savings, total
 from ecrcost.savings.accuracy import daily_truth, score
+from ecrcost.savings.realized import stored_verdicts
 from ecrcost.settings import Settings
 
 BILL_START = date(2026, 2, 1)
@@ -308,3 +310,34 @@ def test_sample_actions_match_the_truth(sample):
         assert s.low < s.estimate < s.high, (t["repository"], s)
         if t["action"] == "repository_deleted":
             assert v.after_daily_cost == 0
+
+
+# realized_savings as it was before the intervals (money DOUBLE, no interval columns).
+OLD_TABLE = (
+    "CREATE TABLE realized_savings (billing_period VARCHAR NOT NULL, action_id VARCHAR NOT NULL,"
+    " action VARCHAR NOT NULL, acted_at TIMESTAMP NOT NULL, account_id VARCHAR, region VARCHAR,"
+    " repository_name VARCHAR NOT NULL, effective_day DATE NOT NULL, window_days INTEGER NOT"
+    " NULL, before_start DATE, before_end DATE, after_start DATE, after_end DATE,"
+    " before_daily_cost DOUBLE, after_daily_cost DOUBLE, baseline_change DOUBLE,"
+    " baseline_repositories INTEGER NOT NULL, daily_saving DOUBLE, days_in_month INTEGER NOT"
+    " NULL, predicted_monthly_savings_usd DOUBLE, realized_monthly_savings_usd DOUBLE,"
+    " realized_ratio DOUBLE, verdict VARCHAR NOT NULL, reason VARCHAR NOT NULL, computed_at"
+    " TIMESTAMP NOT NULL)"
+)
+
+
+def test_a_warehouse_made_before_the_intervals_keeps_working(tmp_path):
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute(OLD_TABLE)
+    old.close()
+    c = warehouse.connect(path)  # the schema files add the interval columns
+    add_daily_storage(c, "team/api", BILL_START, BILL_END, _step(1.0, 0.7, 0.4, ACTED.date()))
+    add_daily_storage(c, "team/web", BILL_START, BILL_END, _flat(2.0))
+    add_action(c, "a1", "policy_applied", ACTED, "team/api", 20.0)
+    (judged,) = realized_savings(c, Settings(), "2026-03")
+    (stored,) = stored_verdicts(c, "2026-03")
+    c.close()
+    assert stored.method == judged.method == "untouched"
+    assert stored.realized_monthly_savings_usd == judged.realized_monthly_savings_usd
+    assert isinstance(stored.daily_saving, Decimal) and stored.daily_saving == Decimal("0.6")

@@ -124,8 +124,24 @@ def stored_verdicts(con: duckdb.DuckDBPyConnection, period: str) -> list[ActionV
     rows = sqlfiles.records(con, "savings/stored_rows", {"period": period})
     names = {f.name for f in fields(ActionVerdict)}
     return [
-        ActionVerdict(period=period, **{k: v for k, v in r.items() if k in names}) for r in rows
+        ActionVerdict(period=period, **{k: _exact(k, v) for k, v in r.items() if k in names})
+        for r in rows
     ]
+
+
+EXACT_COLUMNS = (
+    "before_daily_cost",
+    "after_daily_cost",
+    "daily_saving",
+    "realized_monthly_savings_usd",
+)
+
+
+def _exact(name: str, value):
+    """A warehouse made before these columns were DECIMAL keeps DOUBLE ones: read as Decimal."""
+    if isinstance(value, float) and name in EXACT_COLUMNS:
+        return Decimal(repr(value))
+    return value
 
 
 def total(verdicts: list[ActionVerdict]) -> SavingsTotal:
