@@ -17,6 +17,7 @@ from ecrcost.attribution import build_marts
 from ecrcost.cli import main
 from ecrcost.reports.prepare import prepare_report
 from ecrcost.reports.sections import build_context, build_sections
+from ecrcost.savings.rollup import group_rows
 
 MAR = "2026-03"
 OTHER = "444455556666"
@@ -182,3 +183,34 @@ def test_report_shows_the_same_figures_as_savings_json(bill, capsys, settings):
     ]
     assert 'data-chart="bridge"' in bridge.charts[0]
     assert bridge.charts[0].count('class="bar"') == len(view["bridge"]["steps"])
+
+
+def test_group_sums_count_judged_actions_and_bounds_only_when_all_have_them():
+    def row(realized, low, high, verdict="realized"):
+        return {
+            "verdict": verdict,
+            "realized_monthly_savings_usd": realized,
+            "annualized_usd": realized * 12 if realized is not None else None,
+            "period_realized_usd": realized,
+            "twelve_month_realized_usd": realized,
+            "predicted_monthly_savings_usd": 5.0,
+            "realized_low_usd": low,
+            "realized_high_usd": high,
+            "period_predicted_usd": 5.0,
+            "twelve_month_predicted_usd": 5.0,
+        }
+
+    (g,) = group_rows(
+        [row(Decimal("4.5"), 4.0, 5.0), row(Decimal("1.25"), 1.0, 1.5)], lambda a: "k"
+    )
+    assert (g["actions"], g["judged"], g["realized_monthly_savings_usd"]) == (2, 2, Decimal("5.75"))
+    assert (g["realized_low_usd"], g["realized_high_usd"]) == (5.0, 6.5)
+    assert g["predicted_monthly_savings_usd"] == 10.0
+    early = row(Decimal("9"), 8.0, 10.0, verdict="too_early")
+    (g,) = group_rows([row(Decimal("4.5"), None, None), early], lambda a: "k")
+    assert (g["judged"], g["too_early"], g["realized_monthly_savings_usd"]) == (
+        1,
+        1,
+        Decimal("4.5"),
+    )
+    assert g["realized_low_usd"] is None and g["predicted_monthly_savings_usd"] == 5.0

@@ -98,6 +98,8 @@ ROUGH = (
     "twelve_month_predicted_usd",
 )
 
+BOUNDS = ("realized_low_usd", "realized_high_usd")
+
 
 def group_rows(actions: list[dict[str, Any]], key: Callable[[dict], str]) -> list[dict[str, Any]]:
     """Actions summed per key, largest realized first. Realized figures (and the interval
@@ -117,7 +119,10 @@ def group_rows(actions: list[dict[str, Any]], key: Callable[[dict], str]) -> lis
             continue
         g["judged"] += 1
         for c in (*EXACT, *ROUGH):
-            g[c] += a[c] or 0
+            if c in BOUNDS and (g[c] is None or a[c] is None):
+                g[c] = None  # an action without an interval leaves the sum without bounds
+            else:
+                g[c] += a[c] or 0
     return sorted(out.values(), key=lambda g: (-g["realized_monthly_savings_usd"], g["key"]))
 
 
