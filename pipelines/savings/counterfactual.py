@@ -33,7 +33,7 @@ METHOD_LABELS = {
     OWN_TREND: "own trend + untouched repositories' trend",
 }
 MIN_HISTORY_DAYS = 28  # own trend: at least four weeks of daily bill before the action
-OWN_TREND_NOISES = 2.0  # ... and a share that moved more than twice its day-to-day spread
+OWN_TREND_NOISES = 5.0  # ... and a share that moved more than five times its day-to-day spread
 MIN_NOISE = 0.001  # a perfectly smooth series still has this much spread (0.1%)
 INTERVAL_LEVEL = 0.9
 MIN_PLACEBOS = 5
