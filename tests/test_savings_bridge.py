@@ -133,3 +133,27 @@ def test_the_same_figures_to_the_last_digit_whatever_the_threads(con, settings):
             )
         )
     assert runs[0] == runs[1] == runs[2]  # exactly: Decimal and DOUBLE compared with ==
+
+
+def test_many_lines_sum_the_same_whatever_the_threads(con, settings):
+    # Thousands of lines per repository and day (split line items, as large bills have), so
+    # DuckDB adds each day's cost in parallel pieces, in an order that depends on the threads:
+    # the figures must not.
+    con.execute(
+        "INSERT INTO cur_ecr_lines (billing_period, usage_start, usage_account_id, region,"
+        " resource_id, repository_name, usage_category, line_item_type, usage_amount,"
+        " unblended_cost, tags, product_code, source_format, source_file)"
+        " SELECT strftime(d, '%Y-%m'), d, '111122223333', 'eu-west-1', 'arn', 'team/' || (i % 8),"
+        " 'storage', 'Usage', 1.0, 0.000123456789 * (1 + (i * 7919) % 1000) / 7.0"
+        "   * CASE WHEN i % 8 = 0 AND d >= DATE '2026-03-12' THEN 0.4 ELSE 1 END,"
+        " MAP {}, 'AmazonECR', 'test', 'test'"
+        " FROM range(400000) AS t(i),"
+        " LATERAL (SELECT DATE '2026-01-01' + CAST(i % 90 AS INTEGER) AS d)"
+    )
+    add_action(con, "a1", "policy_applied", ACTED, "team/0", 1.0)
+    runs = []
+    for threads in (1, 4):
+        con.execute(f"SET threads = {threads}")
+        (v,) = realized_savings(con, settings, MAR)
+        runs.append((v.before_daily_cost, v.after_daily_cost, v.daily_saving, v.realized_low_usd))
+    assert runs[0] == runs[1]
