@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/attribution.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/engines.py
+	$(BIN)/python bench/savings.py
 
 # Deliberate upgrade of the pinned versions (needs `uv` on PATH).
 lock:

@@ -28,6 +28,7 @@ from ecrcost.lifecycle import cli as lifecycle_cli
 from ecrcost.orchestration import cli as orchestration_cli
 from ecrcost.reports import cli as reports_cli
 from ecrcost.sample import cli as sample_cli
+from ecrcost.savings import cli as savings_cli
 from ecrcost.settings import load_settings
 
 
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         images.add_subparsers(dest="images_command", metavar="ACTION", required=True)
     )
     actions_cli.register(sub)
+    savings_cli.register(sub)
     reports_cli.register(sub)
     orchestration_cli.register(sub)
     version = sub.add_parser("version", help="print the version", description="Print the version.")

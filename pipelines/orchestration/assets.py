@@ -214,7 +214,14 @@ def candidate_policy_plan(ecrcost: EcrcostResource):
 def realized_savings(context: dg.AssetExecutionContext, ecrcost: EcrcostResource):
     judged = _each_period(ecrcost, context.partition_keys, judge_actions)
     verdicts = {period: [v.verdict for v in found] for period, found in judged.items()}
-    return dg.MaterializeResult(metadata={"verdicts": dg.MetadataValue.json(verdicts)})
+    # Which counterfactual each judged action was measured against (docs/realized-savings.md).
+    methods = {period: [v.method for v in found] for period, found in judged.items()}
+    return dg.MaterializeResult(
+        metadata={
+            "verdicts": dg.MetadataValue.json(verdicts),
+            "counterfactuals": dg.MetadataValue.json(methods),
+        }
+    )
 
 
 @monthly_asset(

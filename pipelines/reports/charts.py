@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from ecrcost.fmt import money
+from ecrcost.fmt import money, signed_money
 
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
 # Okabe-Ito
@@ -265,5 +265,68 @@ def paired_bar_chart(
             )
     body.append(
         f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{top}" y2="{plot_bottom}" stroke="{MUTED}"/>'
+    )
+    return _svg(name, title, height, body)
+
+
+def waterfall_chart(
+    name: str,
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    x_label: str = "$ per month (net)",
+) -> Markup:
+    """A waterfall (the spend bridge): the first and last values are totals drawn from zero,
+    those between are changes floating from the running total (a rise vermillion, a fall
+    green). One `.bar` per value, each with its value beside it and in its tooltip."""
+    row, left, bottom = 26, 340, 44
+    top = TITLE_H + 8
+    values = [float(v) for v in values]
+    texts = [
+        money(v) if i in (0, len(values) - 1) else signed_money(v) for i, v in enumerate(values)
+    ]
+    right = max([len(t) for t in texts] + [4]) * CHAR_W + 16
+    plot_w = WIDTH - left - right
+    height = top + row * len(values) + bottom
+    ends = [values[0]]  # the running total after each value
+    for v in values[1:-1]:
+        ends.append(ends[-1] + v)
+    ends.append(values[-1])
+    ticks = nice_ticks(max([0.0, *ends]))
+    low = min(0.0, *ends)
+    scale = ticks[-1] - low or 1.0
+
+    def x(v: float) -> float:
+        return left + plot_w * (v - low) / scale
+
+    limit = int((left - 12) / CHAR_W)
+    plot_bottom = top + row * len(values)
+    body = []
+    for t in ticks:
+        body.append(
+            f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top}" y2="{plot_bottom}" '
+            f'stroke="{GRID}"/><text x="{x(t):.1f}" y="{plot_bottom + 16}" font-size="12" '
+            f'text-anchor="middle" fill="{MUTED}">{escape(tick_label(t, ticks[1]))}</text>'
+        )
+    body.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" font-size="12" '
+        f'text-anchor="middle" fill="{MUTED}">{escape(x_label)}</text>'
+    )
+    for i, (label, value, text) in enumerate(zip(labels, values, texts, strict=True)):
+        y = top + i * row
+        total = i in (0, len(values) - 1)
+        start = 0.0 if total else ends[i - 1]
+        end = value if total else ends[i]
+        colour = BLUE if total else (GREEN if value < 0 else VERMILLION)
+        x0, x1 = sorted((x(start), x(end)))
+        body.append(
+            _label(left - 8, y + 17, label, limit)
+            + f'<rect class="bar" x="{x0:.1f}" y="{y + 5}" width="{max(x1 - x0, 1):.1f}" '
+            f'height="{row - 10}" fill="{colour}" rx="2"><title>{escape(label)}: '
+            f"{escape(text)}</title></rect>"
+            f'<text x="{x1 + 6:.1f}" y="{y + 17}" font-size="12" fill="{INK}">{escape(text)}</text>'
+        )
+    body.append(
+        f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="{top}" y2="{plot_bottom}" stroke="{MUTED}"/>'
     )
     return _svg(name, title, height, body)

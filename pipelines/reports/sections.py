@@ -11,10 +11,7 @@ escape them, the CSV writer writes them as they are.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from markupsafe import Markup
 
 from ecrcost import sqlfiles
 from ecrcost.attribution.forecast import repository_forecasts, trend_periods
@@ -22,7 +19,12 @@ from ecrcost.fmt import utc_minute
 from ecrcost.lifecycle.policy import PolicyError, parse_policy
 from ecrcost.periods import Period
 from ecrcost.reports import charts
-from ecrcost.savings.realized import SPAN_MONTHS, VERDICT_LABELS
+from ecrcost.reports.bridge import bridge
+from ecrcost.reports.parts import Column, Context, Figure, Section, Table, unavailable
+from ecrcost.savings.counterfactual import INTERVAL_LEVEL, METHOD_LABELS
+from ecrcost.savings.realized import SPAN_MONTHS, VERDICT_LABELS, stored_verdicts
+from ecrcost.savings.rollup import action_row, group_rows
+from ecrcost.savings.view import floats
 
 if TYPE_CHECKING:
     import duckdb
@@ -45,91 +47,12 @@ KIND_LABELS = {
     "largest_layer": "largest layers",
     "duplicate_image": "same image in several repositories",
 }
-NUMERIC_KINDS = frozenset(
-    {"money", "money4", "signed_money", "pct", "signed_pct", "gb", "bytes", "int"}
-)
 ACTION_MARK = {
     "policy_applied": "apply",
     "policy_restored": "restore",
     "repository_deleted": "delete",
 }
 TREND_MONTHS = 12
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    # text | name (wraps) | long (long text, wraps) | money | money4 | signed_money | pct | signed_pct | gb |
-    # bytes | int | date
-    kind: str = "text"
-    show: bool = True  # False: in the CSV only (keeps wide tables readable on a page)
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind in NUMERIC_KINDS
-
-
-@dataclass
-class Table:
-    name: str  # the CSV file's stem
-    title: str
-    columns: list[Column]
-    rows: list[dict[str, Any]]
-    note: str | None = None
-    limit: int | None = None  # rows shown in HTML/Markdown (default settings.report_top_n)
-    csv_only: bool = False  # HTML/Markdown say where it is instead of repeating rows shown above
-
-    @property
-    def visible(self) -> list[Column]:
-        return [c for c in self.columns if c.show]
-
-    @property
-    def shown(self) -> list[dict[str, Any]]:
-        return self.rows if self.limit is None else self.rows[: self.limit]
-
-    @property
-    def hidden(self) -> int:
-        return len(self.rows) - len(self.shown)
-
-
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    value: Any
-    kind: str = "money"
-    note: str | None = None
-    group: str = ""  # figures of one group are shown together under this heading
-
-
-@dataclass(frozen=True)
-class FigureGroup:
-    title: str
-    figures: list[Figure]
-
-
-@dataclass
-class Section:
-    key: str
-    title: str
-    available: bool = True
-    why: str | None = None  # when not available
-    figures: list[Figure] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)  # plain sentences (escaped when rendered)
-    tables: list[Table] = field(default_factory=list)
-    charts: list[Markup] = field(default_factory=list)
-
-    @property
-    def figure_groups(self) -> list[FigureGroup]:
-        """The figures by group, in the order the groups first appear."""
-        groups: dict[str, list[Figure]] = {}
-        for f in self.figures:
-            groups.setdefault(f.group, []).append(f)
-        return [FigureGroup(title, figures) for title, figures in groups.items()]
-
-
-def unavailable(key: str, title: str, why: str) -> Section:
-    return Section(key, title, available=False, why=why)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -152,18 +75,6 @@ _SPEND_COLUMNS = [
     Column("usage_cost", "gross usage", "money"),
     Column("adjustments", "adjustments", "signed_money"),
 ]
-
-
-@dataclass
-class Context:
-    con: duckdb.DuckDBPyConnection
-    settings: Settings
-    period: str
-    compare: str
-    marts: dict[str, dict[str, Any]]  # period -> its mart_builds row
-    totals: dict[str, dict[str, Any]]  # period -> its period_totals row
-    snapshot: dict[str, Any] | None
-    snapshot_notes: tuple[str, ...] = ()  # what choosing the snapshot passed over, or caveats
 
 
 def report_periods(period: str, compare: str) -> list[str]:
@@ -248,37 +159,40 @@ def headline(ctx: Context) -> Section:
     return s
 
 
-def realized_totals(ctx: Context) -> dict[str, Any]:
-    """Realized savings of the period's judged actions: actions, this period's dollars, the last
-    12 months' dollars and the annualized rate (sql/reports/realized_totals.sql)."""
-    period = Period.parse(ctx.period)
-    (row,) = sqlfiles.records(
-        ctx.con,
-        "reports/realized_totals",
-        {
-            "period": ctx.period,
-            "period_start": period.first_day,
-            "period_end": period.last_day,
-            "window_start": period.shift(-(SPAN_MONTHS - 1)).first_day,
-        },
-    )
-    return row
+def realized_totals(ctx: Context) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The period's judged actions, one row each, and their sum, as `ecrcost savings` gives
+    them (`savings.rollup`): the one definition the headline and the realized section show."""
+    rows = [action_row(v, ctx.period) for v in stored_verdicts(ctx.con, ctx.period)]
+    if not rows:
+        return [], None
+    (total,) = group_rows(rows, lambda a: "all")  # realized dollars stay DECIMAL, to the digit
+    return [floats(r) for r in rows], total
 
 
 def _realized_figures(ctx: Context, s: Section) -> None:
     group = "Realized savings"
-    totals = realized_totals(ctx)
-    if not totals["actions"]:
+    _, totals = realized_totals(ctx)
+    if totals is None or not totals["judged"]:
         s.text.append(
             "Realized savings: no action judged against the bill in the 12 months to "
             f"{ctx.period} (see Realized savings)."
         )
         return
-    note = f"{totals['actions']} action(s), net of the trend"
+    note = f"{totals['judged']} action(s), net of the trend"
     s.figures += [
-        Figure(f"realized in {ctx.period}", totals["this_period"], "signed_money", note, group),
-        Figure("realized, last 12 months", totals["last_12_months"], "signed_money", note, group),
-        Figure("annualized", totals["annualized"], "signed_money", "$/year at today's rate", group),
+        Figure(
+            f"realized in {ctx.period}", totals["period_realized_usd"], "signed_money", note, group
+        ),
+        Figure(
+            "realized, last 12 months",
+            totals["twelve_month_realized_usd"],
+            "signed_money",
+            note,
+            group,
+        ),
+        Figure(
+            "annualized", totals["annualized_usd"], "signed_money", "$/year at today's rate", group
+        ),
     ]
 
 
@@ -654,12 +568,15 @@ def _candidate_plan(ctx: Context, s: Section, snapshot_id: str) -> None:
 
 
 def realized(ctx: Context) -> Section:
+    """The period's judged actions as `ecrcost savings` prints them (the same stored verdicts
+    and figures): each with its interval, and the totals per month, in the period, over the 12
+    months and annualized."""
     s = Section("realized", "Realized savings")
     period = Period.parse(ctx.period)
     end = period.end
     first = period.shift(-(SPAN_MONTHS - 1)).first_day
-    verdicts = sqlfiles.records(ctx.con, "reports/realized_savings", {"period": ctx.period})
-    if not verdicts:
+    rows, t = realized_totals(ctx)
+    if not rows:
         (count,) = sqlfiles.run(
             ctx.con, "reports/actions_in_range", {"from": first, "to": end}
         ).fetchall()[0]
@@ -672,40 +589,48 @@ def realized(ctx: Context) -> Section:
             )
         s.text.append(f"No action was recorded between {first} and the end of {ctx.period}.")
         return s
-    judged = [v for v in verdicts if v["verdict"] != "too_early"]
-    for v in verdicts:
-        v["verdict_label"] = VERDICT_LABELS.get(v["verdict"], v["verdict"])
-        v["repository"] = repo_label(v)
-        v["action_label"] = ACTION_MARK.get(v["action"], v["action"])
+    for r in rows:
+        r["verdict_label"] = VERDICT_LABELS.get(r["verdict"], r["verdict"])
+        r["repository"] = repo_label(r)
+        r["action_label"] = ACTION_MARK.get(r["action"], r["action"])
+        r["method_label"] = METHOD_LABELS.get(r["method"] or "", "-")
+    level = f"{INTERVAL_LEVEL:.0%}"
     s.figures += [
-        Figure("actions judged", len(judged), "int"),
-        Figure("too early to tell", len(verdicts) - len(judged), "int"),
+        Figure("actions judged", t["judged"], "int"),
+        Figure("too early to tell", t["too_early"], "int"),
         Figure(
-            "predicted (judged actions)",
-            sum(v["predicted_monthly_savings_usd"] or 0.0 for v in judged),
-            "money",
-            "$/month",
+            "predicted (judged actions)", t["predicted_monthly_savings_usd"], "money", "$/month"
         ),
         Figure(
             "realized, net of the trend",
-            sum(v["realized_monthly_savings_usd"] or 0.0 for v in judged),
+            t["realized_monthly_savings_usd"],
             "signed_money",
             "$/month",
         ),
+        Figure(f"realized, {level} low", t["realized_low_usd"], "signed_money", "$/month"),
+        Figure(f"realized, {level} high", t["realized_high_usd"], "signed_money", "$/month"),
+        Figure(f"realized in {ctx.period}", t["period_realized_usd"], "signed_money"),
+        Figure("realized, last 12 months", t["twelve_month_realized_usd"], "signed_money"),
+        Figure("annualized", t["annualized_usd"], "signed_money", "$/year at today's rate"),
     ]
     s.text.append(
-        f"Actions of the 12 months to {ctx.period}. "
-        "Daily storage cost before and after each action over equal windows (up to 28 days "
-        "each side, the action day and the next left out, the bill's last "
-        f"{ctx.settings.data_lag_days} days left out), net of the untouched repositories' trend."
+        f"Actions of the 12 months to {ctx.period}, each measured against what its repository "
+        "would have cost without it (its cost before, moved by the untouched repositories' "
+        "trend, or by its own where it had grown apart from them), with a "
+        f"{level} interval from the error the same method makes on untouched repositories; "
+        '"realized" needs the whole interval at 80% of the prediction or more.'
+    )
+    s.text.append(
+        "The low and high totals add the actions' bounds: wider than a joint interval, "
+        "because the actions share one baseline."
     )
     s.charts.append(
         charts.paired_bar_chart(
             "realized_savings",
             "Predicted against realized savings per action",
-            [f"{ACTION_MARK.get(v['action'], v['action'])} · {repo_label(v)}" for v in verdicts],
-            [v["predicted_monthly_savings_usd"] for v in verdicts],
-            [v["realized_monthly_savings_usd"] for v in verdicts],
+            [f"{r['action_label']} · {repo_label(r)}" for r in rows],
+            [r["predicted_monthly_savings_usd"] for r in rows],
+            [r["realized_monthly_savings_usd"] for r in rows],
         )
     )
     s.tables.append(
@@ -714,23 +639,32 @@ def realized(ctx: Context) -> Section:
             "Predicted against realized, per action",
             [
                 Column("acted_at", "acted", "date"),
+                Column("action_id", "action id", show=False),
                 Column("action", "action", show=False),
                 Column("action_label", "action"),
                 Column("account_id", "account", show=False),
                 Column("region", "region", show=False),
                 Column("repository_name", "repository", show=False),
                 Column("repository", "repository", "name"),
+                Column("method_label", "counterfactual"),
+                Column("method", "method", show=False),
                 Column("window_days", "days each side", "int"),
-                Column("before_daily_cost", "$/day before", "money4"),
-                Column("after_daily_cost", "$/day after", "money4"),
-                Column("baseline_change", "untouched trend", "signed_pct"),
+                Column("before_daily_cost", "$/day before", "money4", show=False),
+                Column("after_daily_cost", "$/day after", "money4", show=False),
+                Column("baseline_change", "counterfactual trend", "signed_pct", show=False),
                 Column("predicted_monthly_savings_usd", "predicted $/month", "money"),
                 Column("realized_monthly_savings_usd", "realized $/month", "signed_money"),
+                Column("realized_low_usd", f"{level} low", "signed_money"),
+                Column("realized_high_usd", f"{level} high", "signed_money"),
                 Column("realized_ratio", "of predicted", "pct"),
+                Column("period_realized_usd", f"in {ctx.period}", "signed_money"),
+                Column("twelve_month_realized_usd", "12 months", "signed_money"),
+                Column("verdict", "verdict key", show=False),
                 Column("verdict_label", "verdict"),
+                Column("days_to_decide", "days each side to decide", "int", show=False),
                 Column("reason", "why", "long"),
             ],
-            verdicts,
+            rows,
         )
     )
     return s
@@ -928,8 +862,7 @@ def data_quality(ctx: Context) -> Section:
 # then where the money goes, then the caveats.
 SECTIONS: list[Callable[[Context], Section]] = [
     headline,
-    # BRIDGE: the spend bridge (issue 16, ecrcost.reports.bridge.bridge, a Section keyed
-    # "bridge") registers here; the templates draw it inside the headline's card.
+    bridge,  # the spend bridge (a Section keyed "bridge"): the templates draw it in the headline
     realized,
     findings,
     trend,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ ACTION_TRUTH_COLUMNS = [
     "daily_storage_cost_after",
     "monthly_saving",
 ]
+ACTION_DAY_COLUMNS = ["action_id", "day", "storage_cost", "counterfactual_storage_cost"]
 ACTOR = f"arn:aws:sts::{model.PAYER}:assumed-role/finops-automation/ecrcost"
 
 
@@ -153,7 +154,7 @@ def actions(org: Org, prices: PriceTable) -> list[dict[str, Any]]:
                     "playbook base policy: untagged > 1, latest 1, v* 9, 20 overall",
                 )
             )
-        elif r.deleted_at and r is _recorded_deletion(org):
+        elif r.deleted_at and r is model.recorded_deletion(org.repos):
             before, _ = _bytes_around(org, r, r.deleted_at, r.deleted_at)
             out.append(
                 _action(
@@ -168,10 +169,6 @@ def actions(org: Org, prices: PriceTable) -> list[dict[str, Any]]:
                 )
             )
     return out
-
-
-def _recorded_deletion(org: Org) -> SimRepo:
-    return min((r for r in org.repos if r.deleted_at), key=lambda r: r.deleted_at)
 
 
 def _action(org, r: SimRepo, action, at, policy, freed, prices, detail) -> dict[str, Any]:
@@ -216,9 +213,7 @@ def write_truth(
     rows = []
     by_arn = {r.arn: r for r in org.repos}
     for rec in records:
-        r = by_arn[
-            f"arn:aws:ecr:{rec['region']}:{rec['account_id']}:repository/{rec['repository_name']}"
-        ]
+        r = by_arn[_arn(rec)]
         at = as_utc(rec["acted_at"])
         done = r.first_expiry_at or at
         before, after = _bytes_around(org, r, at, done)
@@ -241,7 +236,47 @@ def write_truth(
             }
         )
     paths.append(_rows_csv(root / "actions.csv", rows, ACTION_TRUTH_COLUMNS))
+    days = [
+        {"action_id": rec["action_id"], **day}
+        for rec in records
+        for day in _days_with_and_without(org, by_arn[_arn(rec)], prices)
+    ]
+    paths.append(_rows_csv(root / "action_days.csv", days, ACTION_DAY_COLUMNS))
     return paths
+
+
+def _arn(rec: dict[str, Any]) -> str:
+    return f"arn:aws:ecr:{rec['region']}:{rec['account_id']}:repository/{rec['repository_name']}"
+
+
+def _days_with_and_without(org: Org, r: SimRepo, prices: PriceTable) -> list[dict[str, Any]]:
+    """Per usage day: the repository's gross storage + archive storage cost as billed, and as
+    it would have been billed had the action never happened (`SimRepo.counterfactual`): the
+    difference is what the action truly saved that day."""
+    actual = _daily_storage_cost(org, r, prices)
+    without = _daily_storage_cost(org, r.counterfactual or r, prices)
+    return [
+        {
+            "day": (org.start + timedelta(days=d)).date().isoformat(),
+            "storage_cost": actual[d],
+            "counterfactual_storage_cost": without[d],
+        }
+        for d in range(len(actual))
+    ]
+
+
+def _daily_storage_cost(org: Org, r: SimRepo, prices: PriceTable) -> list[float]:
+    """Priced as the sample's bill prices each hour (sql/sample/insert_storage_lines.sql):
+    bytes / 2^30 / hours in the month x the month's GB-month rate."""
+    hours_in = []
+    for p in org.periods:
+        hours_in += [p.hours] * p.hours
+    out = [0.0] * (org.total_hours // 24)
+    std, arc = prices.storage(r.region), prices.archive(r.region)
+    for h0, h1, s, a in r.segments:
+        for h in range(h0, h1):
+            out[h // 24] += (s * std + a * arc) / GIB / hours_in[h]
+    return out
 
 
 def write_actions(records: list[dict[str, Any]], path: Path) -> Path:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from ecrcost.periods import Period as BillingPeriod
@@ -196,6 +196,9 @@ class SimRepo:
     segments: list[tuple[int, int, int, int]] = field(default_factory=list)
     transfer_gb_per_day: float = 0.0
     replicated_to: str | None = None
+    # The same repository had its logged action (policy or deletion) never happened: the same
+    # pushes, nothing expired or deleted. The truth of what the action saved (truth/action_days).
+    counterfactual: SimRepo | None = None
 
     @property
     def arn(self) -> str:
@@ -321,21 +324,25 @@ def build_org(seed: int, periods: list[Period]) -> Org:
     plain[2].replicated_to = "eu-west-1" if plain[2].region != "eu-west-1" else "us-east-1"
     plain[6].replicated_to = "us-west-2" if plain[6].region != "us-west-2" else "us-east-1"
 
+    recorded = recorded_deletion(repos)
     for r, (_s, base, app_mib, _st, _a, _r) in zip(repos, placements, strict=True):
         if r is empty:
             continue
         stop = freeze if r not in stale else max(r.created_at + 20 * DAY, end - 200 * DAY)
-        _simulate(
-            rng,
-            ids,
-            r,
-            bases[base],
-            app_mib,
-            stop,
-            taken_at,
-            multi_arch=r in multi_arch,
-            referrers=r in referrer_repos,
-        )
+        flags = {"multi_arch": r in multi_arch, "referrers": r in referrer_repos}
+        acted = r.policy_applied_at is not None or r is recorded
+        before = (rng.getstate(), ids.n)
+        _simulate(rng, ids, r, bases[base], app_mib, stop, taken_at, **flags)
+        if acted:
+            # Replay the same draws on a copy that never acts: the organisation is unchanged.
+            replay, replay_ids = random.Random(), _Ids(seed)
+            replay.setstate(before[0])
+            replay_ids.n = before[1]
+            cf = replace(r, images=[], segments=[])
+            _simulate(
+                replay, replay_ids, cf, bases[base], app_mib, stop, taken_at, act=False, **flags
+            )
+            r.counterfactual = cf
 
     # archive goes to the biggest release repository left without a policy
     ranked = sorted(candidates, key=lambda r: (-r.app_mib, r.repo_id))
@@ -343,7 +350,15 @@ def build_org(seed: int, periods: list[Period]) -> Org:
     _archive_oldest(archive_repo, end - timedelta(days=50), count=5)
     for r in repos:
         r.segments = _segments(r, start, end)
+        if r.counterfactual is not None:
+            r.counterfactual.segments = _segments(r.counterfactual, start, end)
     return Org(seed, periods, repos, taken_at, activation)
+
+
+def recorded_deletion(repos: list[SimRepo]) -> SimRepo | None:
+    """The one deletion the action log records: the earliest."""
+    deleted = [r for r in repos if r.deleted_at]
+    return min(deleted, key=lambda r: r.deleted_at) if deleted else None
 
 
 def _at(start: datetime, span: timedelta, fraction: float) -> datetime:
@@ -420,13 +435,17 @@ def _simulate(
     *,
     multi_arch: bool,
     referrers: bool,
+    act: bool = True,
 ) -> None:
     """Push images every few days until `stop`, moving tags as CI does, applying the lifecycle
-    policy, the manual clean-up or the deletion when their instant comes."""
+    policy, the manual clean-up or the deletion when their instant comes. `act=False`: the
+    same random draws, but the policy never expires anything and the repository is never
+    deleted (the counterfactual of those actions)."""
     t = repo.created_at + timedelta(hours=rng.randrange(1, 48))
     n = 0
     deps: list[SimBlob] = []
-    stop = min(stop, repo.deleted_at or stop)
+    if act:
+        stop = min(stop, repo.deleted_at or stop)
     interval = rng.choice([1, 2, 3, 4, 7])
     # AWS acts within 24 h of the apply; pushes are >= 1 day apart, so expiries never overlap
     first_eval = (
@@ -437,7 +456,8 @@ def _simulate(
     policy_on = cleaned = False
     while t < stop:
         if first_eval and not policy_on and t > first_eval:
-            _expire(repo, first_eval)
+            if act:
+                _expire(repo, first_eval)
             repo.first_expiry_at, policy_on = first_eval, True
         if repo.cleanup_at and not cleaned and t > repo.cleanup_at:
             _manual_cleanup(repo, repo.cleanup_at)
@@ -471,9 +491,11 @@ def _simulate(
                 )
                 repo.images.append(sig)
         if policy_on:
-            _expire(repo, t + timedelta(hours=rng.randrange(2, 20)))
+            at = t + timedelta(hours=rng.randrange(2, 20))
+            if act:
+                _expire(repo, at)
         t += timedelta(days=interval, hours=rng.randrange(0, 6), minutes=rng.randrange(60))
-    if repo.deleted_at:
+    if repo.deleted_at and act:
         for img in repo.images:
             if img.removed_at is None:
                 img.removed_at = repo.deleted_at

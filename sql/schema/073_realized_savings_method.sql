@@ -1,0 +1,3 @@
+-- realized_savings.method, added with the intervals (a warehouse made before keeps working;
+-- the next report recomputes its rows).
+ALTER TABLE realized_savings ADD COLUMN IF NOT EXISTS method VARCHAR
