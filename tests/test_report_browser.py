@@ -31,7 +31,7 @@ from ecrcost.reports import render_report
 from ecrcost.settings import Settings
 
 CHROMIUM = Path(os.environ.get("ECRCOST_CHROMIUM", "/usr/bin/chromium"))
-CHARTS = ("trend", "top_repositories", "chargeback", "realized_savings")
+CHARTS = ("trend", "top_repositories", "chargeback", "realized_savings", "bridge")
 # Console messages (any level) are logged by Chromium as "...:CONSOLE:<line>] "<text>", source".
 CONSOLE = re.compile(r":CONSOLE(?::\d+)?\]|CONSOLE\(\d+\)")
 
