@@ -27,6 +27,10 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation("ecr", "DescribeImages", "ecr:DescribeImages", "read", "ReadEcrInventory"),
     Operation("ecr", "ListTagsForResource", "ecr:ListTagsForResource", "read", "ReadEcrInventory"),
+    # a region's repository tags, 100 repositories a call (ListTagsForResource when refused)
+    Operation(
+        "resourcegroupstaggingapi", "GetResources", "tag:GetResources", "read", "ReadRepositoryTags"
+    ),
     Operation("ecr", "GetLifecyclePolicy", "ecr:GetLifecyclePolicy", "read", "ReadEcrInventory"),
     Operation(
         "ecr",
@@ -81,7 +85,7 @@ def _s3_location(cur_location: str | None) -> tuple[str, str] | None:
 
 def _resources(sid: str, settings: Any) -> tuple[list[str] | str, dict[str, Any] | None] | None:
     """Resources (and condition) of a statement; None when these settings make no such call."""
-    if sid in {"ListEnabledRegions", "IdentifyCaller"}:
+    if sid in {"ListEnabledRegions", "IdentifyCaller", "ReadRepositoryTags"}:  # no resource ARNs
         return "*", None
     if sid == "AssumeMemberAccountRole":
         if not settings.role_name:

@@ -122,7 +122,6 @@ OTHER_SERVICES = [
 def build_lines(org: Org, prices: PriceTable) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding `lines` (every line item of every period) and its inputs."""
     import duckdb
-    import pyarrow as pa
 
     con = duckdb.connect()
     con.execute("SET threads TO 2")  # the machine is shared; row order never depends on it
@@ -169,7 +168,6 @@ def _naive(t: datetime) -> datetime:
 
 
 def _periods(org: Org) -> pa.Table:
-    import pyarrow as pa
 
     return arrow_table_of(
         {
@@ -290,7 +288,6 @@ def _daily(org: Org) -> pa.Table:
 
 
 def _other_resources(org: Org) -> pa.Table:
-    import pyarrow as pa
 
     rng = random.Random(org.seed * 104729 + 3)
     rows = []

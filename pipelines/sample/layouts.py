@@ -165,7 +165,6 @@ def _legacy_parquet(bill: pa.Table, period: Period, active: set[str], root: Path
 
 
 def _legacy_parquet_artifacts(root: Path, org: Org) -> list[Path]:
-    import pyarrow as pa
 
     base = root / LEGACY_PREFIX / LEGACY_REPORT
     status = arrow_table_of({"status": ["READY"]})
