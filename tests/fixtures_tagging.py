@@ -10,7 +10,7 @@ tag and type filters stay moto's, in process (`mock_aws`) and over HTTP (the `mo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -33,8 +33,9 @@ class EcrRepositories:
         return ":ecr:" in arn
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _ecr_in_tagging_api() -> Iterator[None]:
+def add_ecr_to_tagging_api() -> Callable[[], None]:
+    """Make moto's tagging backend iterate ECR repositories too; returns the undo. (Also used by
+    bench/inventory.py, whose server is the same in-process moto.)"""
     from moto.ecr.models import ecr_backends
     from moto.resourcegroupstaggingapi import models
 
@@ -46,7 +47,15 @@ def _ecr_in_tagging_api() -> Iterator[None]:
             yield EcrRepositories(ecr_backends[account_id][region_name])
 
     models.iter_taggable_backends = with_ecr
-    try:
-        yield
-    finally:
+
+    def undo() -> None:
         models.iter_taggable_backends = original
+
+    return undo
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ecr_in_tagging_api() -> Iterator[None]:
+    undo = add_ecr_to_tagging_api()
+    yield
+    undo()
