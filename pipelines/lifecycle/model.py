@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ecrcost import sqlfiles
+from ecrcost.arrowcols import arrow_scalar
 from ecrcost.utc import as_utc
 
 if TYPE_CHECKING:
@@ -93,16 +94,18 @@ def load_images(
     images (base layers) is one `(digest, size)` object. Same rule as `lifecycle_image`: naive
     times are UTC; with manifests read, a manifest list without blob rows has no layers (its
     children hold them), any other image without blob rows has unknown layers (None)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     params = {"snapshot_id": snapshot_id, "layers": layers}
+    newline = arrow_scalar("\n", pa.string())  # a Python str here would import pandas
     reader = sqlfiles.arrow_batches(con, "lifecycle/images", params, _BATCH_ROWS)
     out: dict[RepositoryKey, list[LifecycleImage]] = {}
     blobs: dict[tuple[str, int], tuple[str, int]] = {}
     for batch in reader:
         keys = pc.dictionary_encode(
             pc.binary_join_element_wise(
-                batch["account_id"], batch["region"], batch["repository_name"], "\n"
+                batch["account_id"], batch["region"], batch["repository_name"], newline
             )
         )
         lists = [out.setdefault(tuple(k.split("\n")), []) for k in keys.dictionary.to_pylist()]
