@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ecrcost import sqlfiles
@@ -97,40 +98,38 @@ def load_images(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    params = {"snapshot_id": snapshot_id, "layers": layers}
+    params = {"snapshot_id": snapshot_id}
     newline = arrow_scalar("\n", pa.string())  # a Python str here would import pandas
-    reader = sqlfiles.arrow_batches(con, "lifecycle/images", params, _BATCH_ROWS)
+    blobs = _image_blobs(con, params, newline) if layers else {}
+    unread = () if manifests_read else None
     out: dict[RepositoryKey, list[LifecycleImage]] = {}
-    blobs: dict[tuple[str, int], tuple[str, int]] = {}
-    for batch in reader:
-        keys = pc.dictionary_encode(
-            pc.binary_join_element_wise(
-                batch["account_id"], batch["region"], batch["repository_name"], newline
-            )
+    for batch in sqlfiles.arrow_batches(con, "lifecycle/images", params, _BATCH_ROWS):
+        repos = pc.dictionary_encode(batch["repository_key"])
+        lists = [out.setdefault(tuple(k.split("\n")), []) for k in repos.dictionary.to_pylist()]
+        image_keys = pc.binary_join_element_wise(
+            batch["repository_key"], batch["image_digest"], newline
+        ).to_pylist()
+        children = list(map(tuple, batch["child_digests"].to_pylist()))
+        images = map(
+            LifecycleImage,
+            batch["image_digest"].to_pylist(),
+            map(tuple, batch["image_tags"].to_pylist()),
+            _utc_times(batch["pushed_at"]),
+            _utc_times(batch["last_pulled_at"]),
+            batch["size_bytes"].to_pylist(),
+            map(STORAGE_OF_STATUS.get, batch["image_status"].to_pylist(), repeat(ACTIVATING)),
+            _utc_times(batch["archived_at"]),
+            _utc_times(batch["activated_at"]),
+            # no blob rows: unknown, or none of its own for a manifest list (manifests read)
+            [
+                blobs.pop(k, None) or (unread if c else None)
+                for k, c in zip(image_keys, children, strict=True)
+            ],
+            children,
+            batch["subject_digest"].to_pylist(),
         )
-        lists = [out.setdefault(tuple(k.split("\n")), []) for k in keys.dictionary.to_pylist()]
-        children = [tuple(c) for c in batch["child_digests"].to_pylist()]
-        known = _blob_lists(batch["blobs"], blobs)
-        unread = () if manifests_read else None
-        for key, image in zip(
-            keys.indices.to_pylist(),
-            map(
-                LifecycleImage,
-                batch["image_digest"].to_pylist(),
-                [tuple(t) for t in batch["image_tags"].to_pylist()],
-                _utc_times(batch["pushed_at"]),
-                _utc_times(batch["last_pulled_at"]),
-                batch["size_bytes"].to_pylist(),
-                map(storage_class_of, batch["image_status"].to_pylist()),
-                _utc_times(batch["archived_at"]),
-                _utc_times(batch["activated_at"]),
-                [k or (unread if c else None) for k, c in zip(known, children, strict=True)],
-                children,
-                batch["subject_digest"].to_pylist(),
-            ),
-            strict=True,
-        ):
-            lists[key].append(image)
+        for repo, image in zip(repos.indices.to_pylist(), images, strict=True):
+            lists[repo].append(image)
     for images in out.values():
         images.sort(key=_digest_of)
     return out
@@ -144,31 +143,48 @@ def _utc_times(column: Any) -> list[datetime | None]:
     """Aware UTC datetimes from a naive-UTC Arrow timestamp column (microseconds)."""
     import pyarrow as pa
 
+    if column.null_count == len(column):
+        return [None] * len(column)
     micros = column.cast(pa.int64()).to_pylist()
     return [None if m is None else _EPOCH + timedelta(microseconds=m) for m in micros]
 
 
-def _blob_lists(
-    column: Any, shared: dict[tuple[str, int], tuple[str, int]]
-) -> list[tuple[tuple[str, int], ...] | None]:
-    """Per image its blobs as `(digest, size)` pairs (None: no blob rows), each pair object
-    shared through `shared`."""
+def _image_blobs(
+    con: duckdb.DuckDBPyConnection, params: dict[str, Any], separator: Any
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Blobs per image key (`sql/lifecycle/image_blobs.sql`), as `(digest, size)` pairs, each
+    distinct pair one object (base layers repeat in every image of a repository). Grouped a
+    batch at a time in Arrow: the Python work is per image, not per blob row."""
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    flat = pc.list_flatten(column)
-    digests = pc.dictionary_encode(flat.field("blob_digest"))
-    names = digests.dictionary.to_pylist()
-    pairs = [
-        shared.setdefault(pair, pair)
-        for pair in zip(
-            map(names.__getitem__, digests.indices.to_pylist()),
-            flat.field("size_bytes").to_pylist(),
-            strict=True,
+    shared: dict[tuple[str, int], tuple[str, int]] = {}
+    out: dict[str, tuple[tuple[str, int], ...]] = {}
+    for batch in sqlfiles.arrow_batches(con, "lifecycle/image_blobs", params, _BATCH_ROWS):
+        images = pc.dictionary_encode(batch["image_key"])
+        pair_keys = pc.dictionary_encode(
+            pc.binary_join_element_wise(
+                batch["blob_digest"], batch["size_bytes"].cast(pa.string()), separator
+            )
         )
-    ]
-    offsets = column.offsets.to_pylist()
-    valid = column.is_valid().to_pylist()
-    return [tuple(pairs[offsets[i] : offsets[i + 1]]) if ok else None for i, ok in enumerate(valid)]
+        distinct = []
+        for key in pair_keys.dictionary.to_pylist():
+            digest, _, size = key.rpartition("\n")
+            pair = (digest, int(size))
+            distinct.append(shared.setdefault(pair, pair))
+        rows = pc.sort_indices(images.indices)  # stable: rows grouped by image, in order
+        pairs = list(map(distinct.__getitem__, pc.take(pair_keys.indices, rows).to_pylist()))
+        ends = np.cumsum(np.bincount(images.indices.to_numpy(), minlength=len(images.dictionary)))
+        starts = [0, *ends[:-1].tolist()]
+        for key, found in zip(
+            images.dictionary.to_pylist(),
+            map(tuple, map(pairs.__getitem__, map(slice, starts, ends.tolist()))),
+            strict=True,
+        ):
+            earlier = out.get(key)  # an image's blobs may span two batches
+            out[key] = found if earlier is None else earlier + found
+    return out
 
 
 @dataclass(slots=True)
