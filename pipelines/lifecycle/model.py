@@ -155,7 +155,6 @@ def _image_blobs(
     """Blobs per image key (`sql/lifecycle/image_blobs.sql`), as `(digest, size)` pairs, each
     distinct pair one object (base layers repeat in every image of a repository). Grouped a
     batch at a time in Arrow: the Python work is per image, not per blob row."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -175,11 +174,11 @@ def _image_blobs(
             distinct.append(shared.setdefault(pair, pair))
         rows = pc.sort_indices(images.indices)  # stable: rows grouped by image, in order
         pairs = list(map(distinct.__getitem__, pc.take(pair_keys.indices, rows).to_pylist()))
-        ends = np.cumsum(np.bincount(images.indices.to_numpy(), minlength=len(images.dictionary)))
-        starts = [0, *ends[:-1].tolist()]
+        # every image of the dictionary has rows: run i of the sorted indices is image i
+        ends = pc.run_end_encode(pc.take(images.indices, rows)).run_ends.to_pylist()
         for key, found in zip(
             images.dictionary.to_pylist(),
-            map(tuple, map(pairs.__getitem__, map(slice, starts, ends.tolist()))),
+            map(tuple, map(pairs.__getitem__, map(slice, [0, *ends[:-1]], ends))),
             strict=True,
         ):
             earlier = out.get(key)  # an image's blobs may span two batches
