@@ -85,7 +85,14 @@ def main() -> int:
     parser.add_argument("--repositories", type=int, default=10_000)
     parser.add_argument("--images-per-repository", type=int, default=100)
     parser.add_argument("--in-use-share", type=float, default=0.0)
+    parser.add_argument("--build-only", metavar="HOME", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.build_only:
+        repos = build(args.repositories, args.images_per_repository)
+        write_warehouse(repos, Path(args.build_only))
+        in_use = add_images_in_use(Path(args.build_only), args.in_use_share)
+        print(sum(map(len, repos)), in_use)
+        return 0
     size = ["--repositories", str(args.repositories)]
     size += ["--images-per-repository", str(args.images_per_repository)]
 
@@ -94,12 +101,12 @@ def main() -> int:
     sim_s = float(sim_line.split()[1])  # "simulate: 1.67 s (...)"
 
     with tempfile.TemporaryDirectory(prefix="ecrcost-bench-plan-") as home:
+        # Built in a child: a child forked from a big parent would count its pages in its
+        # peak RSS.
         started = time.perf_counter()
-        repos = build(args.repositories, args.images_per_repository)
-        images = sum(map(len, repos))
-        write_warehouse(repos, Path(home))
-        del repos
-        in_use = add_images_in_use(Path(home), args.in_use_share)
+        build_argv = [sys.executable, __file__, "--build-only", home, *size]
+        _, _, built_out = run_child([*build_argv, "--in-use-share", str(args.in_use_share)])
+        images, in_use = map(int, built_out.split())
         built = time.perf_counter() - started
         plan_argv = [sys.executable, "-m", "ecrcost", "policy", "plan", "--home", home]
         plan_wall, plan_peak, plan_out = run_child(plan_argv)
