@@ -32,10 +32,12 @@ from ecrcost import warehouse
 from ecrcost.arrowcols import arrow_table_of
 
 SIMULATE = Path(__file__).resolve().parent / "simulate.py"
+CPU: dict[str, float] = {}
 
 
 def run_child(argv: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stdout) of one child process."""
+    """(wall seconds, peak RSS MB, stdout) of one child process; its CPU seconds (user +
+    system, all threads) in `CPU[argv[1]]`."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, text=True)
@@ -44,6 +46,7 @@ def run_child(argv: list[str]) -> tuple[float, float, str]:
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"{argv[1:4]} failed: {proc.stderr.read()[-2000:]}")
         out.seek(0)
+        CPU[argv[1]] = usage.ru_utime + usage.ru_stime
         return wall, usage.ru_maxrss / 1024, out.read()
 
 
@@ -118,7 +121,8 @@ def main() -> int:
     print(f"simulation alone (bench/simulate.py): {sim_line}; peak RSS {sim_peak:,.0f} MB "
           f"(whole process {sim_wall:.2f} s with building the images)")  # fmt: skip
     print(f"ecrcost policy plan (whole process, output to a file): {plan_wall:.2f} s wall, "
-          f"peak RSS {plan_peak:,.0f} MB; {len(plan_out.splitlines()):,} output lines")  # fmt: skip
+          f"peak RSS {plan_peak:,.0f} MB; CPU {CPU['-m']:.2f} s; "
+          f"{len(plan_out.splitlines()):,} output lines")  # fmt: skip
     ratio = plan_wall / sim_s
     print(
         f"plan / simulation: {ratio:.2f}x time (target <= 2x: {'met' if ratio <= 2 else 'NOT MET'})"
