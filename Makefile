@@ -40,15 +40,18 @@ format: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 bench: $(STAMP)
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/sample.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/inventory.py
 	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/plan.py --in-use-share 0.01
 	$(BIN)/python bench/plan_in_use.py
 	$(BIN)/python bench/attribution.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/engines.py
 	$(BIN)/python bench/savings.py
+	$(BIN)/python bench/pipeline.py
 
 # Deliberate upgrade of the pinned versions (needs `uv` on PATH).
 lock:

@@ -1,8 +1,9 @@
 """Benchmark: the playbook base policy over 1,000,000 images in 10,000 repositories.
 
 Target: under 5 s and under 2 GB. Run: `.venv/bin/python bench/simulate.py`
-(`--repositories N --images-per-repository M` to change the size; `--plan` also writes the data
-into a warehouse and times `plan_policy` over it in a fresh process). Synthetic, realistic tags:
+(`--repositories N --images-per-repository M` to change the size; bench/plan.py writes the same
+images into a warehouse with `write_warehouse` and times `ecrcost policy plan` against this
+simulation). Synthetic, realistic tags:
 about 15% untagged, one `latest` per repository, 40% `v1.2.3` releases, the rest branch-sha tags
 (`main-1a2b3c4`); 2 shared base layers per repository plus one own layer per image; 30% pulled.
 Timed: `simulate()` per repository (evaluation, layer-aware savings and danger flags), not the
@@ -23,11 +24,9 @@ from pathlib import Path
 from ecrcost import warehouse
 from ecrcost.fmt import gib, money_per_month
 from ecrcost.lifecycle.model import LifecycleImage
-from ecrcost.lifecycle.plan import plan_policy
 from ecrcost.lifecycle.policy import load_policy_file
 from ecrcost.lifecycle.simulate import simulate
 from ecrcost.prices import PriceTable
-from ecrcost.settings import load_settings
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 BRANCHES = ("main", "develop", "feature-login", "fix-cache", "release")
@@ -159,35 +158,11 @@ def write_warehouse(repos: list[list[LifecycleImage]], home: Path) -> None:
             con.from_arrow(pa.Table.from_pydict(data, schema=schema)).insert_into(table)
 
 
-def plan_only(home: Path) -> int:
-    """A fresh process: load the latest inventory from the warehouse and plan the base policy."""
-    settings = load_settings({"home": str(home)}, env={})
-    _, text, _ = load_policy_file()
-    started = time.perf_counter()
-    with warehouse.opened(settings.warehouse_path, read_only=True) as con:
-        plan = plan_policy(con, settings, text)
-    took = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    t = plan.totals
-    print(
-        f"plan from the warehouse (load + simulate, fresh process): {took:.2f} s; "
-        f"{t['expired']:,} expired, {money_per_month(t['monthly_savings_usd'])}; "
-        f"peak RSS {peak_mb:,.0f} MB"
-    )
-    return 0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repositories", type=int, default=10_000)
     parser.add_argument("--images-per-repository", type=int, default=100)
-    parser.add_argument(
-        "--plan", action="store_true", help="also write a warehouse and time `plan_policy` over it"
-    )
-    parser.add_argument("--plan-only", metavar="HOME", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.plan_only:
-        return plan_only(Path(args.plan_only))
     _, _, policy = load_policy_file()
     prices = PriceTable()
 
@@ -218,14 +193,6 @@ def main() -> int:
         f"danger flags: {dangers:,}"
     )
     print(f"peak RSS: {peak_mb:,.0f} MB (whole process, synthetic data included)")
-    if args.plan:
-        import subprocess
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as home:
-            write_warehouse(repos, Path(home))
-            del repos
-            subprocess.run([sys.executable, __file__, "--plan-only", home], check=True)
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from ecrcost.arrowcols import arrow_table_of
 from ecrcost.resources import sql_dir
 
 SQL_DIR = sql_dir()
@@ -55,6 +56,12 @@ def run(con: Any, name: str, params: dict[str, Any] | None = None) -> Any:
     return con.execute(load_sql(name), params or {})
 
 
+def arrow_batches(con: Any, name: str, params: dict[str, Any], rows: int) -> Any:
+    """`sql/<name>.sql`'s result as a stream of Arrow record batches of `rows` rows (a relation:
+    DuckDB streams it without the extra copy an `execute` result's Arrow output makes)."""
+    return con.sql(load_sql(name), params=params).to_arrow_reader(rows)
+
+
 def records(con: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Rows of `sql/<name>.sql` as dicts keyed by column name (fetched whole)."""
     cursor = run(con, name, params)
@@ -69,11 +76,12 @@ def names(folder: str) -> list[str]:
 
 def insert_staged(con: Any, name: str, staged: Any, params: dict[str, Any] | None = None) -> None:
     """The one bulk-insert path: `staged` (an Arrow table, or a dict of equal-length column
-    lists) is registered as the relation `staged` while `sql/<name>.sql` runs; that file reads
+    lists, each typed by its first non-null value: `arrowcols`, which keeps pandas out) is
+    registered as the relation `staged` while `sql/<name>.sql` runs; that file reads
     it with `INSERT INTO <table> BY NAME SELECT ... FROM staged`."""
     import pyarrow as pa
 
-    table = staged if isinstance(staged, pa.Table) else pa.table(staged)
+    table = staged if isinstance(staged, pa.Table) else arrow_table_of(staged)
     con.register("staged", table)
     try:
         run(con, name, params)

@@ -11,7 +11,9 @@ def as_utc(value: str | datetime | None) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        value = datetime.fromisoformat(value)  # Python 3.11 reads a trailing Z as UTC
+    if value.tzinfo is UTC:  # the common case (snapshot files, boto3): nothing to convert
+        return value
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -19,4 +21,6 @@ def naive_utc(value: datetime | None) -> datetime | None:
     """UTC wall time without a zone, as the warehouse stores it; naive values are UTC already."""
     if value is None or value.tzinfo is None:
         return value
+    if value.tzinfo is UTC:
+        return value.replace(tzinfo=None)
     return value.astimezone(UTC).replace(tzinfo=None)

@@ -19,8 +19,9 @@ from ecrcost.settings import Settings, load_settings
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"  # real-format files; see data/README.md
 
-# Fixtures of the write-side tests (a moto-backed `aws`, `exempt_settings`), shared by modules.
-pytest_plugins = ["fixtures_actions"]
+# Fixtures of the write-side tests (a moto-backed `aws`, `exempt_settings`), shared by modules;
+# ECR repositories in moto's Tagging API (GetResources), as AWS has them.
+pytest_plugins = ["fixtures_actions", "fixtures_tagging"]
 
 # Hypothesis keeps its example database and caches outside the checkout too.
 os.environ.setdefault(

@@ -369,7 +369,7 @@ def test_iam_policy_allows_every_operation_the_code_makes(world, aws, settings, 
     assert {
         ("ecr", "DescribeRepositories"),
         ("ecr", "DescribeImages"),
-        ("ecr", "ListTagsForResource"),
+        ("resourcegroupstaggingapi", "GetResources"),
         ("ecr", "GetLifecyclePolicy"),
         ("ecr", "BatchGetImage"),
     } <= seen_operations

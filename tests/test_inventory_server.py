@@ -170,7 +170,9 @@ def test_faults_are_recorded_the_rest_is_stored_and_exit_is_3(org, front, home, 
     assert front.calls[("DescribeImages", "flaky")] == 4  # 3 throttled + 1 success
     # botocore's retries["max_attempts"] counts retries, not attempts: 1 call + 10 retries
     assert front.calls[("DescribeImages", "hopeless")] == RETRY_ATTEMPTS + 1
-    assert front.calls[("ListTagsForResource", None)] == 3  # alpha, flaky, hopeless; not gone
+    # tags: one GetResources for the region with repositories, none per repository
+    assert front.calls[("GetResources", None)] == 1
+    assert front.calls[("ListTagsForResource", None)] == 0
     # 3 images of 100/200/300/400 MiB each per repository (n-th repository: (n+1) x 100 MiB)
     assert out == (
         "Repositories,Size,Expected Cost\n"
@@ -220,3 +222,76 @@ def test_clean_run_over_http_exits_0_with_summary(org, front, home, capsys):
     # 3 images of 100 MiB configs + 3 distinct 10-byte layers, deduplicated
     assert "billed size 0.29 GiB standard + 0.00 GiB archive (1 repositories deduplicated" in out
     assert front.calls[("BatchGetImage", "euro")] == 1
+
+
+def _tag(url: str, region: str, name: str, tags: dict[str, str]) -> None:
+    ecr = boto3.client("ecr", region_name=region, endpoint_url=url)
+    arn = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{name}"
+    ecr.tag_resource(resourceArn=arn, tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+
+def _stored_tags(home) -> list[tuple]:
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        return con.execute(
+            "SELECT region, repository_name, tag_key, tag_value FROM ecr_repository_tags "
+            "ORDER BY ALL"
+        ).fetchall()
+
+
+def test_tags_come_from_the_tagging_api_one_call_per_region(org, front, home, capsys):
+    _tag(org, "us-east-1", "alpha", {"team": "web", "env": "prod"})
+    _tag(org, "eu-west-1", "euro", {"team": "data"})
+    code = main(["inventory", "--regions", "us-east-1,eu-west-1", "--home", str(home)])
+    assert code == 0, capsys.readouterr().err
+    assert _stored_tags(home) == [
+        ("eu-west-1", "euro", "team", "data"),
+        ("us-east-1", "alpha", "env", "prod"),
+        ("us-east-1", "alpha", "team", "web"),
+    ]
+    assert front.calls[("GetResources", None)] == 2  # one per region
+    assert front.calls[("ListTagsForResource", None)] == 0
+    assert "note:" not in capsys.readouterr().err
+
+
+def test_a_refused_tagging_api_falls_back_per_repository_said_once(org, front, home, capsys):
+    _tag(org, "us-east-1", "alpha", {"team": "web"})
+    _tag(org, "eu-west-1", "euro", {"team": "data"})
+    for region in ("us-east-1", "eu-west-1"):
+        front.faults[("GetResources", region)] = ["AccessDeniedException", None]
+    code = main(["inventory", "--regions", "us-east-1,eu-west-1", "--home", str(home)])
+    err = capsys.readouterr().err
+    assert code == 0, err  # nothing is missing: every repository's tags were read another way
+    assert _stored_tags(home) == [
+        ("eu-west-1", "euro", "team", "data"),
+        ("us-east-1", "alpha", "team", "web"),
+    ]
+    assert front.calls[("ListTagsForResource", None)] == 5  # every repository, once
+    notes = [line for line in err.splitlines() if line.startswith("note:")]
+    assert notes == [
+        "note: tag:GetResources failed in account 123456789012 (AccessDeniedException: "
+        "AccessDeniedException (fake)); reading tags per repository with "
+        "ecr:ListTagsForResource instead"
+    ]  # once for the account, not once per region
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        assert con.execute("SELECT count(*) FROM ecr_scan_errors").fetchone() == (0,)
+
+
+def test_many_repositories_cost_two_calls_each_plus_one_per_hundred(
+    moto_reset, front, home, monkeypatch
+):
+    """250 tagged repositories in one region: tags arrive 100 (moto: 99) repositories a page,
+    and each repository costs DescribeImages and GetLifecyclePolicy only."""
+    front.calls.clear()
+    front.faults.clear()
+    backend = ecr_backends[ACCOUNT]["us-east-1"]
+    for n in range(250):
+        repo = backend.create_repository(f"fleet/r{n:03d}", None, None, None, "MUTABLE", [])
+        backend.tagger.tag_resource(repo.arn, [{"Key": "n", "Value": str(n)}])
+    monkeypatch.setenv("AWS_ENDPOINT_URL", front.url)
+    assert main(["inventory", "--regions", "us-east-1", "--home", str(home)]) == 0
+    assert _stored_tags(home) == [("us-east-1", f"fleet/r{n:03d}", "n", str(n)) for n in range(250)]
+    per_repository = Counter(op for (op, repo) in front.calls.elements() if repo is not None)
+    assert per_repository == {"DescribeImages": 250, "GetLifecyclePolicy": 250}
+    assert front.calls[("DescribeRepositories", None)] == 1
+    # moto ends a page before 100 tags (its TagsPerPage default); AWS pages by ResourcesPerPage
+    assert front.calls[("GetResources", None)] == 3

@@ -56,7 +56,12 @@ def test_plan_prints_one_line_per_repository_and_the_totals(sample_home, capsys)
     body = lines[2 : 2 + repos]
     labels = [line.split()[0] for line in body]
     assert labels == sorted(f"{r.account_id}/{r.region}/{r.name}" for r in snapshot.repositories)
-    assert lines[2 + repos].startswith("total at ")
+    rest = lines[2 + repos :]
+    if any(line.split()[-1] == "in_use" for line in body):  # the sample's ECS/Lambda images
+        assert (
+            rest.pop(0) == "! in use: images the policy would expire or archive that workloads use"
+        )
+    assert rest[0].startswith("total at ")
     assert not any(line.startswith(("==", "---", "+++", "  -")) for line in lines)
 
     assert main(["policy", "plan", "--home", str(home), "-o", "json"]) == 0
@@ -72,7 +77,8 @@ def test_plan_prints_one_line_per_repository_and_the_totals(sample_home, capsys)
         assert cells[2] == f"{expire_bytes / 1024**3:,.2f}"
         assert cells[3] == str(r["transitioned"])
         assert cells[5].rstrip("+") == f"${r['monthly_savings_usd']:,.2f}"
-        assert cells[6] == "0"  # the sample records no images in use
+        in_use = [i for i in r["images_to_go"] if i["in_use_by"]]
+        assert cells[6] == (f"{len(in_use)}!" if in_use else "0")  # ECS/Lambda use some
 
 
 def test_plan_diff_prints_the_policy_diff_and_the_images(sample_home, capsys):

@@ -27,6 +27,10 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation("ecr", "DescribeImages", "ecr:DescribeImages", "read", "ReadEcrInventory"),
     Operation("ecr", "ListTagsForResource", "ecr:ListTagsForResource", "read", "ReadEcrInventory"),
+    # a region's repository tags, 100 repositories a call (ListTagsForResource when refused)
+    Operation(
+        "resourcegroupstaggingapi", "GetResources", "tag:GetResources", "read", "ReadRepositoryTags"
+    ),
     Operation("ecr", "GetLifecyclePolicy", "ecr:GetLifecyclePolicy", "read", "ReadEcrInventory"),
     Operation(
         "ecr",
@@ -125,6 +129,7 @@ def _resources(sid: str, settings: Any) -> tuple[list[str] | str, dict[str, Any]
         "ReadEcsImagesInUse",
         "ReadLambdaImagesInUse",
         "ReadInspectorImagesInUse",
+        "ReadRepositoryTags",
     }:
         return "*", None
     if sid == "AssumeMemberAccountRole":

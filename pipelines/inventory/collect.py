@@ -1,16 +1,19 @@
 """Collect the ECR inventory of every account and region with boto3.
 
-Order of work: repositories per (account, region), then per repository its images
-(`imageStatus` ANY), tags and lifecycle policy, all in a bounded thread pool; manifests
+Order of work: repositories per (account, region) with the region's repository tags (the Resource
+Groups Tagging API, 100 repositories a call), then per repository its images (`imageStatus` ANY)
+and lifecycle policy, all in a bounded thread pool; manifests
 (`BatchGetImage`, opt-in) are read only after every image list was recorded, because reading a
 manifest moves `lastRecordedPullTime` (docs/ecr-api.md has the API facts and their sources).
-A failure in one account, region or repository becomes a `ScanError`; the rest is kept.
+A failure in one account, region or repository becomes a `ScanError`; the rest is kept. Where the
+Tagging API is refused, tags are read per repository (ListTagsForResource), said once per account.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
 REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 PAGE_SIZE = 1000  # the API maximum for DescribeRepositories and DescribeImages (default 100)
 MANIFEST_BATCH = 100  # BatchGetImage accepts at most 100 image ids
+TAG_PAGE_SIZE = 100  # GetResources' ResourcesPerPage maximum
+REPOSITORY_RESOURCE_TYPE = "ecr:repository"
 MANIFEST_LIST_TYPES = frozenset(
     {
         "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -84,6 +89,23 @@ def list_images(client: Any, registry_id: str, name: str) -> Iterator[dict[str, 
         repositoryName=name,
         filter={"imageStatus": "ANY"},
     )
+
+
+def region_repository_tags(tagging: Any) -> dict[str, dict[str, str]]:
+    """Tags by repository ARN of every tagged (or once tagged) repository of the client's account
+    and region, from the Resource Groups Tagging API; a repository it omits has no tags."""
+    params: dict[str, Any] = {
+        "ResourceTypeFilters": [REPOSITORY_RESOURCE_TYPE],
+        "ResourcesPerPage": TAG_PAGE_SIZE,
+    }
+    found: dict[str, dict[str, str]] = {}
+    while True:
+        page = tagging.get_resources(**params)
+        for mapping in page.get("ResourceTagMappingList", []):
+            found[mapping["ResourceARN"]] = {t["Key"]: t["Value"] for t in mapping.get("Tags", [])}
+        if not page.get("PaginationToken"):  # the last page carries an empty token
+            return found
+        params["PaginationToken"] = page["PaginationToken"]
 
 
 # DescribeImages' imageDetails field -> Image field (the snapshot file uses the Image names).
@@ -133,6 +155,9 @@ class _Scan:
         self._clients: dict[tuple[str | None, str | None, str], Any] = {}
         # (registry id, region) -> the account key its repositories were listed with
         self.listed_as: dict[tuple[str, str], str | None] = {}
+        # (registry id, region) whose repository tags the Tagging API gave
+        self.tags_read: set[tuple[str, str]] = set()
+        self._noted: set[tuple[str | None, str]] = set()
         self._lock = threading.Lock()
 
     def client(self, service: str, account: str | None, region: str | None) -> Any:
@@ -153,6 +178,14 @@ class _Scan:
     def record(self, error: ScanError) -> None:
         with self._lock:
             self.errors.append(error)
+
+    def note_once(self, account: str | None, code: str, text: str) -> None:
+        """One line on stderr per account and cause, however many regions hit it."""
+        with self._lock:
+            if (account, code) in self._noted:
+                return
+            self._noted.add((account, code))
+        print(f"note: {text}", file=sys.stderr)
 
     def ecr_for(self, repo: Repository) -> Any:
         return self.client("ecr", self.listed_as[(repo.account_id, repo.region)], repo.region)
@@ -279,7 +312,31 @@ def _repositories(scan: _Scan, account: str | None, region: str) -> list[Reposit
         scan.fail(account, region, None, "DescribeRepositories", exc)
     with scan._lock:
         scan.listed_as.update({(r.account_id, region): account for r in found})
+    if found:
+        _region_tags(scan, account, region, found)
     return found
+
+
+def _region_tags(scan: _Scan, account: str | None, region: str, repos: list[Repository]) -> None:
+    """The listed repositories' tags in one call per 100 tagged repositories. The Tagging API
+    answers for the calling account only; the repositories were listed with the same session
+    (DescribeRepositories without registryId lists the caller's registry), so it covers them.
+    When it fails, nothing is recorded as missing: `_describe` reads tags per repository."""
+    try:
+        tags = region_repository_tags(scan.client("resourcegroupstaggingapi", account, region))
+    except api_errors() as exc:
+        code, message = error_of(exc)
+        scan.note_once(
+            account,
+            code,
+            f"tag:GetResources failed in account {repos[0].account_id} ({code}: {message}); "
+            "reading tags per repository with ecr:ListTagsForResource instead",
+        )
+        return
+    for repo in repos:
+        repo.tags = dict(tags.get(repo.arn, {}))
+    with scan._lock:
+        scan.tags_read.update((r.account_id, region) for r in repos)
 
 
 def _describe(scan: _Scan, repo: Repository) -> None:
@@ -294,6 +351,8 @@ def _describe(scan: _Scan, repo: Repository) -> None:
             repo.images.append(image_from_detail(d))
 
     def tags() -> None:
+        if (repo.account_id, repo.region) in scan.tags_read:
+            return  # read for the whole region already (`_region_tags`)
         found = client.list_tags_for_resource(resourceArn=repo.arn).get("tags", [])
         repo.tags = {t["Key"]: t["Value"] for t in found}
 

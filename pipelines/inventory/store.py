@@ -12,6 +12,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from ecrcost import sqlfiles
+from ecrcost.arrowcols import arrow_column, arrow_table
 from ecrcost.fmt import GIB
 from ecrcost.inventory.model import Snapshot
 from ecrcost.utc import naive_utc
@@ -102,9 +103,9 @@ def _in_use_tables(snapshot: Snapshot) -> tuple[Any, Any]:
         for c in columns:
             values = [getattr(r, c) for r in rows]
             if c == "observed_at":
-                arrays[c] = pa.array([naive_utc(v) for v in values], pa.timestamp("us"))
+                arrays[c] = arrow_column([naive_utc(v) for v in values], pa.timestamp("us"))
             else:
-                arrays[c] = pa.array(values, pa.string())
+                arrays[c] = arrow_column(values, pa.string())
         return pa.table(arrays)
 
     return (
@@ -118,9 +119,9 @@ def _access_table(snapshot: Snapshot) -> Any:
 
     return pa.table(
         {
-            "account_id": pa.array([a.account_id for a in snapshot.accounts], pa.string()),
-            "role_name": pa.array([a.role_name for a in snapshot.accounts], pa.string()),
-            "external_id_used": pa.array(
+            "account_id": arrow_column([a.account_id for a in snapshot.accounts], pa.string()),
+            "role_name": arrow_column([a.role_name for a in snapshot.accounts], pa.string()),
+            "external_id_used": arrow_column(
                 [a.external_id_used for a in snapshot.accounts], pa.bool_()
             ),
         }
@@ -210,10 +211,7 @@ def _arrow_tables(snapshot: Snapshot) -> dict[str, Any]:
     for name in TABLES:
         schema = pa.schema(head + schemas[name])
         columns = list(zip(*rows[name], strict=True)) or [()] * len(schema)
-        out[name] = pa.Table.from_arrays(
-            [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
-            schema=schema,
-        )
+        out[name] = arrow_table(dict(zip(schema.names, columns, strict=True)), schema)
     return out
 
 

@@ -44,7 +44,7 @@ from ecrcost.lifecycle.in_use import (
     propose,
     with_related,
 )
-from ecrcost.lifecycle.model import Evaluation, LifecycleImage, lifecycle_image
+from ecrcost.lifecycle.model import Evaluation, LifecycleImage, load_images
 from ecrcost.lifecycle.policy import Policy, PolicyError, parse_policy, pretty_policy_text
 from ecrcost.lifecycle.savings import Savings
 from ecrcost.lifecycle.selection import exempt_reason, select
@@ -54,8 +54,6 @@ if TYPE_CHECKING:
     import duckdb
 
     from ecrcost.settings import Settings
-
-_FETCH_ROWS = 50_000  # bounded batches: a million-image inventory is never all tuples at once
 
 
 @dataclass
@@ -282,46 +280,18 @@ def load_inventory(
         repos[(account, region, name)] = RepositoryImages(
             account, region, name, text, bool(exempt), bool(complete)
         )
-    known_layers = _load_layers(con, params) if manifests_read and layers else {}
-    cursor = sqlfiles.run(con, "lifecycle/images", params)
-    while rows := cursor.fetchmany(_FETCH_ROWS):
-        for row in rows:
-            key = row[:3]
-            repo = repos.get(key)
-            if repo is None:  # image rows without their repository row: keep them visible
-                repo = repos[key] = RepositoryImages(*key, None, False, False)
-            known = known_layers.get(key, {}).pop(row[3], None)
-            children = row[11]
-            # Manifests read: a manifest list legitimately has no layers; another image without
-            # blob rows had its manifest unread (unknown: an upper bound).
-            blobs = tuple(known) if known else (() if manifests_read and children else None)
-            repo.images.append(lifecycle_image(row[3:], blobs))
-    for repo in repos.values():
-        repo.images.sort(key=_digest_of)  # deterministic output whatever the scan order
+    loaded = load_images(
+        con,
+        snapshot_id,
+        manifests_read=bool(manifests_read),
+        layers=bool(manifests_read and layers),
+    )
+    for key, images in loaded.items():
+        repo = repos.get(key)
+        if repo is None:  # image rows without their repository row: keep them visible
+            repo = repos[key] = RepositoryImages(*key, None, False, False)
+        repo.images = images
     return Inventory(snapshot_id, taken_at, bool(manifests_read), list(repos.values()))
-
-
-def _load_layers(
-    con: duckdb.DuckDBPyConnection, params: dict[str, Any]
-) -> dict[tuple[str, str, str], dict[str, list[tuple[str, int]]]]:
-    """Blobs per repository and image; one string per blob digest in a repository (shared
-    base layers are most of the rows)."""
-    out: dict[tuple[str, str, str], dict[str, list[tuple[str, int]]]] = {}
-    interned: dict[tuple[str, str, str], dict[str, str]] = {}
-    cursor = sqlfiles.run(con, "lifecycle/image_blobs", params)
-    while rows := cursor.fetchmany(_FETCH_ROWS):
-        for account, region, name, image, blob, size in rows:
-            key = (account, region, name)
-            per_repo = out.get(key)
-            if per_repo is None:
-                per_repo, interned[key] = out.setdefault(key, {}), {}
-            blob = interned[key].setdefault(blob, blob)
-            per_repo.setdefault(image, []).append((blob, size))
-    return out
-
-
-def _digest_of(image: LifecycleImage) -> str:
-    return image.digest
 
 
 def skip_reason(repo: RepositoryImages, settings: Settings) -> tuple[str, str] | None:

@@ -10,6 +10,7 @@ import random
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ecrcost.arrowcols import arrow_column, arrow_table, arrow_table_of
 from ecrcost.fmt import GIB
 from ecrcost.prices import PriceTable
 from ecrcost.sample import model
@@ -121,14 +122,13 @@ OTHER_SERVICES = [
 def build_lines(org: Org, prices: PriceTable) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding `lines` (every line item of every period) and its inputs."""
     import duckdb
-    import pyarrow as pa
 
     con = duckdb.connect()
     con.execute("SET threads TO 2")  # the machine is shared; row order never depends on it
     con.execute("SET enable_progress_bar = false")
     inputs = {
         "periods": _periods(org),
-        "accounts": pa.table(
+        "accounts": arrow_table_of(
             {"account_id": list(model.ACCOUNTS), "account_name": list(model.ACCOUNTS.values())}
         ),
         "repos": _repos(org, prices),
@@ -168,13 +168,12 @@ def _naive(t: datetime) -> datetime:
 
 
 def _periods(org: Org) -> pa.Table:
-    import pyarrow as pa
 
-    return pa.table(
+    return arrow_table_of(
         {
             "billing_period": [p.label for p in org.periods],
-            "period_start": pa.array([_naive(p.start) for p in org.periods], pa.timestamp("us")),
-            "period_end": pa.array([_naive(p.end) for p in org.periods], pa.timestamp("us")),
+            "period_start": [_naive(p.start) for p in org.periods],
+            "period_end": [_naive(p.end) for p in org.periods],
             "hours": [p.hours for p in org.periods],
             "first_hour": [int((p.start - org.start) / HOUR) for p in org.periods],
         }
@@ -184,9 +183,9 @@ def _periods(org: Org) -> pa.Table:
 def _repos(org: Org, prices: PriceTable) -> pa.Table:
     import pyarrow as pa
 
-    return pa.table(
+    return arrow_table_of(
         {
-            "repo_id": pa.array([r.repo_id for r in org.repos], pa.int32()),
+            "repo_id": arrow_column([r.repo_id for r in org.repos], pa.int32()),
             "account_id": [r.account_id for r in org.repos],
             "region": [r.region for r in org.repos],
             "region_name": [model.REGION_NAME[r.region] for r in org.repos],
@@ -207,11 +206,11 @@ def _segments(org: Org) -> pa.Table:
     cols = list(zip(*rows, strict=True)) if rows else [[]] * 5
     return pa.table(
         {
-            "repo_id": pa.array(cols[0], pa.int32()),
-            "h0": pa.array(cols[1], pa.int64()),
-            "h1": pa.array(cols[2], pa.int64()),
-            "std_bytes": pa.array(cols[3], pa.int64()),
-            "arc_bytes": pa.array(cols[4], pa.int64()),
+            "repo_id": arrow_column(cols[0], pa.int32()),
+            "h0": arrow_column(cols[1], pa.int64()),
+            "h1": arrow_column(cols[2], pa.int64()),
+            "std_bytes": arrow_column(cols[3], pa.int64()),
+            "arc_bytes": arrow_column(cols[4], pa.int64()),
         }
     )
 
@@ -285,11 +284,10 @@ def _daily(org: Org) -> pa.Table:
             ("description", pa.string()),
         ]
     )
-    return pa.table(out, schema=schema)
+    return arrow_table(out, schema)
 
 
 def _other_resources(org: Org) -> pa.Table:
-    import pyarrow as pa
 
     rng = random.Random(org.seed * 104729 + 3)
     rows = []
@@ -322,7 +320,7 @@ def _other_resources(org: Org) -> pa.Table:
                         "description": f"${rate} per {unit} ({usage})",
                     }
                 )
-    return pa.Table.from_pylist(rows)
+    return arrow_table_of({key: [row[key] for row in rows] for key in rows[0]})
 
 
 def _repo_tags(org: Org) -> pa.Table:
@@ -353,4 +351,4 @@ def _repo_tags(org: Org) -> pa.Table:
             ("value", pa.string()),
         ]
     )
-    return pa.Table.from_pylist(rows, schema=schema)
+    return arrow_table({f.name: [row[f.name] for row in rows] for f in schema}, schema)

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ecrcost.arrowcols import arrow_scalar, arrow_table_of
 from ecrcost.billing.readers import parquet_name
 from ecrcost.sample import model
 from ecrcost.sample.model import Org, Period
@@ -138,12 +139,13 @@ def _legacy_parquet(bill: pa.Table, period: Period, active: set[str], root: Path
         col = bill[name]
         cols[name] = col.cast(pa.timestamp("ms")) if pa.types.is_timestamp(col.type) else col
     lower, capital = bill["tag_team_lower"], bill["tag_team_capital"]
-    merged = pc.coalesce(pc.if_else(pc.equal(lower, ""), None, lower), capital, "")
+    empty, null = arrow_scalar("", pa.string()), arrow_scalar(None, pa.string())
+    merged = pc.coalesce(pc.if_else(pc.equal(lower, empty), null, lower), capital, empty)
     tag_values = {
         "resource_tags_user_team": merged,
-        "resource_tags_user_owner_team": pc.fill_null(bill["tag_owner_team"], ""),
-        "resource_tags_user_env": pc.fill_null(bill["tag_env"], ""),
-        "resource_tags_user_cost_center": pc.fill_null(bill["tag_cost_center"], ""),
+        "resource_tags_user_owner_team": pc.fill_null(bill["tag_owner_team"], empty),
+        "resource_tags_user_env": pc.fill_null(bill["tag_env"], empty),
+        "resource_tags_user_cost_center": pc.fill_null(bill["tag_cost_center"], empty),
     }
     for name, keys in PARQUET_TAGS.items():
         if active.intersection(keys):
@@ -163,10 +165,9 @@ def _legacy_parquet(bill: pa.Table, period: Period, active: set[str], root: Path
 
 
 def _legacy_parquet_artifacts(root: Path, org: Org) -> list[Path]:
-    import pyarrow as pa
 
     base = root / LEGACY_PREFIX / LEGACY_REPORT
-    status = pa.table({"status": ["READY"]})
+    status = arrow_table_of({"status": ["READY"]})
     paths = [
         _parquet(status, base / "cost_and_usage_data_status" / "cost_and_usage_data_status.parquet")
     ]
@@ -212,7 +213,7 @@ def _legacy_csv(
         # An older delivery of the month (cut on day 20, before the restatement): a reader that
         # sums every assembly double-counts; only the manifest's reportKeys are current.
         start = table["line_item_usage_start_date"]
-        cutoff = pa.scalar(period.start.replace(day=20, tzinfo=None), start.type)
+        cutoff = arrow_scalar(period.start.replace(day=20, tzinfo=None), start.type)
         old = csv.filter(pc.less(start, cutoff))
         written += _csv_assembly(old, period, root, span, _uuid(rng), top_level=False)
     written += _csv_assembly(csv, period, root, span, _uuid(rng), top_level=True)
@@ -230,9 +231,12 @@ def _csv_assembly(
     data = root / key
     data.parent.mkdir(parents=True, exist_ok=True)
     plain = data.with_suffix("")  # DuckDB writes the text; we gzip with mtime 0 (determinism)
+    empty, null = arrow_scalar("", pa.string()), arrow_scalar(None, pa.string())
     empty_as_null = pa.table(
         {
-            name: pc.if_else(pc.equal(col, ""), None, col) if pa.types.is_string(col.type) else col
+            name: pc.if_else(pc.equal(col, empty), null, col)
+            if pa.types.is_string(col.type)
+            else col
             for name, col in zip(csv.column_names, csv.columns, strict=True)
         }
     )

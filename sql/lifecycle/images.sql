@@ -1,10 +1,10 @@
--- Images of one snapshot. No ORDER BY: unordered results stream in bounded memory (sorting a
--- million rows held a gigabyte); the loader orders images per repository itself.
--- Times are naive UTC: tagging them in Python is cheaper than converting TIMESTAMPTZ per value.
+-- Images of one snapshot. No ORDER BY: unordered results stream in bounded memory; the loader
+-- (lifecycle/model.load_images) orders images per repository itself. `repository_key` is
+-- account, region and name joined by newlines (none of them holds one): the loader's grouping
+-- key, with image_digest the key image_blobs.sql gives each blob. Times are naive UTC: the
+-- loader makes them aware a column at a time.
 SELECT
-    account_id,
-    region,
-    repository_name,
+    concat_ws(chr(10), account_id, region, repository_name) AS repository_key,
     image_digest,
     image_tags,
     size_bytes,

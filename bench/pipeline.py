@@ -1,0 +1,181 @@
+"""Benchmark: `ecrcost run --all` end to end over a fleet-sized bill and inventory. Not a test.
+
+    .venv/bin/python bench/pipeline.py [--repos 10000] [--months 12] [--step 1]
+                                       [--images 1000000] [--out DIR] [--profile FILE]
+
+Writes (kept under --out and reused when present, as generating takes minutes):
+  - a CUR 2.0 Data Export, one Parquet file per month (`exp/data/BILLING_PERIOD=YYYY-MM/`), of
+    bench/attribution.py's organisation: REPOS repositories, hourly storage lines (`--step K`:
+    one line per K hours), 80% of repositories tagged; ECR lines only (the other services'
+    lines cost the ingest's filter, measured by bench/ingest.py);
+  - an inventory snapshot file of IMAGES images over the same repositories (the 1M-image
+    snapshot of issue 15), in the portable format `ecrcost inventory --from-snapshot` reads.
+Then runs `python -m ecrcost run --all --cur ... --inventory-snapshot ...` into a fresh home as a
+child process: wall time and peak RSS (`wait4`), and the report's size. `--profile FILE` runs
+the command under cProfile instead and prints its largest cumulative costs (slower: only for
+finding where the time goes). Target (issue 15): under 60 s and under 4 GB at 10,000
+repositories, 12 months hourly (87.6M lines). With --step K > 1 the figures are of K-times fewer
+lines and say so; the time is not extrapolated silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import pstats
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START = "2025-01-01"
+TAKEN = datetime(2026, 1, 2, tzinfo=UTC)
+
+
+def repository(r: int) -> tuple[str, str, str]:
+    """(account, region, name) of repository r, as bench/sql/generate_lines.sql names them."""
+    return (str(100000000000 + r % 20), ("us-east-1", "eu-west-1", "us-west-2")[r % 3],
+            f"svc-{r % 97}/repo-{r}")  # fmt: skip
+
+
+def write_bill(out: Path, repos: int, months: int, step: int) -> int:
+    """One CUR 2.0 Parquet file per month; returns the number of lines."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false").fetchall()
+    con.execute("SET preserve_insertion_order = false").fetchall()
+    select = (ROOT / "bench" / "sql" / "cur2_storage_lines.sql").read_text()
+    total = 0
+    for m in range(months):
+        month = f"{int(START[:4]) + (int(START[5:7]) - 1 + m) // 12}-{(m % 12) + 1:02d}"
+        folder = out / "exp" / "data" / f"BILLING_PERIOD={month}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "exp-00001.snappy.parquet"
+        params = {"repos": repos, "month": f"{month}-01", "step": step}
+        copy = f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION snappy)"
+        con.execute(copy, params).fetchall()
+        total += con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
+    return total
+
+
+def write_snapshot(path: Path, repos: int, images: int, seed: int = 3) -> None:
+    """The portable snapshot file (docs in pipelines/inventory/model.py), written directly."""
+    rng = random.Random(seed)
+    per = images // repos
+    out = []
+    for r in range(repos):
+        account, region, name = repository(r)
+        imgs = []
+        for k in range(per):
+            pushed = TAKEN - timedelta(seconds=rng.randrange(400 * 86400))
+            pulled = pushed + timedelta(days=rng.randrange(30)) if rng.random() < 0.3 else None
+            roll = rng.random()
+            tags = [] if roll < 0.15 else ([f"v1.{k}"] if roll < 0.6 else [f"main-{k:07x}"])
+            imgs.append({
+                "digest": f"sha256:{r:032x}{k:032x}",
+                "tags": tags,
+                "size_bytes": rng.randrange(20_000_000, 400_000_000),
+                "pushed_at": pushed.isoformat().replace("+00:00", "Z"),
+                "last_pulled_at": pulled and pulled.isoformat().replace("+00:00", "Z"),
+                "manifest_media_type": "application/vnd.oci.image.manifest.v1+json",
+                "status": "ACTIVE",
+            })  # fmt: skip
+        out.append({
+            "account_id": account, "region": region, "name": name,
+            "arn": f"arn:aws:ecr:{region}:{account}:repository/{name}",
+            "tags": {} if r % 5 == 0 else {"team": f"team-{r % 37}", "env": "prod"},
+            "images": imgs,
+        })  # fmt: skip
+    doc = {
+        "format": "ecrcost-inventory",
+        "version": 1,
+        "taken_at": TAKEN.isoformat().replace("+00:00", "Z"),
+        "source": "bench",
+        "manifests_read": False,
+        "repositories": out,
+        "errors": [],
+        "accounts": [],
+    }
+    path.write_bytes(gzip.compress(json.dumps(doc, separators=(",", ":")).encode(), 1))
+
+
+def run_child(argv: list[str]) -> tuple[float, float, float, str]:
+    """(wall seconds, CPU seconds, peak RSS MB, stderr tail) of one child process."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        err.seek(0)
+        tail = err.read()[-3000:]
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv[2:5]} failed:\n{tail}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, tail
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=10_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--step", type=int, default=1, help="hours per generated line")
+    parser.add_argument("--images", type=int, default=1_000_000)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "pipeline"))
+    parser.add_argument("--profile", help="run under cProfile, statistics to this file")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    data = Path(args.out) / f"{args.repos}r-{args.months}m-{args.step}h-{args.images}i"
+    bill, snapshot = data / "cur2", data / "snapshot.json.gz"
+    if args.generate_only:
+        lines = write_bill(bill, args.repos, args.months, args.step)
+        write_snapshot(snapshot, args.repos, args.images)
+        (data / "ready").write_text(str(lines))
+        return 0
+    if not (data / "ready").exists():
+        # In a child: a child forked from a big parent would count its pages in its peak RSS.
+        started = time.perf_counter()
+        subprocess.run([sys.executable, __file__, *sys.argv[1:], "--generate-only"], check=True)
+        print(f"generated the bill and the snapshot in {time.perf_counter() - started:.0f} s")
+    lines = int((data / "ready").read_text())
+
+    with tempfile.TemporaryDirectory(prefix="ecrcost-bench-run-") as home:
+        command = ["run", "--all", "--cur", str(bill / "exp"), "--inventory-snapshot",
+                   str(snapshot), "--home", home]  # fmt: skip
+        if args.profile:
+            prefix = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "ecrcost"]
+        else:
+            prefix = [sys.executable, "-m", "ecrcost"]
+        wall, cpu, peak, _ = run_child([*prefix, *command])
+        reports = sorted(Path(home).rglob("*.html"))
+        html = max((p.stat().st_size for p in reports), default=0)
+
+    hourly = args.step == 1
+    print(
+        f"ecrcost run --all: {args.repos:,} repositories, {args.months} months, {lines:,} lines "
+        f"({'hourly' if hourly else f'one per {args.step} h: {args.step}x fewer than hourly'}), "
+        f"{args.images:,} images"
+    )
+    print(
+        f"  {wall:.1f} s wall ({cpu:.1f} s CPU, all threads), peak RSS {peak / 1024:.2f} GB, largest report HTML {html / 1e6:.2f} "
+        f"MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        + ("" if hourly else "; NOT the 87.6M-line target size")
+    )
+    if not args.profile:
+        print(
+            f"  target < 60 s and < 4 GB: {'met' if wall < 60 and peak < 4096 else 'NOT MET'}"
+            + ("" if hourly else " (at this size)")
+        )
+    else:
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(40)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
