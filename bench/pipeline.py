@@ -110,7 +110,9 @@ def run_child(argv: list[str]) -> tuple[float, float, float, str]:
     """(wall seconds, CPU seconds, peak RSS MB, stderr tail) of one child process."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        # The bill starts in START whatever today is (Dagster's partitions go back a year).
+        env = {**os.environ, "ECRCOST_FIRST_PERIOD": START[:7]}
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, text=True, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         err.seek(0)

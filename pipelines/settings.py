@@ -14,6 +14,7 @@ from typing import Any
 from ecrcost.errors import UserError
 from ecrcost.periods import parse_period
 from ecrcost.prices import PriceTable
+from ecrcost.warehouse import DEFAULT_MEMORY_LIMIT, memory_limit_of
 
 CONFIG_FILE_NAME = "ecrcost.toml"
 
@@ -63,6 +64,9 @@ class Settings:
     athena_workgroup: str = "primary"
     athena_output_location: str | None = None  # s3://bucket/prefix for results and UNLOAD
     athena_timeout: float = 1800.0  # seconds a query may run before it is stopped
+    # DuckDB's memory for the warehouse (`4GB`, `512MiB`); beyond it DuckDB spills to
+    # <home>/warehouse.duckdb.tmp. DuckDB's own default is 80% of the machine's memory.
+    duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @property
     def warehouse_path(self) -> Path:
@@ -117,6 +121,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             raise ValueError(f"{value!r} is not one of {', '.join(_ENGINES)}")
         if name == "athena_output_location" and not str(value).startswith("s3://"):
             raise ValueError(f"{value!r} is not an s3://bucket/prefix location")
+        if name == "duckdb_memory_limit":
+            return memory_limit_of(str(value))
         if name == "first_period":
             return parse_period(str(value), f"{source}: first_period")
         return None if value is None else str(value)

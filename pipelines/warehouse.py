@@ -21,12 +21,30 @@ if TYPE_CHECKING:
 # waited for this long, then named in the error.
 LOCK_WAIT_SECONDS = 10.0
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+# DuckDB's own default is 80% of the machine's memory; a year of hourly lines for 10,000
+# repositories then held over 6 GB (bench/pipeline.py). Beyond the limit DuckDB spills to
+# `<warehouse>.tmp`, next to the warehouse file under the home.
+DEFAULT_MEMORY_LIMIT = "2GB"
+_MEMORY = re.compile(r"(?i)\s*(\d+(\.\d+)?)\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)\s*")
+
+
+def memory_limit_of(text: str) -> str:
+    """A DuckDB memory limit checked here (`4GB`, `512MiB`, `1.5GB`), so a typo is one line
+    naming the setting, not a DuckDB error at the first connection."""
+    m = _MEMORY.fullmatch(text)
+    if not m or float(m[1]) <= 0:
+        raise ValueError(f"{text!r} is not an amount of memory such as 4GB or 512MiB")
+    return f"{m[1]}{m[3].upper().replace('I', 'i')}"
 
 
 def connect(
-    path: Path | str, read_only: bool = False, lock_wait: float | None = None
+    path: Path | str,
+    read_only: bool = False,
+    lock_wait: float | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse at `path` with every table in place."""
+    """Open (creating if needed) the warehouse at `path` with every table in place, DuckDB
+    held to `memory_limit` (the `duckdb_memory_limit` setting)."""
     import duckdb
 
     path = Path(path)
@@ -50,6 +68,7 @@ def connect(
         if created and path.is_file():  # the bill and inventory are the owner's (not the umask's)
             os.chmod(path, 0o600)
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET memory_limit = $limit", {"limit": memory_limit})
     if not read_only or not path.exists():
         ensure_schema(con)
     return con
@@ -81,7 +100,10 @@ def _command_of(pid: str) -> str | None:
 
 @contextmanager
 def opened(
-    path: Path | str, read_only: bool = False, must_exist: bool = False
+    path: Path | str,
+    read_only: bool = False,
+    must_exist: bool = False,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """`with warehouse.opened(settings.warehouse_path) as con:` the one way a command holds the
     warehouse: the connection is closed however the block ends (DuckDB allows one writer).
@@ -92,7 +114,7 @@ def opened(
             f"{path}: no warehouse here; load a bill (ecrcost ingest) or an inventory "
             "(ecrcost inventory) first, or pass the right --home"
         )
-    con = connect(path, read_only=read_only)
+    con = connect(path, read_only=read_only, memory_limit=memory_limit)
     try:
         yield con
     finally:

@@ -81,3 +81,22 @@ def test_first_period_is_checked_with_the_one_period_message(tmp_path):
     with pytest.raises(UserError, match=r"^ECRCOST_FIRST_PERIOD: first_period '24-01': expected"):
         load_settings(env={"ECRCOST_FIRST_PERIOD": "24-01"})
     assert load_settings(env={"ECRCOST_FIRST_PERIOD": "2023-07"}).first_period == "2023-07"
+
+
+def test_duckdb_memory_limit_from_file_and_environment(tmp_path):
+    assert load_settings(env={}).duckdb_memory_limit == "2GB"
+    path = tmp_path / "ecrcost.toml"
+    path.write_text('duckdb_memory_limit = "1.5 gib"\n')
+    assert load_settings(env={}, config_file=path).duckdb_memory_limit == "1.5GiB"
+    env = {"ECRCOST_DUCKDB_MEMORY_LIMIT": "512MB"}
+    assert load_settings(env=env, config_file=path).duckdb_memory_limit == "512MB"
+
+
+@pytest.mark.parametrize("value", ["lots", "4", "0GB", "-1GB", "80%"])
+def test_a_bad_duckdb_memory_limit_is_one_line_naming_the_setting(value):
+    with pytest.raises(UserError) as caught:
+        load_settings(env={"ECRCOST_DUCKDB_MEMORY_LIMIT": value})
+    assert str(caught.value) == (
+        f"ECRCOST_DUCKDB_MEMORY_LIMIT: setting 'duckdb_memory_limit' is invalid: {value!r} is "
+        "not an amount of memory such as 4GB or 512MiB"
+    )

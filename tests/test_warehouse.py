@@ -11,6 +11,7 @@ import pytest
 from ecrcost import warehouse
 from ecrcost.cli import main
 from ecrcost.errors import EcrcostError
+from ecrcost.orchestration.resources import EcrcostResource
 
 HOLD = """
 import sys, time, duckdb
@@ -76,5 +77,44 @@ def test_a_mistyped_home_is_one_line_and_creates_nothing(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"ecrcost: {home / 'warehouse.duckdb'}: no warehouse here; load a bill (ecrcost ingest) "
         "or an inventory (ecrcost inventory) first, or pass the right --home\n"
+    )
+    assert not home.exists()
+
+
+def _setting(con, name: str) -> str:
+    return con.execute("SELECT current_setting($name)", {"name": name}).fetchone()[0]
+
+
+def test_duckdb_is_held_to_the_memory_limit_and_spills_under_the_home(home):
+    with warehouse.opened(home / "warehouse.duckdb", memory_limit="300MB") as con:
+        assert _setting(con, "memory_limit") == "286.1 MiB"  # DuckDB shows 300 MB in MiB
+        assert _setting(con, "temp_directory") == str(home / "warehouse.duckdb.tmp")
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        assert _setting(con, "memory_limit") == "1.8 GiB"  # the default, 2GB
+
+
+def test_a_sort_larger_than_the_limit_spills_and_answers(home):
+    with warehouse.opened(home / "warehouse.duckdb", memory_limit="64MB") as con:
+        con.execute("SET threads = 1")
+        (total,) = con.execute(
+            "SELECT sum(n * (rank - 1)) FROM (SELECT n, row_number() OVER (ORDER BY n DESC,"
+            " s) AS rank FROM (SELECT range AS n, md5(range::VARCHAR) AS s FROM range(3000000)))"
+        ).fetchone()
+    n = 3_000_000  # descending ranks: sum of n_i * (n - 1 - n_i)
+    assert total == sum(i * (n - 1 - i) for i in range(n))
+
+
+def test_commands_and_dagster_steps_use_the_setting(home, monkeypatch):
+    monkeypatch.setenv("ECRCOST_DUCKDB_MEMORY_LIMIT", "700MB")
+    with EcrcostResource(home=str(home)).connection() as con:
+        assert _setting(con, "memory_limit") == "667.5 MiB"
+
+
+def test_a_bad_memory_limit_stops_a_command_in_one_line(home, capsys, monkeypatch):
+    monkeypatch.setenv("ECRCOST_DUCKDB_MEMORY_LIMIT", "lots")
+    assert main(["costs", "--home", str(home)]) == 2
+    assert capsys.readouterr().err == (
+        "ecrcost: ECRCOST_DUCKDB_MEMORY_LIMIT: setting 'duckdb_memory_limit' is invalid: 'lots'"
+        " is not an amount of memory such as 4GB or 512MiB\n"
     )
     assert not home.exists()

@@ -261,7 +261,9 @@ def _apply(args: Any, settings: Any) -> int:
     path, text, _ = load_policy_file(args.policy)
     if args.backup_id:
         check_backup_id(args.backup_id)
-    with warehouse.opened(settings.warehouse_path) as con:
+    with warehouse.opened(
+        settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         snapshot_id = use_snapshot(con, args.snapshot)
         # The plan decides: apply writes what it planned and skips what it skipped, with its reasons.
         plan = plan_policy(
@@ -362,7 +364,9 @@ def _print_in_use(repos: Sequence[Any], verb: str) -> None:
 
 def _restore(args: Any, settings: Any) -> int:
     source = BackupSet.open(settings.backups_dir, args.backup)
-    with warehouse.opened(settings.warehouse_path) as con:
+    with warehouse.opened(
+        settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         try:
             tagged = {r.key for r in latest_repositories(con, settings) if r.exempt_tagged}
         except UserError:
@@ -399,7 +403,9 @@ def _export(args: Any, settings: Any) -> int:
     if args.out and Path(args.out).is_dir():
         raise UserError(f"--out {args.out}: is a folder; name the file to write")
     _, text, _ = load_policy_file(args.policy)
-    with warehouse.opened(settings.warehouse_path) as con:
+    with warehouse.opened(
+        settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         snapshot_id = use_snapshot(con, args.snapshot, to_stderr=not args.out)
         repos = latest_repositories(con, settings, snapshot_id)
         selection = select(repos, args.repositories, args.exclude)
@@ -423,7 +429,9 @@ def _delete(args: Any, settings: Any) -> int:
     if args.stale is not None and args.stale < 1:
         raise UserError(f"--stale {args.stale}: give a number of days of at least 1")
     criteria = Criteria(empty=args.empty, stale_days=args.stale)
-    with warehouse.opened(settings.warehouse_path) as con:
+    with warehouse.opened(
+        settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         snapshot_id = use_snapshot(con, args.snapshot)
         repos = candidates(latest_repositories(con, settings, snapshot_id), criteria)
         selection = select(repos, args.repositories, args.exclude)
@@ -463,7 +471,9 @@ def _delete(args: Any, settings: Any) -> int:
 
 
 def _pin(args: Any, settings: Any) -> int:
-    with warehouse.opened(settings.warehouse_path) as con:
+    with warehouse.opened(
+        settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         snapshot_id = use_snapshot(con, args.snapshot)
         targets, notes = pin_targets(
             con,
@@ -513,7 +523,9 @@ def _unpin(args: Any, settings: Any) -> int:
                   f"{img['image_digest']}  - {img['pin_tag']}")  # fmt: skip
     if args.dry_run:
         return _dry_run()
-    with warehouse.opened(settings.warehouse_path) as con:
+    with warehouse.opened(
+        settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         accounts = [e["account_id"] for e in source.entries()]
         access = snapshot_access(con, settings, None, accounts)
         if not _go_ahead(f"Remove the pin tags of backup {args.backup}?", args.yes):
@@ -531,7 +543,9 @@ def _verify(args: Any, settings: Any) -> int:
         raise UserError(f"--wait-seconds {args.wait_seconds}: give a positive number of seconds")
     at = parse_instant(args.at) or log.now_utc()
     as_json = args.output == "json"
-    with warehouse.opened(settings.warehouse_path, read_only=True) as con:
+    with warehouse.opened(
+        settings.warehouse_path, read_only=True, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         snapshot_id = use_snapshot(con, args.snapshot, to_stderr=as_json)
         chosen = select(latest_repositories(con, settings, snapshot_id), args.repositories,
                         args.exclude)  # fmt: skip

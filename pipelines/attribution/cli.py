@@ -94,7 +94,9 @@ def handle(args: argparse.Namespace, settings) -> int:
         )
     with ExitStack() as stack:
         try:
-            con = stack.enter_context(warehouse.opened(settings.warehouse_path))
+            con = stack.enter_context(
+                warehouse.opened(settings.warehouse_path, memory_limit=settings.duckdb_memory_limit)
+            )
         except duckdb.Error as exc:  # e.g. another process holds the write lock
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise EcrcostError(

@@ -83,7 +83,9 @@ def run_ingest(args: argparse.Namespace, settings) -> int:
     access = AwsAccess.from_settings(settings)
     started = datetime.now(UTC).replace(tzinfo=None)  # billing_loads.loaded_at is naive UTC
     try:
-        with warehouse.opened(settings.warehouse_path) as con:
+        with warehouse.opened(
+            settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+        ) as con:
             run = run_engine(con, settings, args.period, access)
     except KeyboardInterrupt:
         raise Interrupted(interrupted_line(settings.warehouse_path, started)) from None

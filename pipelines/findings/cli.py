@@ -60,7 +60,9 @@ def run_findings(args: argparse.Namespace, settings: Any) -> int:
     # Findings built with one-off flags are printed, not stored: the report and the pipeline
     # read the findings of the settings.
     one_off = args.top != DEFAULT_TOP or args.stale_days is not None
-    with warehouse.opened(settings.warehouse_path, must_exist=True) as con:
+    with warehouse.opened(
+        settings.warehouse_path, must_exist=True, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         # stderr: the findings are the data, whatever the format
         snapshot_id = use_snapshot(con, args.snapshot, to_stderr=True)
         found = build_findings(con, settings, snapshot_id, top=args.top, store=not one_off)

@@ -120,7 +120,9 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
     if args.out:
         snapshot.write(args.out)
 
-    with warehouse.opened(settings.warehouse_path) as con:
+    with warehouse.opened(
+        settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         snapshot_id = store_snapshot(con, snapshot)
         sizes = billed_sizes(con, settings, snapshot_id)
         notes = stored_notes(con, snapshot_id)
@@ -150,7 +152,9 @@ def run_inventory(args: argparse.Namespace, settings: Any) -> int:
 
 
 def run_snapshots(args: argparse.Namespace, settings: Any) -> int:
-    with warehouse.opened(settings.warehouse_path, read_only=True) as con:
+    with warehouse.opened(
+        settings.warehouse_path, read_only=True, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         snapshots = list_snapshots(con)
     if args.output == "json":
         json.dump([s.to_json() for s in snapshots], sys.stdout, indent=2)

@@ -57,12 +57,16 @@ def demo(args, settings) -> int:
         inventory_snapshot=str(sample_dir / "inventory" / "snapshot.json.gz"),
     )
     try:
-        with warehouse.opened(settings.warehouse_path) as con:
+        with warehouse.opened(
+            settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+        ) as con:
             import_actions(con, sample_dir / "inventory" / "actions.json")
     except KeyboardInterrupt:
         raise Interrupted(summary.kept_after_interrupt(settings, org.periods)) from None
     _materialize(settings, org.periods, args.config, args.verbose, "demo")
-    with warehouse.opened(settings.warehouse_path, read_only=True) as con:
+    with warehouse.opened(
+        settings.warehouse_path, read_only=True, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         lines = summary.demo_summary(con, settings, sample_dir)
     print("\n".join(lines))
     print(f"done in {time.monotonic() - started:.1f} s")

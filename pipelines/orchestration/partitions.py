@@ -31,7 +31,12 @@ def first_loaded_period(settings: Settings) -> str | None:
     if not settings.warehouse_path.is_file():
         return None
     try:
-        con = warehouse.connect(settings.warehouse_path, read_only=True, lock_wait=0)
+        con = warehouse.connect(
+            settings.warehouse_path,
+            read_only=True,
+            lock_wait=0,
+            memory_limit=settings.duckdb_memory_limit,
+        )
     except (EcrcostError, duckdb.Error):
         return None
     try:

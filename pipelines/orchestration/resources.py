@@ -56,5 +56,8 @@ class EcrcostResource(dg.ConfigurableResource):
     @contextmanager
     def connection(self) -> Iterator:
         """A warehouse connection held only for one step: DuckDB allows one writing process."""
-        with warehouse.opened(self.settings().warehouse_path) as con:
+        settings = self.settings()
+        with warehouse.opened(
+            settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+        ) as con:
             yield con

@@ -93,7 +93,9 @@ def kept_after_interrupt(settings, periods: list[str]) -> str:
     COMMIT landed counts as kept whatever the interrupted code believed), and the reports on
     disk."""
     try:
-        with warehouse.opened(settings.warehouse_path) as con:
+        with warehouse.opened(
+            settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+        ) as con:
             kept = periods_kept(con, periods)
     except Exception as exc:  # the warehouse may be unreadable right after an interrupt
         first = (str(exc).splitlines() or [type(exc).__name__])[0]

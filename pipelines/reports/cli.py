@@ -88,7 +88,9 @@ def handle(args: argparse.Namespace, settings) -> int:
         )
     period = compare = None
     try:
-        with warehouse.opened(settings.warehouse_path) as con:
+        with warehouse.opened(
+            settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+        ) as con:
             period = choose_period(con, args.period, settings.warehouse_path)
             compare = args.compare or shift_period(period, -1)
             if compare >= period:
@@ -133,7 +135,9 @@ def handle(args: argparse.Namespace, settings) -> int:
 
 def _kept_after_interrupt(settings, period: str, compare: str) -> str:
     """After Ctrl-C: the report is not complete; the marts that landed stay (read back)."""
-    with warehouse.opened(settings.warehouse_path) as con:
+    with warehouse.opened(
+        settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         kept = periods_kept(con, sorted({compare, period}))
     marts = ", ".join(p for p, (_, built) in kept.items() if built) or "none"
     return (

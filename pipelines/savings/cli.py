@@ -55,7 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace, settings) -> int:
     period = resolve_period(args.period)
     group, _ = parse_group(args.by)
-    with warehouse.opened(settings.warehouse_path, must_exist=True) as con:
+    with warehouse.opened(
+        settings.warehouse_path, must_exist=True, memory_limit=settings.duckdb_memory_limit
+    ) as con:
         if not period_has_data(con, period):
             raise UserError(
                 f"period {period}: no billing data in the warehouse; load the bill for it first "
