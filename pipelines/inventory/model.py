@@ -192,24 +192,28 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-_OPTIONAL = ("size_bytes", "manifest_media_type", "artifact_media_type", "subject_digest")
-_OPTIONAL_TIMES = ("last_pulled_at", "archived_at", "activated_at")
-
-
 def image_of(d: dict[str, Any]) -> Image:
     """The one loader of an Image from a record keyed by Image field names (a snapshot file's
     image, or a DescribeImages detail renamed): times to UTC, absent values None or empty, other
     keys ignored; a missing digest or push time is a KeyError."""
-    blobs = d.get("blobs")
+    # Written out field by field: a snapshot file holds up to millions of images (issue 15).
+    get = d.get
+    blobs, tags, children = get("blobs"), get("tags"), get("child_digests")
+    pulled, archived, activated = get("last_pulled_at"), get("archived_at"), get("activated_at")
     return Image(
         digest=d["digest"],
+        tags=list(tags) if tags else [],
+        size_bytes=get("size_bytes"),
         pushed_at=as_utc(d["pushed_at"]),
-        **{k: d.get(k) for k in _OPTIONAL},
-        **{k: as_utc(d.get(k)) for k in _OPTIONAL_TIMES},
-        tags=list(d.get("tags") or []),
-        status=d.get("status") or "ACTIVE",
+        last_pulled_at=None if pulled is None else as_utc(pulled),
+        manifest_media_type=get("manifest_media_type"),
+        artifact_media_type=get("artifact_media_type"),
+        subject_digest=get("subject_digest"),
+        status=get("status") or "ACTIVE",
+        archived_at=None if archived is None else as_utc(archived),
+        activated_at=None if activated is None else as_utc(activated),
         blobs=None if blobs is None else [Blob(**b) for b in blobs],
-        child_digests=list(d.get("child_digests") or []),
+        child_digests=list(children) if children else [],
     )
 
 
