@@ -3,7 +3,7 @@ whose figures are worked out by hand below (no AWS)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from fixtures_sql import fail_at
@@ -210,3 +210,33 @@ def test_from_snapshot_cli_loads_a_file_and_prints_detailed_csv(home, tmp_path, 
 def test_detailed_needs_csv(home, capsys):
     assert main(["inventory", "--detailed", "--home", str(home)]) == 2
     assert "--detailed only applies with --csv" in capsys.readouterr().err
+
+
+def test_every_image_field_lands_in_its_column_through_a_snapshot_file(con, tmp_path):
+    """The images table is staged a column at a time: each field in its own column, times from
+    other zones as UTC wall time, absent values NULL."""
+    plus2 = timezone(timedelta(hours=2))
+    full = Image(
+        "sha256:full", ["v1", "latest"], 123, T0, datetime(2026, 3, 2, 14, 0, tzinfo=plus2),
+        "application/vnd.oci.image.manifest.v1+json", "application/spdx+json", "sha256:subj",
+        "ARCHIVED", datetime(2026, 3, 3, tzinfo=UTC), datetime(2026, 3, 4, tzinfo=UTC),
+        child_digests=["sha256:c1", "sha256:c2"],
+    )  # fmt: skip
+    bare = Image("sha256:bare", [], None, datetime(2026, 1, 1, 23, 30, tzinfo=UTC))
+    repos = [
+        Repository("111111111111", "eu-west-1", "one", "arn:one", images=[full]),
+        Repository("222222222222", "us-east-1", "two", "arn:two", images=[bare]),
+    ]
+    path = Snapshot(T0, "test", repositories=repos).write(tmp_path / "s.json.gz")
+    store_snapshot(con, Snapshot.read(path))
+    rows = con.execute(
+        "SELECT * EXCLUDE (snapshot_id, taken_at) FROM ecr_images ORDER BY image_digest"
+    ).fetchall()
+    assert rows == [
+        ("222222222222", "us-east-1", "two", "sha256:bare", [], None,
+         datetime(2026, 1, 1, 23, 30), None, None, None, None, "ACTIVE", None, None, []),
+        ("111111111111", "eu-west-1", "one", "sha256:full", ["v1", "latest"], 123,
+         datetime(2026, 3, 1, 12, 0), datetime(2026, 3, 2, 12, 0),
+         "application/vnd.oci.image.manifest.v1+json", "application/spdx+json", "sha256:subj",
+         "ARCHIVED", datetime(2026, 3, 3), datetime(2026, 3, 4), ["sha256:c1", "sha256:c2"]),
+    ]  # fmt: skip
