@@ -428,3 +428,19 @@ def test_one_off_flags_print_findings_without_storing_them(con, tmp_path, capsys
     assert ecrcost.cli.main(["findings", "--top", "1", "--stale-days", "1", *home]) == 0
     assert stored() == before
     assert ("largest_image", 1) not in before
+
+
+def test_without_any_policy_the_images_are_not_loaded_for_idle_policies(con, settings, monkeypatch):
+    con.execute("UPDATE ecr_lifecycle_policies SET policy_text = NULL")
+    expected = build_findings(con, settings, store=False)
+    assert "idle_policy" not in {f.kind for f in expected}
+    assert "no_policy" in {f.kind for f in expected}
+
+    def unwanted(*args, **kwargs):
+        raise AssertionError("the snapshot's images were loaded")
+
+    monkeypatch.setattr("ecrcost.findings.findings.load_inventory", unwanted)
+    assert build_findings(con, settings, store=False) == expected
+    con.execute("UPDATE ecr_lifecycle_policies SET policy_text = $t", {"t": EXPIRE_OLD_UNTAGGED})
+    with pytest.raises(AssertionError, match="images were loaded"):
+        build_findings(con, settings, store=False)

@@ -280,6 +280,8 @@ def _idle_policy(
     sizes: dict[tuple, _Size],
     settings: Settings,
 ) -> list[Finding]:
+    if not any(r["policy_text"] is not None and r["complete"] for r in repos):
+        return []  # nothing to evaluate: the snapshot's images (up to millions) stay unread
     inventory = load_inventory(
         con, settings.exemption_tag, snapshot_id=snap.snapshot_id, layers=False
     )
