@@ -29,9 +29,8 @@ times are inflated and only ratios measured in one script run compare; `--out /t
   loads every period in one transaction. Ingest of two hourly months (14.6M lines) in one
   script, limit 2GB then 18GB: 71.9 s / 2.0 GB RSS, then 63.9 s / 3.5 GB: the limit costs ~12%
   of the ingest's time in spilling to `<home>/warehouse.duckdb.tmp` and halves its memory.
-  Python's share: `Snapshot.read` of the 1M-image file holds ~1.5 GB RSS (json.loads alone
-  ~10 s here); the ingest runs after it in the same process, so the two do not add up past
-  DuckDB's limit plus that.
+  Python's share: `Snapshot.read` of the 1M-image file alone reaches ~1.5 GB RSS (json.loads
+  ~10 s here); the whole run's peak with it stayed 2.12 GB.
   Other costs measured here under cProfile at 1M images: `Snapshot.read` 39 -> 30 s
   (`image_of` field by field, absent times not parsed), the images' Arrow staging 20.3 -> 10.3 s
   (a comprehension per column), `build_findings` 40.5 s of which 29.6 s loaded every image for
