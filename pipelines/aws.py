@@ -145,10 +145,13 @@ class AwsAccess:
                 self._base = boto3.Session(profile_name=self.profile)
             return self._base
 
-    def caller_account(self) -> str:
+    def caller_account(self, region: str | None = None) -> str:
+        """The caller's account id, asked once of STS in `region` (the region being read: its
+        partition's endpoint), else the session's region, else us-east-1 (boto3 needs one)."""
         if self._caller_account is None:
-            sts = self._bounded(self.base_session.client("sts", config=self._config()))
-            self._caller_account = sts.get_caller_identity()["Account"]
+            region = region or self.default_region() or "us-east-1"
+            sts = self.base_session.client("sts", region_name=region, config=self._config())
+            self._caller_account = self._bounded(sts).get_caller_identity()["Account"]
         return self._caller_account
 
     def default_region(self) -> str | None:
@@ -192,7 +195,10 @@ class AwsAccess:
             return cached
         import boto3
 
-        sts = self._bounded(self.base_session.client("sts", config=self._config()))
+        region = self.default_region() or "us-east-1"  # boto3 needs one; --regions may be all
+        sts = self._bounded(
+            self.base_session.client("sts", region_name=region, config=self._config())
+        )
         params = {
             "RoleArn": f"arn:aws:iam::{account_id}:role/{role}",
             "RoleSessionName": ROLE_SESSION_NAME,
