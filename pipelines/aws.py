@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ecrcost.errors import UserError
+
+NO_CREDENTIALS = (
+    "no AWS credentials found: configure a profile (--profile), SSO (`aws sso login`), "
+    "environment variables or an instance role"
+)
+
 if TYPE_CHECKING:
     import boto3
 
@@ -144,6 +151,11 @@ class AwsAccess:
             if self._base is None:
                 self._base = boto3.Session(profile_name=self.profile)
             return self._base
+
+    def require_credentials(self) -> None:
+        """Before any call: no credentials at all is one line (exit 2), not one per call."""
+        if self.base_session.get_credentials() is None:
+            raise UserError(NO_CREDENTIALS)
 
     def caller_account(self, region: str | None = None) -> str:
         """The caller's account id, asked once of STS in `region` (the region being read: its

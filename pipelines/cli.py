@@ -20,6 +20,7 @@ from pathlib import Path
 from ecrcost import __version__
 from ecrcost.actions import cli as actions_cli
 from ecrcost.attribution import cli as attribution_cli
+from ecrcost.aws import NO_CREDENTIALS
 from ecrcost.billing import cli as billing_cli
 from ecrcost.errors import EcrcostError
 from ecrcost.findings import cli as findings_cli
@@ -154,10 +155,7 @@ def aws_setup_error(exc: BaseException) -> str | None:
             "check --profile / AWS_PROFILE (`aws configure list-profiles` lists them)"
         )
     if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
-        return (
-            "no AWS credentials found: configure a profile (--profile), SSO (`aws sso login`), "
-            "environment variables or an instance role"
-        )
+        return NO_CREDENTIALS
     if isinstance(
         exc, bx.TokenRetrievalError | bx.SSOTokenLoadError | bx.UnauthorizedSSOTokenError
     ):

@@ -406,8 +406,8 @@ def test_cli_report_deliver_exit_3_names_the_failed_destination(
     assert any(line.startswith("missing: delivery to webhook http://127.0.0.1:") for line in err)
     assert any(line.startswith("sent: webhook http://127.0.0.1:") for line in err)
     assert err[-1] == (
-        "ecrcost: 1 of 2 destination(s) failed (listed above); the report is written and the "
-        "others received it"
+        "ecrcost: 1 of 2 destination(s) failed (listed above; tried again on the next run); the "
+        "report is written and the others received it"
     )
     assert [p for p, _, _ in hook.received] == ["/good"]
 

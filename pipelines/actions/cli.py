@@ -553,6 +553,7 @@ def _verify(args: Any, settings: Any) -> int:
         chosen = select(latest_repositories(con, settings, snapshot_id), args.repositories,
                         args.exclude)  # fmt: skip
         access = snapshot_access(con, settings, snapshot_id, [r.account_id for r in chosen.repos])
+        access.require_credentials()
         result = verify_policy(
             con,
             settings,
