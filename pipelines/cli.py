@@ -99,6 +99,12 @@ def _own_usage_on_error(parser: argparse.ArgumentParser) -> None:
                 _own_usage_on_error(child)
 
 
+def _flags(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each option's destination -> its long name (`athena_output_location` ->
+    `--output-location`), for messages about a bad value."""
+    return {a.dest: max(a.option_strings, key=len) for a in parser._actions if a.option_strings}
+
+
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     args, unknown = parser.parse_known_args(argv)
     if unknown:
@@ -110,7 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parse_args(parser, argv)
     try:
-        settings = load_settings(vars(args), config_file=Path(args.config) if args.config else None)
+        settings = load_settings(
+            vars(args),
+            config_file=Path(args.config) if args.config else None,
+            flags=_flags(args.command_parser),
+        )
         code = handler_of(args)(args, settings)
     except EcrcostError as exc:
         print(f"ecrcost: {exc}", file=sys.stderr)

@@ -81,3 +81,12 @@ def test_first_period_is_checked_with_the_one_period_message(tmp_path):
     with pytest.raises(UserError, match=r"^ECRCOST_FIRST_PERIOD: first_period '24-01': expected"):
         load_settings(env={"ECRCOST_FIRST_PERIOD": "24-01"})
     assert load_settings(env={"ECRCOST_FIRST_PERIOD": "2023-07"}).first_period == "2023-07"
+
+
+def test_a_bad_flag_value_names_the_flag_the_user_typed(capsys):
+    from ecrcost.cli import main
+
+    code = main(["ingest", "--engine", "athena", "--table", "db.t", "--output-location", "x"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ecrcost: --output-location: ") and "--athena-output" not in err
