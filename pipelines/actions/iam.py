@@ -159,14 +159,7 @@ def _resources(sid: str, settings: Any) -> tuple[list[str] | str, dict[str, Any]
             return None
         return f"arn:aws:iam::*:role/{settings.role_name}", None
     if sid in {"ListCostAndUsageReport", "ReadCostAndUsageReport"}:
-        location = _s3_location(settings.cur_location)
-        if location is None:
-            return None
-        bucket, prefix = location
-        if sid == "ListCostAndUsageReport":
-            condition = {"StringLike": {"s3:prefix": [f"{prefix}/*", prefix]}} if prefix else None
-            return f"arn:aws:s3:::{bucket}", condition
-        return f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}*", None
+        return _s3_resources(settings.cur_location, listing=sid == "ListCostAndUsageReport")
     if sid in {"RunAthenaQueries", "ReadBillTableCatalog", "ListAthenaResults",
                "WriteAthenaResults"}:  # fmt: skip
         return _athena_resources(sid, settings)
@@ -174,8 +167,25 @@ def _resources(sid: str, settings: Any) -> tuple[list[str] | str, dict[str, Any]
         found = [_s3_location(d) for d in settings.deliver if d.startswith("s3://")]
         if not found:
             return None
-        return [f"arn:aws:s3:::{b}/{p + '/' if p else ''}*" for b, p in found], None
+        return [_objects_arn(b, p) for b, p in found], None
     return _ECR_REPOSITORIES, None
+
+
+def _objects_arn(bucket: str, prefix: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}*"
+
+
+def _s3_resources(url: str | None, listing: bool) -> tuple[str, dict | None] | None:
+    """An s3:// location's bucket (listing, limited to the prefix) or its objects; None when
+    the location is not in S3."""
+    location = _s3_location(url)
+    if location is None:
+        return None
+    bucket, prefix = location
+    if listing:
+        condition = {"StringLike": {"s3:prefix": [f"{prefix}/*", prefix]}} if prefix else None
+        return f"arn:aws:s3:::{bucket}", condition
+    return _objects_arn(bucket, prefix), None
 
 
 def _athena_resources(sid: str, settings: Any) -> tuple[list[str] | str, dict | None] | None:
@@ -191,14 +201,7 @@ def _athena_resources(sid: str, settings: Any) -> tuple[list[str] | str, dict | 
             f"arn:aws:glue:*:*:database/{database}",
             f"arn:aws:glue:*:*:table/{database}/{table or '*'}",
         ], None
-    location = _s3_location(settings.athena_output_location)
-    if location is None:
-        return None
-    bucket, prefix = location
-    if sid == "ListAthenaResults":
-        condition = {"StringLike": {"s3:prefix": [f"{prefix}/*", prefix]}} if prefix else None
-        return f"arn:aws:s3:::{bucket}", condition
-    return f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}*", None
+    return _s3_resources(settings.athena_output_location, listing=sid == "ListAthenaResults")
 
 
 def policy_document(mode: str, settings: Any) -> dict[str, Any]:
