@@ -4,13 +4,15 @@
 is installed (pyarrow's `_is_array_like` / `pandas_api.is_categorical` probe, 0.4 s on first use).
 ecrcost never needs pandas, so the tables it stages are built from buffers instead
 (`pyarrow.Array.from_buffers`, numpy doing the per-value work in C). The types ecrcost stages:
-string, int64, int32, float64, bool, date, naive timestamp (microseconds) and list of strings.
+string, int64, int32, float64, decimal128 (exact money), bool, date, naive timestamp
+(microseconds) and list of strings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -46,6 +48,9 @@ def type_of(values: Sequence[Any]) -> pa.DataType:
     first = next((v for v in values if v is not None), None)
     if first is None:
         return pa.null()
+    if isinstance(first, Decimal):  # as many places as the values have: the insert casts
+        places = max(-v.as_tuple().exponent for v in values if v is not None)
+        return pa.decimal128(38, min(max(places, 0), 38))
     for python_type, arrow_type in (
         (bool, pa.bool_()),  # before int: a bool is an int
         (int, pa.int64()),
@@ -90,6 +95,17 @@ def arrow_column(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
         valid = ~np.isnat(days)
         data = np.where(valid, days.view(np.int64), 0).astype(np.int32)
         return pa.Array.from_buffers(type_, n, [_bitmap(valid), pa.py_buffer(data)])
+    if pa.types.is_decimal128(type_):
+        # 16-byte little-endian two's complement of the value scaled to the type's scale;
+        # a value with more places than the scale is refused, never rounded silently
+        scaled = []
+        for v in values:
+            unscaled = Decimal(0) if v is None else Decimal(v).scaleb(type_.scale)
+            if unscaled != unscaled.to_integral_value():
+                raise ValueError(f"arrow_column: {v} has more than {type_.scale} decimal places")
+            scaled.append(int(unscaled).to_bytes(16, "little", signed=True))
+        data = pa.py_buffer(b"".join(scaled))
+        return pa.Array.from_buffers(type_, n, [_validity(values), data])
     if pa.types.is_boolean(type_):
         bits = np.fromiter((bool(v) for v in values), np.bool_, n)
         return pa.Array.from_buffers(type_, n, [_validity(values), _bitmap(bits, keep_all=True)])

@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ecrcost.errors import UserError
+
+NO_CREDENTIALS = (
+    "no AWS credentials found: configure a profile (--profile), SSO (`aws sso login`), "
+    "environment variables or an instance role"
+)
+
 if TYPE_CHECKING:
     import boto3
 
@@ -145,10 +152,18 @@ class AwsAccess:
                 self._base = boto3.Session(profile_name=self.profile)
             return self._base
 
-    def caller_account(self) -> str:
+    def require_credentials(self) -> None:
+        """Before any call: no credentials at all is one line (exit 2), not one per call."""
+        if self.base_session.get_credentials() is None:
+            raise UserError(NO_CREDENTIALS)
+
+    def caller_account(self, region: str | None = None) -> str:
+        """The caller's account id, asked once of STS in `region` (the region being read: its
+        partition's endpoint), else the session's region, else us-east-1 (boto3 needs one)."""
         if self._caller_account is None:
-            sts = self._bounded(self.base_session.client("sts", config=self._config()))
-            self._caller_account = sts.get_caller_identity()["Account"]
+            region = region or self.default_region() or "us-east-1"
+            sts = self.base_session.client("sts", region_name=region, config=self._config())
+            self._caller_account = self._bounded(sts).get_caller_identity()["Account"]
         return self._caller_account
 
     def default_region(self) -> str | None:
@@ -192,7 +207,10 @@ class AwsAccess:
             return cached
         import boto3
 
-        sts = self._bounded(self.base_session.client("sts", config=self._config()))
+        region = self.default_region() or "us-east-1"  # boto3 needs one; --regions may be all
+        sts = self._bounded(
+            self.base_session.client("sts", region_name=region, config=self._config())
+        )
         params = {
             "RoleArn": f"arn:aws:iam::{account_id}:role/{role}",
             "RoleSessionName": ROLE_SESSION_NAME,

@@ -20,6 +20,7 @@ from pathlib import Path
 from ecrcost import __version__
 from ecrcost.actions import cli as actions_cli
 from ecrcost.attribution import cli as attribution_cli
+from ecrcost.aws import NO_CREDENTIALS
 from ecrcost.billing import cli as billing_cli
 from ecrcost.errors import EcrcostError
 from ecrcost.findings import cli as findings_cli
@@ -98,6 +99,12 @@ def _own_usage_on_error(parser: argparse.ArgumentParser) -> None:
                 _own_usage_on_error(child)
 
 
+def _flags(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each option's destination -> its long name (`athena_output_location` ->
+    `--output-location`), for messages about a bad value."""
+    return {a.dest: max(a.option_strings, key=len) for a in parser._actions if a.option_strings}
+
+
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     args, unknown = parser.parse_known_args(argv)
     if unknown:
@@ -109,7 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parse_args(parser, argv)
     try:
-        settings = load_settings(vars(args), config_file=Path(args.config) if args.config else None)
+        settings = load_settings(
+            vars(args),
+            config_file=Path(args.config) if args.config else None,
+            flags=_flags(args.command_parser),
+        )
         code = handler_of(args)(args, settings)
     except EcrcostError as exc:
         print(f"ecrcost: {exc}", file=sys.stderr)
@@ -154,10 +165,7 @@ def aws_setup_error(exc: BaseException) -> str | None:
             "check --profile / AWS_PROFILE (`aws configure list-profiles` lists them)"
         )
     if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
-        return (
-            "no AWS credentials found: configure a profile (--profile), SSO (`aws sso login`), "
-            "environment variables or an instance role"
-        )
+        return NO_CREDENTIALS
     if isinstance(
         exc, bx.TokenRetrievalError | bx.SSOTokenLoadError | bx.UnauthorizedSSOTokenError
     ):

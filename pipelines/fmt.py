@@ -6,6 +6,7 @@ Figures are rounded only here, when shown; the warehouse and JSON outputs keep f
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 GIB = 1024**3  # AWS bills ECR storage per "GB-month" of 2**30 bytes: a GiB
 
@@ -76,7 +77,8 @@ CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
 def csv_value(value: object) -> object:
     """A value as a CSV cell of data: floats to 12 significant digits (full precision for money
-    and GiB, without binary noise: `0.1`, not `0.10000000000000586`), booleans `true`/`false`,
+    and GiB, without binary noise: `0.1`, not `0.10000000000000586`), Decimals with every digit
+    (a negative one stays a number), booleans `true`/`false`,
     None empty, text that a spreadsheet would run as a formula neutralised (`'=1+1`); anything
     else as it is. Every CSV file ecrcost writes passes its cells through here."""
     if isinstance(value, str):
@@ -85,6 +87,8 @@ def csv_value(value: object) -> object:
         return "true" if value else "false"
     if isinstance(value, float):
         return "0" if value == 0 else f"{value:.12g}"
+    if isinstance(value, Decimal):  # exact money: every digit, never 1E-12, a number to sheets
+        return f"{value:f}"
     if value is None:
         return ""
     return value

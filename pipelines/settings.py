@@ -174,11 +174,13 @@ def load_settings(
     overrides: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
     config_file: Path | None = None,
+    flags: dict[str, str] | None = None,
 ) -> Settings:
     """Settings from defaults, the config file, the environment, then `overrides` (CLI flags).
 
     The config file is `config_file`, else `$ECRCOST_CONFIG`, else `./ecrcost.toml` if present.
-    Overrides whose value is None are ignored, so argparse namespaces can be passed as they are.
+    Overrides whose value is None are ignored, so argparse namespaces can be passed as they are;
+    `flags` (setting -> the option that sets it) names the option in a bad value's message.
     """
     env = dict(os.environ if env is None else env)
     path = config_file or (Path(env["ECRCOST_CONFIG"]) if env.get("ECRCOST_CONFIG") else None)
@@ -191,5 +193,6 @@ def load_settings(
     known = {f.name for f in fields(Settings)}
     for key, value in (overrides or {}).items():
         if key in known and value is not None:
-            values[key] = _coerce(key, value, f"--{key.replace('_', '-')}")
+            flag = (flags or {}).get(key) or f"--{key.replace('_', '-')}"
+            values[key] = _coerce(key, value, flag)
     return replace(Settings(), **values)

@@ -69,9 +69,13 @@ def live_policy(ecr: Any, name: str) -> str | None:
         return None
 
 
-def fill_inventory(con: Any, repos: list[dict[str, Any]], taken_at: datetime = TAKEN) -> None:
+def fill_inventory(
+    con: Any, repos: list[dict[str, Any]], taken_at: datetime = TAKEN, in_use_read: bool = True
+) -> None:
     """A snapshot holding `repos`: {name, tags?, policy?, images?: [(digest, size, pushed,
-    pulled)], created_at?, complete?, account?, region?}."""
+    pulled)], created_at?, complete?, account?, region?}. `in_use_read`: ECS and Lambda were
+    read in each of their account/regions and nothing used the images (as `ecrcost inventory`
+    records it); False: no in-use source recorded (a snapshot from before the collection)."""
     sid = f"snap-{taken_at:%Y%m%d%H%M%S}"
     taken = taken_at.replace(tzinfo=None)
     images = sum(len(r.get("images", [])) for r in repos)
@@ -102,6 +106,13 @@ def fill_inventory(con: Any, repos: list[dict[str, Any]], taken_at: datetime = T
                 [*key, digest, ["v1"], size, pushed.replace(tzinfo=None),
                  pulled.replace(tzinfo=None) if pulled else None],
             )  # fmt: skip
+    scopes = {(r.get("account", ACCOUNT), r.get("region", REGION)) for r in repos}
+    for account, region in sorted(scopes) if in_use_read else []:
+        for source in ("ecs", "lambda"):
+            con.execute(
+                "INSERT INTO ecr_in_use_sources VALUES (?, ?, ?, ?, ?, ?, 'read', NULL)",
+                [sid, taken, source, account, region, f"{account}/{region}"],
+            )
 
 
 def create_repo(ecr: Any, name: str, policy_text: str | None = None, tags: dict | None = None):

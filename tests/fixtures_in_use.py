@@ -41,7 +41,7 @@ def image(
 
 def inventory(con: Any, repos: dict[str, list[dict[str, Any]]], **repo_fields: Any) -> None:
     """A snapshot taken at TAKEN holding `repos` (name -> image rows of `image`)."""
-    fill_inventory(con, [{"name": name, **repo_fields} for name in repos])
+    fill_inventory(con, [{"name": name, **repo_fields} for name in repos], in_use_read=False)
     taken = TAKEN.replace(tzinfo=None)
     for name, images in repos.items():
         for img in images:

@@ -406,8 +406,8 @@ def test_cli_report_deliver_exit_3_names_the_failed_destination(
     assert any(line.startswith("missing: delivery to webhook http://127.0.0.1:") for line in err)
     assert any(line.startswith("sent: webhook http://127.0.0.1:") for line in err)
     assert err[-1] == (
-        "ecrcost: 1 of 2 destination(s) failed (listed above); the report is written and the "
-        "others received it"
+        "ecrcost: 1 of 2 destination(s) failed (listed above; tried again on the next run); the "
+        "report is written and the others received it"
     )
     assert [p for p, _, _ in hook.received] == ["/good"]
 
@@ -420,3 +420,24 @@ def test_cli_deliver_without_destinations_or_with_a_bad_one(home, settings, caps
     assert main(argv) == 2
     assert capsys.readouterr().err.startswith("ecrcost: deliver: 'ftp://x/': unknown destination")
     assert not (home / "reports").exists()
+
+
+def test_a_teams_workflows_webhook_gets_an_adaptive_card(report, settings, hook):
+    con, files = report
+    url = f"teams+http://127.0.0.1:{hook.server_port}/workflows/abc/triggers/manual/run?sig=s"
+    linked = replace(settings, deliver=(url,), report_link="https://reports.example.com/ecr/")
+    (done,) = deliver_report(con, linked, files)
+    assert done.status == "sent", done.detail
+    ((path, _, body),) = hook.received
+    assert path == "/workflows/abc/triggers/manual/run?sig=s"  # posted to the URL without teams+
+    (attachment,) = body["attachments"]
+    assert body["type"] == "message"
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard" and card["body"][0]["text"] == (
+        f"Amazon ECR cost report {PERIOD}"
+    )
+    facts = {f["title"]: f["value"] for f in card["body"][1]["facts"]}
+    assert facts == dict(files.headline)
+    link = f"https://reports.example.com/ecr/{PERIOD}/{files.html.name}"
+    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open the report", "url": link}]

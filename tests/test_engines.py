@@ -8,6 +8,7 @@ the sample organisation's files shaped as Athena's tables (lower-case columns, p
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import duckdb
 import pyarrow.parquet as pq
@@ -16,10 +17,11 @@ import sqlglot
 from fixtures_engines import LAYOUTS, agree_rows, athena_view, run_trino
 
 from ecrcost import cli, warehouse
+from ecrcost.actions.iam import iam_action, left_out, policy_document
 from ecrcost.billing import extract, ingest
 from ecrcost.billing.load import Extracted, load_extracted, period_totals
 from ecrcost.errors import UserError
-from ecrcost.settings import load_settings
+from ecrcost.settings import Settings, load_settings
 
 
 @pytest.fixture(scope="module")
@@ -299,3 +301,27 @@ def test_engine_setting_and_flags(tmp_path, capsys):
     (tmp_path / "ecrcost.toml").write_text('engine = "presto"\n')
     assert cli.main(["--config", str(tmp_path / "ecrcost.toml"), "ingest"]) == 2
     assert "setting 'engine' is invalid" in capsys.readouterr().err
+
+
+def test_iam_policy_allows_the_athena_flow_on_its_workgroup_table_and_results_only():
+    settings = replace(
+        Settings(),
+        engine="athena",
+        billing_table="cur_db.cur",
+        athena_workgroup="finops",
+        athena_output_location="s3://results/ecrcost",
+        deliver=("s3://reports/ecr/",),
+    )
+    by_sid = {s["Sid"]: s for s in policy_document("read", settings)["Statement"]}
+    assert by_sid["RunAthenaQueries"]["Resource"] == "arn:aws:athena:*:*:workgroup/finops"
+    assert by_sid["ReadBillTableCatalog"]["Resource"] == [
+        "arn:aws:glue:*:*:catalog",
+        "arn:aws:glue:*:*:database/cur_db",
+        "arn:aws:glue:*:*:table/cur_db/cur",
+    ]
+    assert by_sid["WriteAthenaResults"]["Resource"] == "arn:aws:s3:::results/ecrcost/*"
+    assert by_sid["DeliverReports"]["Resource"] == ["arn:aws:s3:::reports/ecr/*"]
+    for service, call in [("athena", "StartQueryExecution"), ("athena", "GetQueryExecution"),
+                          ("athena", "StopQueryExecution"), ("glue", "GetTable")]:  # fmt: skip
+        assert iam_action(service, call) in {a for s in by_sid.values() for a in s["Action"]}
+    assert "no engine = athena: the Athena and Glue calls left out" in left_out("read", Settings())

@@ -884,3 +884,13 @@ def test_what_the_inventory_collects_is_what_plan_and_apply_protect(world, home,
     assert json.loads(ecr.get_lifecycle_policy(repositoryName="web")["lifecyclePolicyText"]) == (
         keep_one
     )
+
+
+def test_no_default_region_is_no_missing_source_when_regions_are_given(
+    world, home, capsys, monkeypatch
+):
+    """--regions names the regions; the caller's account is asked of STS in the region read."""
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["inventory", "--home", str(home), "--regions", REGION]) == 0, capsys.readouterr()
+    assert ("ecs", f"{ACCOUNT}/{REGION}", "read", None) in _rows(home, SOURCES)

@@ -373,3 +373,52 @@ def test_no_pin_proposal_when_a_rule_already_selects_the_pin_prefix(world, setti
     assert plan.pin_policy_text is None
     assert plan.pin_problem == "a rule already selects the tag prefix 'ecrcost-pin-'"
     assert "pin" not in plan.in_use_repositories[0].in_use_proposals
+
+
+def test_apply_judges_images_as_aws_will_now_not_at_the_snapshots_time(
+    aws, con, home, tmp_path, capsys
+):
+    """Pushed 5 days before the snapshot: a 20-day rule leaves the image alone at the snapshot's
+    time, but AWS evaluates the policy from now on (weeks later), when it is old enough: apply
+    judges it now, so the in-use image is refused."""
+    inventory(con, {"web": [image(1, ("v1",), 5), image(2, ("v2",), 1)]})
+    all_sources_read(con)
+    in_use(con, "web", digest(1), "ecs:prod/web")
+    create_repo(aws, "web")
+    con.close()
+    older_than_20_days = {
+        "rulePriority": 1,
+        "selection": {"tagStatus": "any", "countType": "sinceImagePushed",
+                      "countUnit": "days", "countNumber": 20},
+        "action": {"type": "expire"},
+    }  # fmt: skip
+    policy = write(tmp_path, policy_text(older_than_20_days))
+    # at the snapshot's time nothing goes
+    assert plan_json(home, policy, capsys)["totals"]["expired"] == 0
+    code = main(["policy", "apply", "--home", str(home), "--policy", policy, "--yes"])
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    assert f"  refused {ACCOUNT}/{REGION}/web: rule 1 would expire {digest(1)} (v1)" in (
+        captured.out
+    )
+    assert live_policy(aws, "web") is None
+
+
+def test_apply_refuses_a_snapshot_that_records_no_images_in_use(aws, con, home, tmp_path, capsys):
+    inventory(con, {"web": web_images()})  # no in-use source: taken before the collection
+    create_repo(aws, "web")
+    con.close()
+    policy = write(tmp_path, KEEP_ONE)
+    code = main(["policy", "apply", "--home", str(home), "--policy", policy, "--yes"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err == (
+        f"ecrcost: snapshot {SNAPSHOT} records no images in use (taken before ecrcost collected "
+        "them): run `ecrcost inventory` first, or pass --allow-in-use to apply without knowing "
+        "what ECS, Lambda and Kubernetes run\n"
+    )
+    assert live_policy(aws, "web") is None and not (home / "backups").exists()
+    code = main(["policy", "apply", "--home", str(home), "--policy", policy, "--yes",
+                 "--allow-in-use"])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    assert json.loads(live_policy(aws, "web")) == json.loads(KEEP_ONE)

@@ -214,3 +214,9 @@ def test_a_denied_put_image_fails_only_that_repository(org, home, settings):
 def _snapshot(home) -> str:
     with warehouse.opened(home / "warehouse.duckdb", read_only=True) as con:
         return con.execute("SELECT snapshot_id FROM ecr_snapshots").fetchall()[0][0]
+
+
+def test_a_glob_that_matches_no_repository_is_exit_2(org, home, capsys):
+    code = main(["images", "pin", "--home", str(home), "--repositories", "nope/*", "--in-use"])
+    assert code == 2
+    assert "matches --repositories" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import csv
 import io
 import stat
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from report_data import PERIOD, add_daily_storage
@@ -35,6 +36,9 @@ def test_csv_value_neutralises_every_formula_start():
     assert csv_value(-2.5) == "-2.5"
     assert csv_value(-3) == -3
     assert csv_value(True) == "true"
+    # exact money: a negative Decimal (a cost that rose) is a number with every digit
+    assert csv_value(Decimal("-1.250000000000")) == "-1.250000000000"
+    assert csv_value(Decimal("1E-12")) == "0.000000000001"
 
 
 def test_md_cell_escapes_links_images_and_emphasis():

@@ -100,3 +100,12 @@ def test_a_bad_duckdb_memory_limit_is_one_line_naming_the_setting(value):
         f"ECRCOST_DUCKDB_MEMORY_LIMIT: setting 'duckdb_memory_limit' is invalid: {value!r} is "
         "not an amount of memory such as 4GB or 512MiB"
     )
+
+
+def test_a_bad_flag_value_names_the_flag_the_user_typed(capsys):
+    from ecrcost.cli import main
+
+    code = main(["ingest", "--engine", "athena", "--table", "db.t", "--output-location", "x"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ecrcost: --output-location: ") and "--athena-output" not in err

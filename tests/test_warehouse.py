@@ -118,3 +118,20 @@ def test_a_bad_memory_limit_stops_a_command_in_one_line(home, capsys, monkeypatc
         " is not an amount of memory such as 4GB or 512MiB\n"
     )
     assert not home.exists()
+
+
+def test_only_actions_that_change_the_bill_are_cost_actions(con):
+    """Pinning adds a tag: it never makes a repository "touched" for realized savings."""
+    for n, (action, status) in enumerate(
+        [("policy_applied", "done"), ("repository_deleted", "done"), ("policy_restored", "failed"),
+         ("image_pinned", "done"), ("image_unpinned", "done")]
+    ):  # fmt: skip
+        con.execute(
+            "INSERT INTO policy_actions (action_id, action, status, acted_at, repository_name) "
+            "VALUES (?, ?, ?, TIMESTAMP '2026-11-02', 'web')",
+            [f"a{n}", action, status],
+        )
+    assert con.sql("SELECT action FROM cost_actions ORDER BY ALL").fetchall() == [
+        ("policy_applied",),
+        ("repository_deleted",),
+    ]

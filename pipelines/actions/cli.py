@@ -32,11 +32,13 @@ from ecrcost.actions.selection import (
 from ecrcost.aws import AwsAccess
 from ecrcost.errors import EcrcostError, PartialResult, UserError
 from ecrcost.fmt import gib, human_bytes, iso, money_per_month
+from ecrcost.inventory.snapshots import list_snapshots
 from ecrcost.lifecycle.images_file import parse_instant
 from ecrcost.lifecycle.plan import plan_policy
 from ecrcost.lifecycle.policy import load_policy_file
 from ecrcost.lifecycle.selection import use_snapshot
 from ecrcost.lifecycle.verify import Verification, Waits, verify_policy
+from ecrcost.utc import as_utc
 
 
 def register(subparsers: Any) -> None:
@@ -265,12 +267,27 @@ def _apply(args: Any, settings: Any) -> int:
         settings.warehouse_path, memory_limit=settings.duckdb_memory_limit
     ) as con:
         snapshot_id = use_snapshot(con, args.snapshot)
-        # The plan decides: apply writes what it planned and skips what it skipped, with its reasons.
+        (taken_at,) = [s.taken_at for s in list_snapshots(con) if s.snapshot_id == snapshot_id]
+        # The plan decides: apply writes what it planned and skips what it skipped, with its
+        # reasons. Evaluated now (AWS evaluates the policy from now on), never before the
+        # snapshot's own time (its pull times were recorded then).
         plan = plan_policy(
-            con, settings, text, args.repositories, args.exclude, snapshot_id=snapshot_id
+            con,
+            settings,
+            text,
+            args.repositories,
+            args.exclude,
+            snapshot_id=snapshot_id,
+            at=max(log.now_utc(), as_utc(taken_at)),
         )
         if not plan.repositories:
             raise UserError(f"no repository of snapshot {snapshot_id} matches --repositories")
+        if plan.in_use is not None and not plan.in_use.collected and not args.allow_in_use:
+            raise UserError(
+                f"snapshot {snapshot_id} records no images in use (taken before ecrcost "
+                "collected them): run `ecrcost inventory` first, or pass --allow-in-use to "
+                "apply without knowing what ECS, Lambda and Kubernetes run"
+            )
         in_use = plan.in_use_repositories
         refused = {} if args.allow_in_use else {r.key: _refusal(r) for r in in_use}
         planned = [
@@ -550,6 +567,7 @@ def _verify(args: Any, settings: Any) -> int:
         chosen = select(latest_repositories(con, settings, snapshot_id), args.repositories,
                         args.exclude)  # fmt: skip
         access = snapshot_access(con, settings, snapshot_id, [r.account_id for r in chosen.repos])
+        access.require_credentials()
         result = verify_policy(
             con,
             settings,

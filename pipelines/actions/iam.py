@@ -82,6 +82,28 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("s3", "ListObjects", "s3:ListBucket", "read", "ListCostAndUsageReport"),
     Operation("s3", "GetObject", "s3:GetObject", "read", "ReadCostAndUsageReport"),
     Operation("s3", "HeadObject", "s3:GetObject", "read", "ReadCostAndUsageReport"),
+    # ingest --engine athena (billing/athena.py): the query, the table's catalog entry, and the
+    # results/UNLOAD location (Athena writes there with the caller's rights; ecrcost reads back)
+    *(
+        Operation("athena", name, f"athena:{name}", "read", "RunAthenaQueries")
+        for name in ("StartQueryExecution", "GetQueryExecution", "StopQueryExecution")
+    ),
+    *(
+        Operation("glue", name, f"glue:{name}", "read", "ReadBillTableCatalog")
+        for name in ("GetTable", "GetDatabase", "GetPartitions")  # the last two: Athena's own
+    ),
+    Operation("s3", "ListObjectsV2", "s3:ListBucket", "read", "ListAthenaResults"),
+    Operation("s3", "GetBucketLocation", "s3:GetBucketLocation", "read", "ListAthenaResults"),
+    *(
+        Operation("s3", name, action, "read", "WriteAthenaResults")
+        for name, action in (
+            ("PutObject", "s3:PutObject"),
+            ("GetObject", "s3:GetObject"),
+            ("AbortMultipartUpload", "s3:AbortMultipartUpload"),
+        )
+    ),
+    # report --deliver to s3:// destinations (delivery/s3.py)
+    Operation("s3", "PutObject", "s3:PutObject", "read", "DeliverReports"),
     Operation(
         "ecr", "PutLifecyclePolicy", "ecr:PutLifecyclePolicy", "apply", "WriteLifecyclePolicies"
     ),
@@ -137,15 +159,49 @@ def _resources(sid: str, settings: Any) -> tuple[list[str] | str, dict[str, Any]
             return None
         return f"arn:aws:iam::*:role/{settings.role_name}", None
     if sid in {"ListCostAndUsageReport", "ReadCostAndUsageReport"}:
-        location = _s3_location(settings.cur_location)
-        if location is None:
+        return _s3_resources(settings.cur_location, listing=sid == "ListCostAndUsageReport")
+    if sid in {"RunAthenaQueries", "ReadBillTableCatalog", "ListAthenaResults",
+               "WriteAthenaResults"}:  # fmt: skip
+        return _athena_resources(sid, settings)
+    if sid == "DeliverReports":
+        found = [_s3_location(d) for d in settings.deliver if d.startswith("s3://")]
+        if not found:
             return None
-        bucket, prefix = location
-        if sid == "ListCostAndUsageReport":
-            condition = {"StringLike": {"s3:prefix": [f"{prefix}/*", prefix]}} if prefix else None
-            return f"arn:aws:s3:::{bucket}", condition
-        return f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}*", None
+        return [_objects_arn(b, p) for b, p in found], None
     return _ECR_REPOSITORIES, None
+
+
+def _objects_arn(bucket: str, prefix: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}*"
+
+
+def _s3_resources(url: str | None, listing: bool) -> tuple[str, dict | None] | None:
+    """An s3:// location's bucket (listing, limited to the prefix) or its objects; None when
+    the location is not in S3."""
+    location = _s3_location(url)
+    if location is None:
+        return None
+    bucket, prefix = location
+    if listing:
+        condition = {"StringLike": {"s3:prefix": [f"{prefix}/*", prefix]}} if prefix else None
+        return f"arn:aws:s3:::{bucket}", condition
+    return _objects_arn(bucket, prefix), None
+
+
+def _athena_resources(sid: str, settings: Any) -> tuple[list[str] | str, dict | None] | None:
+    if settings.engine != "athena":
+        return None
+    if sid == "RunAthenaQueries":
+        return f"arn:aws:athena:*:*:workgroup/{settings.athena_workgroup}", None
+    if sid == "ReadBillTableCatalog":
+        database, _, table = (settings.billing_table or "").rpartition(".")
+        database = settings.athena_database or database or "*"
+        return [
+            "arn:aws:glue:*:*:catalog",
+            f"arn:aws:glue:*:*:database/{database}",
+            f"arn:aws:glue:*:*:table/{database}/{table or '*'}",
+        ], None
+    return _s3_resources(settings.athena_output_location, listing=sid == "ListAthenaResults")
 
 
 def policy_document(mode: str, settings: Any) -> dict[str, Any]:
@@ -183,6 +239,11 @@ _LEFT_OUT = {
     "AssumeMemberAccountRole": "no --role-name: {action} into member accounts left out",
     "ListCostAndUsageReport": "no --cur-location s3://...: {action} on the bill left out",
     "ReadCostAndUsageReport": "no --cur-location s3://...: {action} on the bill left out",
+    "RunAthenaQueries": "no engine = athena: the Athena and Glue calls left out",
+    "ReadBillTableCatalog": "no engine = athena: the Athena and Glue calls left out",
+    "ListAthenaResults": "no athena_output_location s3://...: the results location left out",
+    "WriteAthenaResults": "no athena_output_location s3://...: the results location left out",
+    "DeliverReports": "no s3:// destination in the deliver setting: {action} left out",
 }
 
 

@@ -90,7 +90,10 @@ def pin_targets(
     wanted = set(digests)
     seen: set[str] = set()
     targets, notes = [], []
-    for repo in select(inventory.repositories, include, exclude):
+    selected = select(inventory.repositories, include, exclude)
+    if not selected:
+        raise UserError(f"no repository of snapshot {snapshot_id} matches --repositories")
+    for repo in selected:
         tags = {img.digest: img.tags for img in repo.images}
         if found_in_use is not None:
             users = with_related(repo.images, found_in_use.by_repository.get(repo.key, {}))

@@ -131,7 +131,8 @@ def _send(dest: Destination, files: ReportFiles, link: str, access: AwsAccess) -
         msg = smtp.message(dest, _subject(files), summary, files.html, attachments)
         return smtp.send(dest, msg)
     if isinstance(dest, WebhookDestination):
-        return webhook.post(dest, webhook.payload(_title(files), list(files.headline), link))
+        build = webhook.workflow_payload if dest.teams_workflow else webhook.payload
+        return webhook.post(dest, build(_title(files), list(files.headline), link))
     raise AssertionError(dest)
 
 

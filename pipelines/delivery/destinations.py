@@ -5,7 +5,8 @@
   given); `smtps://...`: TLS from the first byte (SSL, port 465 unless given). The login comes
   from the environment (ECRCOST_SMTP_USERNAME, ECRCOST_SMTP_PASSWORD), never from the setting.
 - `https://...` (or `http://` for a server on the same machine): a webhook receiving Slack- and
-  Teams-compatible JSON.
+  Teams-compatible JSON (Slack's `text`, a legacy connector's MessageCard);
+  `teams+https://...`: a Teams Workflows webhook, which takes only an Adaptive Card.
 
 A webhook URL is a secret (Slack and Teams put the credential in its path): its label, printed
 and kept in the delivery ledger, shows the host and a hash of the rest.
@@ -52,6 +53,7 @@ class SmtpDestination:
 @dataclass(frozen=True)
 class WebhookDestination:
     url: str
+    teams_workflow: bool = False  # teams+https://: a Teams Workflows webhook (Adaptive Card)
 
     @property
     def label(self) -> str:
@@ -95,13 +97,15 @@ def parse_destination(text: str) -> Destination:
         except ValueError:
             raise UserError(f"{where}: the port is not a number") from None
         return SmtpDestination(parts.hostname, port, scheme == "smtps", senders[0], recipients)
-    if scheme in ("https", "http"):
+    if scheme in ("https", "http", "teams+https", "teams+http"):
         if not parts.netloc:
             raise UserError(f"{where}: no host in the webhook URL")
-        return WebhookDestination(text.strip())
+        url = text.strip()
+        workflow = scheme.startswith("teams+")
+        return WebhookDestination(url[len("teams+") :] if workflow else url, workflow)
     raise UserError(
         f"{where}: unknown destination; use s3://bucket/prefix/, smtp://host?from=&to=, "
-        "smtps://host?from=&to= or an https:// webhook URL"
+        "smtps://host?from=&to=, an https:// webhook URL or teams+https:// (Teams Workflows)"
     )
 
 

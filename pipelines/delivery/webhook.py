@@ -3,7 +3,9 @@
 - Microsoft Teams incoming webhooks read the legacy actionable message card fields `@type`,
   `@context`, `summary`, `title`, `text`, `sections[].facts` and `potentialAction` (the
   "Legacy actionable message card reference" in Microsoft's Teams documentation).
-Each ignores the other's fields. See docs/report.md."""
+Each ignores the other's fields. Teams Workflows webhooks (which replace Microsoft 365
+connectors) accept only Adaptive Cards: a `teams+https://` destination gets
+`workflow_payload`, a message whose one attachment is the card. See docs/report.md."""
 
 from __future__ import annotations
 
@@ -29,6 +31,32 @@ def payload(title: str, figures: list[tuple[str, str]], link: str) -> dict[str, 
                 "@type": "OpenUri",
                 "name": "Open the report",
                 "targets": [{"os": "default", "uri": link}],
+            }
+        ],
+    }
+
+
+def workflow_payload(title: str, figures: list[tuple[str, str]], link: str) -> dict[str, Any]:
+    """The same headline as an Adaptive Card (1.4) in the message a Teams Workflows webhook takes."""
+    card = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium",
+             "wrap": True},
+            {"type": "FactSet",
+             "facts": [{"title": label, "value": value} for label, value in figures]},
+        ],
+        "actions": [{"type": "Action.OpenUrl", "title": "Open the report", "url": link}],
+    }  # fmt: skip
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": card,
             }
         ],
     }

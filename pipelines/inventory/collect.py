@@ -218,10 +218,7 @@ def collect_inventory(
     if bad:
         raise UserError(f"--regions: '{bad[0]}' is not a region name (like eu-west-1) nor 'all'")
     access = access or AwsAccess.from_settings(settings)
-    if access.base_session.get_credentials() is None:
-        raise UserError(
-            "no AWS credentials found: use --profile, aws sso login, or AWS_* variables"
-        )
+    access.require_credentials()
     scan = _Scan(access, settings.max_concurrency)
     taken_at = datetime.now(UTC)
     accounts: list[str | None] = list(settings.accounts) or [None]

@@ -200,7 +200,7 @@ def _inventoried(scan: Clients, targets: list[tuple[str | None, str]]) -> set[tu
         if (account, region) in failed or (account, None) in failed:
             continue
         try:
-            out.add((account or scan.access.caller_account(), region))
+            out.add((account or scan.access.caller_account(region), region))
         except api_errors():
             continue  # unknown account: its references stay as reported
     return out
@@ -223,7 +223,7 @@ def _aws_source(
 ) -> tuple[InUseSource, list[Use]]:
     account_id = account
     try:
-        account_id = account or scan.access.caller_account()
+        account_id = account or scan.access.caller_account(region)
         if source == "inspector" and not _offered(scan, "inspector2", region):
             detail = f"Inspector is not offered in {region}"
             scope = f"{account_id}/{region}"

@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ecrcost.aws import api_errors
+from ecrcost.aws import api_errors, error_of
 from ecrcost.fmt import iso
-from ecrcost.inventory.collect import error_of
 from ecrcost.lifecycle.plan import RepositoryPlan, plan_policy
 from ecrcost.progress import Progress
 

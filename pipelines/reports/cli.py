@@ -126,9 +126,11 @@ def handle(args: argparse.Namespace, settings) -> int:
     for d in deliveries:
         print(d.line(), file=sys.stderr)
     if failed(deliveries):
+        lost = len(failed(deliveries))
+        others = "the others received it" if lost < len(deliveries) else "none received it"
         raise PartialResult(
-            f"{len(failed(deliveries))} of {len(deliveries)} destination(s) failed (listed "
-            "above); the report is written and the others received it"
+            f"{lost} of {len(deliveries)} destination(s) failed (listed above; tried again on "
+            f"the next run); the report is written and {others}"
         )
     return 0
 

@@ -203,5 +203,5 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """Decimal with every digit; days and instants as in JSON."""
-    return f"{value:f}" if isinstance(value, Decimal) else jsonable(value)
+    """Decimal as it is (fmt.csv_value writes every digit); days and instants as in JSON."""
+    return value if isinstance(value, Decimal) else jsonable(value)

@@ -9,7 +9,7 @@ WITH judged AS (
 ),
 candidate AS (
     SELECT sum(monthly_savings_usd) AS candidate_usd,
-        count(*) FILTER (WHERE expired + transitioned > 0) AS candidate_repositories
+        count(*) FILTER (WHERE monthly_savings_usd > 0) AS candidate_repositories  -- as the report counts them
     FROM candidate_policy_plans
     WHERE snapshot_id = (SELECT snapshot_id FROM latest_snapshot) AND skipped_reason IS NULL
 )

@@ -1,1 +1,1 @@
-SELECT count(*) FROM policy_actions WHERE status = 'done' AND acted_at >= $from AND acted_at < $to
+SELECT count(*) FROM cost_actions WHERE acted_at >= $from AND acted_at < $to

@@ -5,9 +5,7 @@ WITH done AS (
         predicted_monthly_savings_usd,
         lag(acted_at) OVER repo AS previous_acted_at,
         lead(acted_at) OVER repo AS next_acted_at
-    FROM policy_actions
-    WHERE status = 'done'
-        AND action IN ('policy_applied', 'policy_restored', 'repository_deleted')
+    FROM cost_actions
     WINDOW repo AS (
         PARTITION BY account_id, region, repository_name ORDER BY acted_at, action_id
     )

@@ -1,9 +1,9 @@
 -- The spend the marts give no repository (unattributed_costs) in the period and the one
 -- before, exactly as DECIMAL(38,12).
 SELECT
-    coalesce(sum(CAST(cost AS DECIMAL(38, 12))) FILTER (WHERE billing_period = $period), 0)
+    coalesce(exact_decimal_sum(CASE WHEN billing_period = $period THEN cost END), 0)
         AS unattributed,
-    coalesce(sum(CAST(cost AS DECIMAL(38, 12))) FILTER (WHERE billing_period = $prior), 0)
+    coalesce(exact_decimal_sum(CASE WHEN billing_period = $prior THEN cost END), 0)
         AS prior_unattributed
 FROM unattributed_costs
 WHERE billing_period IN ($period, $prior)

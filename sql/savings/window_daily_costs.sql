@@ -9,7 +9,7 @@ WITH w AS (SELECT * FROM savings_windows),
 daily AS (
     SELECT usage_account_id AS account_id, region, repository_name,
         CAST(usage_start AS DATE) AS day,
-        sum(CAST(unblended_cost AS DECIMAL(38, 12))) AS cost
+        exact_decimal_sum(unblended_cost) AS cost
     FROM cur_ecr_lines
     WHERE usage_category IN ('storage', 'archive_storage')
         AND line_item_type = 'Usage'
@@ -33,9 +33,8 @@ repos AS (
         coalesce(sum(p.cost) FILTER (WHERE p.day BETWEEN w.before_start AND w.before_end), 0)
             AS before_cost,
         EXISTS (
-            SELECT 1 FROM policy_actions AS a
-            WHERE a.status = 'done'
-                AND a.repository_name = p.repository_name
+            SELECT 1 FROM cost_actions AS a
+            WHERE a.repository_name = p.repository_name
                 AND coalesce(a.account_id, p.account_id) IS NOT DISTINCT FROM p.account_id
                 AND coalesce(a.region, p.region) IS NOT DISTINCT FROM p.region
                 AND CAST(a.acted_at AS DATE) BETWEEN w.history_start - 2 AND w.after_end

@@ -1,7 +1,7 @@
 -- The action log: every write ecrcost made to AWS (and the sample's recorded history).
 CREATE TABLE IF NOT EXISTS policy_actions (
     action_id        VARCHAR PRIMARY KEY,
-    action           VARCHAR NOT NULL,   -- policy_applied | policy_restored | repository_deleted
+    action           VARCHAR NOT NULL,   -- policy_applied | policy_restored | repository_deleted | image_pinned | image_unpinned
     status           VARCHAR NOT NULL,   -- planned | backed_up | done | failed
     acted_at         TIMESTAMP NOT NULL, -- UTC
     actor            VARCHAR,
