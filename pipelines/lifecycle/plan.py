@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from ecrcost import sqlfiles
@@ -145,9 +146,8 @@ class RepositoryPlan:
         ev = self.evaluation
         sizes = {"expire": 0, "transition": 0}
         if ev is not None:
-            for i, action in enumerate(ev.actions):
-                if action is not None:
-                    sizes[action] += self.images[i].size_bytes or 0
+            for i in _acted_on(ev):
+                sizes[ev.actions[i]] += self.images[i].size_bytes or 0  # type: ignore[index]
         return sizes["expire"], sizes["transition"]
 
     @property
@@ -157,10 +157,8 @@ class RepositoryPlan:
         if ev is None:
             return []
         out = []
-        for i, action in enumerate(ev.actions):
-            if action is None:
-                continue
-            img = self.images[i]
+        for i in _acted_on(ev):
+            action, img = ev.actions[i], self.images[i]
             out.append(
                 {
                     "digest": img.digest,
@@ -431,6 +429,12 @@ class _Differ:
         if current is None:
             return None
         return sum(a is not None for a in evaluate_columns(current, images, at).actions)
+
+
+def _acted_on(ev: Evaluation) -> Iterator[int]:
+    """Indices of the images the evaluation expires or archives (an action is None or a
+    non-empty string): `compress` skips the kept ones in C."""
+    return compress(range(len(ev.actions)), ev.actions)
 
 
 def _skipped(repo: RepositoryImages, kind: str, reason: str) -> RepositoryPlan:
