@@ -20,9 +20,10 @@ load average about 5: wall times swing by 2x between runs; best of 3): simulatio
 runs: 7.0x and 7.6x). Pausing the collector until the plan is printed and freed took its CPU
 from 9.6-9.9 s to 8.3-9.0 s (3 runs each, alternating, same output byte for byte). Where the
 time goes (cProfile of the plan): `load_images` 65% (its blob pairs alone 32%, aware datetimes
-9%), `simulate` 20%, printing 3%, freeing the plan 4%. The bound: building a million `LifecycleImage`s and three
-million blob pairs in Python costs more than simulating them; within 2x needs the freed
-bytes computed without blob objects (in DuckDB or Arrow) and a column-wise loader.
+9%), `simulate` 20%, printing 3%, freeing the plan 4%. The bound: building a million
+`LifecycleImage`s and three million blob pairs in Python costs more than simulating them;
+within 2x needs the freed bytes computed without blob objects (in DuckDB or Arrow) and a
+column-wise loader.
 """
 
 from __future__ import annotations
