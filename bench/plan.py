@@ -13,6 +13,17 @@ holding the same images (bench/simulate.py's `build` and `write_warehouse`), out
 inventory's in-use collection would, so later figures stay comparable.
 Target (issue 15): the plan within 2x the simulation's time, at most 1.5 GB peak. The machine
 is shared: compare the ratio, measured in one run.
+
+Figures (2026-12-01, `bench/plan.py --in-use-share 0.01`, 2 cores shared with other benchmarks,
+load average about 5: wall times swing by 2x between runs; best of 3): simulation 2.65 s, plan
+9.00 s wall, 8.3 s CPU (8.2-8.4 s in all 3 runs), peak 1.19 GB: 3.4x, NOT MET (the other two
+runs: 7.0x and 7.6x). Pausing the collector until the plan is printed and freed took its CPU
+from 9.6-9.9 s to 8.3-9.0 s (3 runs each, alternating, same output byte for byte). Where the
+time goes (cProfile of the plan): `load_images` 65% (its blob pairs alone 32%, aware datetimes
+9%), `simulate` 20%, printing 3%, freeing the plan 4%. The bound: building a million
+`LifecycleImage`s and three million blob pairs in Python costs more than simulating them;
+within 2x needs the freed bytes computed without blob objects (in DuckDB or Arrow) and a
+column-wise loader.
 """
 
 from __future__ import annotations

@@ -3,13 +3,16 @@ the row rule `lifecycle_image` does: times, storage classes, tags, children, sub
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ecrcost import sqlfiles
+from ecrcost.cli import main
 from ecrcost.inventory.model import Blob, Image, Repository, Snapshot
 from ecrcost.inventory.store import store_snapshot
+from ecrcost.lifecycle import cli as lifecycle_cli
 from ecrcost.lifecycle.model import ARCHIVE, STANDARD, LifecycleImage, lifecycle_image, load_images
 
 TAKEN = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
@@ -119,3 +122,23 @@ def test_manifests_unread_leave_every_layer_unknown(con):
     loaded = load_images(con, snapshot_id, manifests_read=False, layers=True)
     assert {i.layers for images in loaded.values() for i in images} == {None}
     assert sqlfiles.run(con, "lifecycle/snapshot", {"snapshot_id": snapshot_id}).fetchall()
+
+
+def test_plan_prints_before_the_collector_runs_again(con, stored, home, monkeypatch, capsys):
+    """`policy plan` keeps the cyclic collector paused until the plan is printed and freed
+    (re-enabled while a million-image plan lives, the next allocation walks it all: about 1 s),
+    then turns it back on."""
+    con.close()  # the command opens the warehouse read-only itself
+    seen: list[bool] = []
+    print_lines = lifecycle_cli._print_plan_lines
+    monkeypatch.setattr(
+        lifecycle_cli,
+        "_print_plan_lines",
+        lambda plan: [seen.append(gc.isenabled()), print_lines(plan)],
+    )
+    assert gc.isenabled()
+    assert main(["policy", "plan", "--home", str(home)]) == 0
+    assert seen == [False]
+    assert gc.isenabled()
+    out = capsys.readouterr().out
+    assert "111122223333/us-east-1/web" in out and "total at 2026-03-01T06:00:00Z: 2 planned" in out

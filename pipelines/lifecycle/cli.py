@@ -15,7 +15,14 @@ from ecrcost.fmt import gib, iso, money, money_per_month
 from ecrcost.lifecycle.danger import Danger
 from ecrcost.lifecycle.images_file import IMAGES_HELP, parse_instant, read_images_file
 from ecrcost.lifecycle.in_use import UNKNOWN_PREFIX, hits, load_in_use, with_related
-from ecrcost.lifecycle.plan import Plan, RepositoryPlan, load_inventory, plan_policy, skip_reason
+from ecrcost.lifecycle.plan import (
+    Plan,
+    RepositoryPlan,
+    collector_paused,
+    load_inventory,
+    plan_policy,
+    skip_reason,
+)
 from ecrcost.lifecycle.policy import load_policy_file, read_policy_file, validate_policy_text
 from ecrcost.lifecycle.selection import select, use_snapshot
 from ecrcost.lifecycle.simulate import SimulationResult, simulate
@@ -210,6 +217,11 @@ IN_USE_LINE = (
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
+    with collector_paused():  # until the plan is printed and freed (plan.collector_paused)
+        return _plan_and_print(args, settings)
+
+
+def _plan_and_print(args: argparse.Namespace, settings: Settings) -> int:
     _, policy_text, _ = load_policy_file(args.policy)  # one-line error naming the file
     with warehouse.opened(settings.warehouse_path, read_only=True) as con:
         snapshot_id = use_snapshot(con, args.snapshot, to_stderr=args.output == "json")
