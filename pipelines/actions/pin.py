@@ -211,14 +211,7 @@ def pin_images(
                     except (ClientError, BotoCoreError) as exc:
                         problems.append(f"{digest}: PutImage: {error_text(exc)}")
             done = f"{pinned} of {len(t.pins)} image(s) newly pinned"
-            if problems:
-                row.status, row.detail = "failed", f"{done}; {'; '.join(problems)}"
-                outcomes.append(Outcome(*t.key, "failed", row.detail))
-            else:
-                row.status, row.detail = "done", done
-                outcomes.append(Outcome(*t.key, "done" if pinned else "unchanged", done))
-            row.acted_at = log.now_utc()
-            log.record(con, row)
+            _settle(con, row, t.key, done, problems, bool(pinned), outcomes)
     return finish(backup, outcomes, notes=lines)
 
 
@@ -310,14 +303,8 @@ def unpin_images(
             done = f"{len(removable)} pin tag(s) removed" + (
                 f"; kept: {'; '.join(kept)}" if kept else ""
             )
-            if problems:
-                row.status, row.detail = "failed", f"{done}; failed: {'; '.join(problems)}"
-                outcomes.append(Outcome(*entry.key, "failed", row.detail))
-            else:
-                row.status, row.detail = "done", done
-                outcomes.append(Outcome(*entry.key, "done" if removable else "unchanged", done))
-            row.acted_at = log.now_utc()
-            log.record(con, row)
+            _settle(con, row, entry.key, done, [f"failed: {'; '.join(problems)}"] if problems
+                    else [], bool(removable), outcomes)  # fmt: skip
     return finish(undo, outcomes)
 
 
@@ -395,3 +382,18 @@ def _media_type(manifest: str) -> str:
         return str(json.loads(manifest).get("mediaType") or MANIFEST_TYPES[2])
     except (ValueError, AttributeError):
         return MANIFEST_TYPES[2]
+
+
+def _settle(
+    con: Any, row: Any, key: Any, done: str, problems: list[str], changed: bool, outcomes: list
+) -> None:
+    """One repository's pin or unpin: its log row (failed with the problems, else done) and its
+    outcome (unchanged when nothing was added or removed)."""
+    if problems:
+        row.status, row.detail = "failed", f"{done}; {'; '.join(problems)}"
+        outcomes.append(Outcome(*key, "failed", row.detail))
+    else:
+        row.status, row.detail = "done", done
+        outcomes.append(Outcome(*key, "done" if changed else "unchanged", done))
+    row.acted_at = log.now_utc()
+    log.record(con, row)
