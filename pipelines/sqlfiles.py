@@ -56,10 +56,9 @@ def run(con: Any, name: str, params: dict[str, Any] | None = None) -> Any:
     return con.execute(load_sql(name), params or {})
 
 
-def arrow_batches(con: Any, name: str, params: dict[str, Any], rows: int) -> Any:
-    """`sql/<name>.sql`'s result as a stream of Arrow record batches of `rows` rows (a relation:
-    DuckDB streams it without the extra copy an `execute` result's Arrow output makes)."""
-    return con.sql(load_sql(name), params=params).to_arrow_reader(rows)
+def arrow_table(con: Any, name: str, params: dict[str, Any]) -> Any:
+    """`sql/<name>.sql`'s whole result as one Arrow table."""
+    return con.sql(load_sql(name), params=params).to_arrow_table()
 
 
 def records(con: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

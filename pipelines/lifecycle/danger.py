@@ -13,9 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import compress
 
 from ecrcost.fmt import iso
-from ecrcost.lifecycle.model import Evaluation, LifecycleImage
+from ecrcost.lifecycle.model import (
+    Evaluation,
+    ImageColumns,
+    LifecycleImage,
+    columns_of,
+    instant,
+    micros,
+)
 
 
 @dataclass(frozen=True)
@@ -35,25 +43,28 @@ def danger_flags(
     recent_pull_days: int,
 ) -> list[Danger]:
     """Flags for one repository's simulation, in image order."""
-    since = at - timedelta(days=recent_pull_days)
+    cols = columns_of(images)
+    since = micros(at - timedelta(days=recent_pull_days))
+    linked = set(cols.linked)  # referrers and manifest lists: the other two flags
+    pulled = cols.pulled
     action_of: dict[str, str | None] | None = None
     out: list[Danger] = []
-    for i, action in enumerate(ev.actions):
-        if action is None:
-            continue
-        img, priority = images[i], ev.priorities[i]
+    for i in compress(range(len(ev.actions)), ev.actions):
+        when = pulled[i]
+        if (when is None or when < since) and i not in linked:  # type: ignore[operator]
+            continue  # the common case: nothing to flag
+        action, priority = ev.actions[i], ev.priorities[i]
         verb = "expires" if action == "expire" else "archives"
-        pulled = img.last_pulled_at
-        if pulled is not None and pulled >= since:
+        if when is not None and when >= since:  # type: ignore[operator]
             out.append(
                 Danger(
                     "recently_pulled",
-                    f"rule {priority} {verb} {_name(img)}, pulled {iso(pulled)} "
+                    f"rule {priority} {verb} {_name(cols, i)}, pulled {iso(instant(when))} "
                     f"(within {recent_pull_days} days)",
-                    img.digest,
+                    cols.digests[i],
                 )
             )
-        subject = img.subject_digest
+        subject = cols.subjects[i]
         if subject and action_of is None:
             action_of = dict(zip(ev.digests, ev.actions, strict=True))
         # A referrer archived with its archived subject moves with it: not broken.
@@ -61,23 +72,23 @@ def danger_flags(
             out.append(
                 Danger(
                     "signature_broken",
-                    f"rule {priority} {verb} referrer {_name(img)} while its subject "
+                    f"rule {priority} {verb} referrer {_name(cols, i)} while its subject "
                     f"{subject[:19]} stays",
-                    img.digest,
+                    cols.digests[i],
                 )
             )
-        if img.child_digests:
+        if cols.children[i]:
             out.append(
                 Danger(
                     "manifest_list_removed",
-                    f"rule {priority} {verb} manifest list {_name(img)}; its "
-                    f"{len(img.child_digests)} platform image(s) stay untagged until a later run",
-                    img.digest,
+                    f"rule {priority} {verb} manifest list {_name(cols, i)}; its "
+                    f"{len(cols.children[i])} platform image(s) stay untagged until a later run",
+                    cols.digests[i],
                 )
             )
     return out
 
 
-def _name(img: LifecycleImage) -> str:
-    label = ",".join(img.tags) if img.tags else "untagged"
-    return f"{img.digest[:19]} ({label})"
+def _name(cols: ImageColumns, i: int) -> str:
+    label = cols.tag_lines[i].replace("\n", ",") or "untagged"
+    return f"{cols.digests[i][:19]} ({label})"

@@ -28,10 +28,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from ecrcost import sqlfiles
-from ecrcost.lifecycle.model import STANDARD, Evaluation, LifecycleImage
+from ecrcost.lifecycle.model import STANDARD, Evaluation, LifecycleImage, columns_of
 from ecrcost.lifecycle.policy import MAX_API_INTEGER, Policy, Rule, validate_policy_text
 from ecrcost.lifecycle.simulate import evaluate_columns
 
@@ -114,19 +115,20 @@ def with_related(
     if not direct:
         return direct
     users = {d: set(u) for d, u in direct.items()}
-    linked = [img for img in images if img.child_digests or img.subject_digest]
+    cols = columns_of(images)
+    linked = [(cols.digests[i], cols.children[i], cols.subjects[i]) for i in cols.linked]
     changed = bool(linked)
     while changed:
         changed = False
-        for img in linked:
-            related = [*img.child_digests]
-            if img.subject_digest:
-                related.append(img.subject_digest)
+        for digest, children, subject in linked:
+            related = [*children]
+            if subject:
+                related.append(subject)
             for other in related:
                 # both ways for a list and its children; a subject's users flow to its referrer
-                pairs = [(other, img.digest)]
-                if other in img.child_digests:
-                    pairs.append((img.digest, other))
+                pairs = [(other, digest)]
+                if other in children:
+                    pairs.append((digest, other))
                 for src, dst in pairs:
                     add = users.get(src, set()) - users.get(dst, set())
                     if add:
@@ -143,11 +145,10 @@ def hits(
     if not users and not unknown:
         return {}
     out: dict[int, tuple[str, ...]] = {}
-    for i, action in enumerate(ev.actions):
-        if action is not None:
-            found = users.get(ev.digests[i], ()) + unknown
-            if found:
-                out[i] = found
+    for i in compress(range(len(ev.actions)), ev.actions):  # the images that go
+        found = users.get(ev.digests[i], ()) + unknown
+        if found:
+            out[i] = found
     return out
 
 

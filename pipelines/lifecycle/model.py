@@ -8,10 +8,14 @@ an inventory the same way.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter, sub
+from typing import TYPE_CHECKING, Any, overload
 
 from ecrcost import sqlfiles
 from ecrcost.arrowcols import arrow_scalar
@@ -80,109 +84,302 @@ def lifecycle_image(
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_BATCH_ROWS = 100_000  # Arrow batches: a million-image snapshot is never all Python rows at once
+_pair_size = itemgetter(1)  # a (digest, size) blob key's size
+_MICROSECOND = timedelta(microseconds=1)
+_MICROS_PER_DAY = 86_400_000_000
 RepositoryKey = tuple[str, str, str]  # (account id, region, repository name)
+
+
+def micros(value: datetime | None) -> int | None:
+    """Microseconds since the epoch of an instant (naive values are UTC), None for None."""
+    return None if value is None else (as_utc(value) - _EPOCH) // _MICROSECOND  # type: ignore[operator]
+
+
+def instant(value: int | None) -> datetime | None:
+    """The aware UTC datetime of `micros`' value."""
+    return None if value is None else _EPOCH + timedelta(microseconds=value)
+
+
+def days_in_micros(days: int) -> int:
+    return days * _MICROS_PER_DAY
+
+
+@dataclass(slots=True, eq=False)  # blob ids differ between loads: compare the images
+class ImageColumns(Sequence[LifecycleImage]):
+    """One repository's images as columns, one list per field, what the simulator reads (a
+    million `LifecycleImage`s cost more to build than to simulate). Indexing or iterating gives
+    `LifecycleImage`s, built on demand.
+
+    Times are microseconds since the epoch, UTC. Tags are one string per image, its tags joined
+    by newlines ("" when untagged): ECR tags hold no newline. Layers are blob rows: `blob_owner`
+    (the image's index) and `blob_key` (the blob's (digest, size) pair, or an id standing for it,
+    equal keys meaning the same blob), `blob_size_of` giving a key's size; an image whose layers
+    are unknown
+    (manifests not read) has `layers_known` False and no rows. `linked`: the indices of the
+    images with children or a subject (manifest lists and referrers)."""
+
+    digests: list[str]
+    tag_lines: list[str]
+    pushed: list[int]
+    pulled: list[int | None]
+    sizes: list[int | None]
+    classes: list[str]
+    archived: list[int | None]
+    activated: list[int | None]
+    children: list[tuple[str, ...]]
+    subjects: list[str | None]
+    layers_known: list[bool]
+    blob_owner: list[int]
+    blob_key: list[Hashable]
+    blob_size_of: Callable[[Any], int]
+    linked: list[int]
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    @overload
+    def __getitem__(self, i: int) -> LifecycleImage: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[LifecycleImage]: ...
+    def __getitem__(self, i: int | slice) -> LifecycleImage | list[LifecycleImage]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self.digests)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        rows = [r for r, owner in enumerate(self.blob_owner) if owner == i]
+        return self._image(i, rows)
+
+    def __iter__(self) -> Iterator[LifecycleImage]:
+        rows: list[list[int]] = [[] for _ in self.digests]
+        for r, owner in enumerate(self.blob_owner):
+            rows[owner].append(r)
+        return map(self._image, range(len(self.digests)), rows)
+
+    def tags(self, i: int) -> tuple[str, ...]:
+        line = self.tag_lines[i]
+        return tuple(line.split("\n")) if line else ()
+
+    def effective_pushed(self) -> list[int]:
+        """Per image: its last (re)activation, else its push (`LifecycleImage.effective_pushed_at`)."""
+        if self.activated.count(None) == len(self.activated):
+            return self.pushed
+        return [p if a is None else a for p, a in zip(self.pushed, self.activated, strict=True)]
+
+    def image_bytes(self, i: int) -> int:
+        """An image's own size: `size_bytes`, else its layers; 0 for a manifest list."""
+        if self.children[i]:
+            return 0
+        size = self.sizes[i]
+        if size is not None:
+            return size
+        return sum(
+            self.blob_size_of(k)
+            for owner, k in zip(self.blob_owner, self.blob_key, strict=True)
+            if owner == i
+        )
+
+    def _layer(self, key: Any) -> tuple[Any, int]:
+        """A blob key as a layer: a (digest, size) pair is one already; an id gets its size."""
+        return key if isinstance(key, tuple) else (key, self.blob_size_of(key))
+
+    def _image(self, i: int, rows: list[int]) -> LifecycleImage:
+        layers = (
+            tuple(map(self._layer, map(self.blob_key.__getitem__, rows)))
+            if self.layers_known[i]
+            else None
+        )
+        return LifecycleImage(
+            self.digests[i],
+            self.tags(i),
+            instant(self.pushed[i]),  # type: ignore[arg-type]
+            instant(self.pulled[i]),
+            self.sizes[i],
+            self.classes[i],
+            instant(self.archived[i]),
+            instant(self.activated[i]),
+            layers,  # type: ignore[arg-type]
+            self.children[i],
+            self.subjects[i],
+        )
+
+
+def columns_of(images: Sequence[LifecycleImage]) -> ImageColumns:
+    """`images` as the simulator's columns (themselves when they are columns already)."""
+    if isinstance(images, ImageColumns):
+        return images
+    layered = [(i, img.layers) for i, img in enumerate(images) if img.layers]
+    pairs = [pair for _, layers in layered for pair in layers]
+    children = [img.child_digests for img in images]
+    subjects = [img.subject_digest for img in images]
+    return ImageColumns(
+        digests=[img.digest for img in images],
+        tag_lines=["\n".join(img.tags) for img in images],
+        pushed=[micros(img.pushed_at) for img in images],  # type: ignore[misc]
+        pulled=[micros(img.last_pulled_at) for img in images],
+        sizes=[img.size_bytes for img in images],
+        classes=[img.storage_class for img in images],
+        archived=[micros(img.archived_at) for img in images],
+        activated=[micros(img.last_activated_at) for img in images],
+        children=children,
+        subjects=subjects,
+        layers_known=[img.layers is not None for img in images],
+        blob_owner=[i for i, layers in layered for _ in layers],
+        blob_key=pairs,  # type: ignore[arg-type]
+        blob_size_of=_pair_size,
+        linked=[i for i, (c, s) in enumerate(zip(children, subjects, strict=True)) if c or s],
+    )
+
+
+_SALTS = 8  # two images sharing a 64-bit key: about a 1e-8 chance a snapshot; eight in a row, none
 
 
 def load_images(
     con: duckdb.DuckDBPyConnection, snapshot_id: str, *, manifests_read: bool, layers: bool
-) -> dict[RepositoryKey, list[LifecycleImage]]:
-    """Every image of a snapshot (`sql/lifecycle/images.sql`) per repository, sorted by digest
-    whatever the scan order. `layers=False` leaves the blobs unread (savings become upper bounds).
+) -> dict[RepositoryKey, ImageColumns]:
+    """Every image of a snapshot (`sql/lifecycle/image_columns.sql`) per repository, as columns
+    sorted by digest whatever the scan order. `layers=False` leaves the blobs unread (savings
+    become upper bounds).
 
-    Columns come from DuckDB as Arrow batches and turn into Python values a column at a time (C
-    loops); the per-image Python work is building the `LifecycleImage`. A blob shared by several
-    images (base layers) is one `(digest, size)` object. Same rule as `lifecycle_image`: naive
-    times are UTC; with manifests read, a manifest list without blob rows has no layers (its
-    children hold them), any other image without blob rows has unknown layers (None)."""
+    DuckDB and Arrow do the per-row work in C, so the Python work is one list per column: images
+    are sorted in Arrow, blob rows (`blob_rows.sql`, blobs numbered by DuckDB) are matched to
+    their image on a 64-bit key of its identity. The key is exact: a load in which two images
+    share one is redone with the next salt. Same rule as `lifecycle_image`: with manifests read,
+    a manifest list without blob rows has no layers (its children hold them), any other image
+    without blob rows has unknown layers."""
+    for salt in range(_SALTS):
+        params = {"snapshot_id": snapshot_id, "salt": salt}
+        loaded = _load_columns(con, params, manifests_read=manifests_read, layers=layers)
+        if loaded is not None:
+            return loaded
+    raise RuntimeError(f"snapshot {snapshot_id}: no distinct 64-bit image keys in {_SALTS} salts")
+
+
+def _sizes_by_id(blobs: Any) -> list[int]:
+    """Each blob id's size (`blob_rows.sql` numbers the distinct blobs from 0), in id order."""
+    import pyarrow.compute as pc
+
+    ids = blobs["blob_id"].combine_chunks()
+    by_id = pc.array_sort_indices(ids)
+    ends = pc.run_end_encode(ids.take(by_id)).run_ends  # one run per id: 0, 1, 2, ...
+    last = pc.subtract(ends, arrow_scalar(1, ends.type))  # rows of one id hold one size
+    return blobs["size_bytes"].take(by_id.take(last)).to_pylist()
+
+
+def _storage_classes(statuses: Any, order: Any) -> list[str]:
+    """`storage_class_of` each status, in `order`: a handful of distinct statuses, each mapped once."""
+    import pyarrow.compute as pc
+
+    codes = pc.dictionary_encode(statuses).unify_dictionaries().combine_chunks()
+    classes = [storage_class_of(s) for s in codes.dictionary.to_pylist()]
+    return list(map(classes.__getitem__, codes.indices.take(order).to_pylist()))
+
+
+def _load_columns(
+    con: duckdb.DuckDBPyConnection, params: dict[str, Any], *, manifests_read: bool, layers: bool
+) -> dict[RepositoryKey, ImageColumns] | None:
+    """The columns, or None when two distinct images share a key under this salt."""
+    table = sqlfiles.arrow_table(con, "lifecycle/image_columns", params)
+    if not table.num_rows:
+        return {}
+    with ThreadPoolExecutor(1) as pool:
+        # DuckDB numbers the blobs on another thread while this one builds the image columns.
+        blob_rows = pool.submit(_blob_rows, con.cursor(), params) if layers else None
+        return _columns(table, blob_rows, con, params, manifests_read)
+
+
+def _blob_rows(cursor: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Any:
+    with cursor:
+        return sqlfiles.arrow_table(cursor, "lifecycle/blob_rows", params)
+
+
+def _columns(
+    table: Any,
+    blob_rows: Future[Any] | None,
+    con: duckdb.DuckDBPyConnection,
+    params: dict[str, Any],
+    manifests_read: bool,
+) -> dict[RepositoryKey, ImageColumns] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    params = {"snapshot_id": snapshot_id}
-    newline = arrow_scalar("\n", pa.string())  # a Python str here would import pandas
-    blobs = _image_blobs(con, params, newline) if layers else {}
-    unread = () if manifests_read else None
-    out: dict[RepositoryKey, list[LifecycleImage]] = {}
-    for batch in sqlfiles.arrow_batches(con, "lifecycle/images", params, _BATCH_ROWS):
-        repos = pc.dictionary_encode(batch["repository_key"])
-        lists = [out.setdefault(tuple(k.split("\n")), []) for k in repos.dictionary.to_pylist()]
-        image_keys = pc.binary_join_element_wise(
-            batch["repository_key"], batch["image_digest"], newline
-        ).to_pylist()
-        children = list(map(tuple, batch["child_digests"].to_pylist()))
-        images = map(
-            LifecycleImage,
-            batch["image_digest"].to_pylist(),
-            map(tuple, batch["image_tags"].to_pylist()),
-            _utc_times(batch["pushed_at"]),
-            _utc_times(batch["last_pulled_at"]),
-            batch["size_bytes"].to_pylist(),
-            map(STORAGE_OF_STATUS.get, batch["image_status"].to_pylist(), repeat(ACTIVATING)),
-            _utc_times(batch["archived_at"]),
-            _utc_times(batch["activated_at"]),
-            # no blob rows: unknown, or none of its own for a manifest list (manifests read)
-            [
-                blobs.pop(k, None) or (unread if c else None)
-                for k, c in zip(image_keys, children, strict=True)
-            ],
-            children,
-            batch["subject_digest"].to_pylist(),
+    keys = table["image_key"].combine_chunks()
+    ordered_keys = keys.take(pc.array_sort_indices(keys))
+    if pc.any(pc.equal(ordered_keys[1:], ordered_keys[:-1])).as_py():  # a repeat, or a collision
+        only = {"snapshot_id": params["snapshot_id"]}
+        distinct = sqlfiles.run(con, "lifecycle/distinct_images", only).fetchall()[0][0]
+        if len(pc.unique(keys)) < distinct:
+            return None
+    order = pc.sort_indices(
+        table, sort_keys=[("repository_key", "ascending"), ("image_digest", "ascending")]
+    )
+    positions = order.to_pylist()
+
+    def column(name: str) -> list[Any]:  # in (repository, digest) order
+        values = table[name]
+        if values.null_count == len(values):
+            return [None] * len(values)
+        if pa.types.is_integer(values.type):
+            return values.take(order).to_pylist()
+        python = values.to_pylist()  # strings: reordered in Python, cheaper than in Arrow here
+        return list(map(python.__getitem__, positions))
+
+    # Repositories as runs of the sorted rows, compared as dictionary indices (not strings).
+    names = pc.dictionary_encode(table["repository_key"]).unify_dictionaries().combine_chunks()
+    runs = pc.run_end_encode(names.indices.take(order))
+    ends = runs.run_ends.to_pylist()
+    repositories = [tuple(k.split("\n")) for k in names.dictionary.take(runs.values).to_pylist()]
+    children = [() if c is None else tuple(c) for c in column("child_digests")]
+    columns = {
+        "digests": column("image_digest"),
+        "tag_lines": column("tag_lines"),
+        "pushed": column("pushed"),
+        "pulled": column("pulled"),
+        "sizes": column("size_bytes"),
+        "classes": _storage_classes(table["image_status"], order),
+        "archived": column("archived"),
+        "activated": column("activated"),
+        "children": children,
+        "subjects": column("subject_digest"),
+    }
+    linked = pc.indices_nonzero(
+        pc.or_(pc.is_valid(table["child_digests"]), pc.is_valid(table["subject_digest"])).take(
+            order
         )
-        for repo, image in zip(repos.indices.to_pylist(), images, strict=True):
-            lists[repo].append(image)
-    for images in out.values():
-        images.sort(key=_digest_of)
-    return out
-
-
-def _digest_of(image: LifecycleImage) -> str:
-    return image.digest
-
-
-def _utc_times(column: Any) -> list[datetime | None]:
-    """Aware UTC datetimes from a naive-UTC Arrow timestamp column (microseconds)."""
-    import pyarrow as pa
-
-    if column.null_count == len(column):
-        return [None] * len(column)
-    micros = column.cast(pa.int64()).to_pylist()
-    return [None if m is None else _EPOCH + timedelta(microseconds=m) for m in micros]
-
-
-def _image_blobs(
-    con: duckdb.DuckDBPyConnection, params: dict[str, Any], separator: Any
-) -> dict[str, tuple[tuple[str, int], ...]]:
-    """Blobs per image key (`sql/lifecycle/image_blobs.sql`), as `(digest, size)` pairs, each
-    distinct pair one object (base layers repeat in every image of a repository). Grouped a
-    batch at a time in Arrow: the Python work is per image, not per blob row."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    shared: dict[tuple[str, int], tuple[str, int]] = {}
-    out: dict[str, tuple[tuple[str, int], ...]] = {}
-    for batch in sqlfiles.arrow_batches(con, "lifecycle/image_blobs", params, _BATCH_ROWS):
-        images = pc.dictionary_encode(batch["image_key"])
-        pair_keys = pc.dictionary_encode(
-            pc.binary_join_element_wise(
-                batch["blob_digest"], batch["size_bytes"].cast(pa.string()), separator
-            )
+    ).to_pylist()
+    has_rows = [False] * len(positions)
+    owners: list[int] = []
+    blob_keys: list[int] = []
+    blob_sizes: list[int] = []  # by blob id
+    if blob_rows is not None:
+        blobs = blob_rows.result()
+        owner = pc.index_in(blobs["image_key"], value_set=table["image_key"].take(order))
+        matched = len(owner) - owner.null_count  # rows of images not in the snapshot: ignored
+        by_owner = pc.sort_indices(owner)[:matched]  # nulls sort last
+        owner = owner.take(by_owner).combine_chunks()
+        owners = owner.to_pylist()
+        blob_keys = blobs["blob_id"].take(by_owner).to_pylist()
+        blob_sizes = _sizes_by_id(blobs)
+        for i in pc.run_end_encode(owner).values.to_pylist():  # the images with rows
+            has_rows[i] = True
+    columns["layers_known"] = [
+        r or (manifests_read and bool(c)) for r, c in zip(has_rows, children, strict=True)
+    ]
+    out: dict[RepositoryKey, ImageColumns] = {}
+    start = row = link = 0
+    for key, end in zip(repositories, ends, strict=True):
+        row_end = bisect_left(owners, end, row)
+        link_end = bisect_left(linked, end, link)
+        out[key] = ImageColumns(  # type: ignore[index]
+            **{name: values[start:end] for name, values in columns.items()},
+            blob_owner=list(map(sub, owners[row:row_end], repeat(start))),
+            blob_key=blob_keys[row:row_end],  # type: ignore[arg-type]
+            blob_size_of=blob_sizes.__getitem__,
+            linked=list(map(sub, linked[link:link_end], repeat(start))),
         )
-        distinct = []
-        for key in pair_keys.dictionary.to_pylist():
-            digest, _, size = key.rpartition("\n")
-            pair = (digest, int(size))
-            distinct.append(shared.setdefault(pair, pair))
-        rows = pc.sort_indices(images.indices)  # stable: rows grouped by image, in order
-        pairs = list(map(distinct.__getitem__, pc.take(pair_keys.indices, rows).to_pylist()))
-        # every image of the dictionary has rows: run i of the sorted indices is image i
-        ends = pc.run_end_encode(pc.take(images.indices, rows)).run_ends.to_pylist()
-        for key, found in zip(
-            images.dictionary.to_pylist(),
-            map(tuple, map(pairs.__getitem__, map(slice, [0, *ends[:-1]], ends))),
-            strict=True,
-        ):
-            earlier = out.get(key)  # an image's blobs may span two batches
-            out[key] = found if earlier is None else earlier + found
+        start, row, link = end, row_end, link_end
     return out
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,7 +45,7 @@ from ecrcost.lifecycle.in_use import (
     propose,
     with_related,
 )
-from ecrcost.lifecycle.model import Evaluation, LifecycleImage, load_images
+from ecrcost.lifecycle.model import Evaluation, LifecycleImage, columns_of, instant, load_images
 from ecrcost.lifecycle.policy import Policy, PolicyError, parse_policy, pretty_policy_text
 from ecrcost.lifecycle.savings import Savings
 from ecrcost.lifecycle.selection import exempt_reason, select
@@ -65,7 +65,7 @@ class RepositoryImages:
     policy_text: str | None
     exempt: bool
     complete: bool
-    images: list[LifecycleImage] = field(default_factory=list)
+    images: Sequence[LifecycleImage] = field(default_factory=list)  # columns when loaded
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -98,7 +98,7 @@ class RepositoryPlan:
     current_policy_would_remove: int | None = None  # None: no (valid) current policy
     notes: list[str] = field(default_factory=list)
     # What images_to_go is made from, on demand (a million dicts cost more than the simulation).
-    images: list[LifecycleImage] = field(default_factory=list, repr=False)
+    images: Sequence[LifecycleImage] = field(default_factory=list, repr=False)
     evaluation: Evaluation | None = field(default=None, repr=False)
     # Image index -> who uses it, for the images to go that are in use (or possibly in use).
     in_use_by: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -146,8 +146,9 @@ class RepositoryPlan:
         ev = self.evaluation
         sizes = {"expire": 0, "transition": 0}
         if ev is not None:
+            own = columns_of(self.images).sizes
             for i in _acted_on(ev):
-                sizes[ev.actions[i]] += self.images[i].size_bytes or 0  # type: ignore[index]
+                sizes[ev.actions[i]] += own[i] or 0  # type: ignore[index]
         return sizes["expire"], sizes["transition"]
 
     @property
@@ -156,20 +157,21 @@ class RepositoryPlan:
         ev = self.evaluation
         if ev is None:
             return []
+        cols = columns_of(self.images)
         out = []
         for i in _acted_on(ev):
-            action, img = ev.actions[i], self.images[i]
+            pulled = cols.pulled[i]
             out.append(
                 {
-                    "digest": img.digest,
-                    "tags": list(img.tags),
-                    "action": action,
+                    "digest": cols.digests[i],
+                    "tags": list(cols.tags(i)),
+                    "action": ev.actions[i],
                     "rule_priority": ev.priorities[i],
                     "in_use_by": list(self.in_use_by.get(i, ())),
                     "via_subject": ev.via_subject.get(i),
-                    "size_bytes": img.size_bytes,
-                    "pushed_at": iso(img.pushed_at),
-                    "last_pulled_at": iso(img.last_pulled_at) if img.last_pulled_at else None,
+                    "size_bytes": cols.sizes[i],
+                    "pushed_at": iso(instant(cols.pushed[i])),
+                    "last_pulled_at": iso(instant(pulled)) if pulled is not None else None,
                 }
             )
         return out
@@ -416,7 +418,7 @@ class _Differ:
         return f"--- {name} ({label})\n+++ {name} (proposed)\n" + "".join(body)
 
     def current_removes(
-        self, text: str | None, images: list[LifecycleImage], at: datetime
+        self, text: str | None, images: Sequence[LifecycleImage], at: datetime
     ) -> int | None:
         if not text:
             return None

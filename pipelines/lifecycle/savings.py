@@ -17,16 +17,17 @@ All prices come from the PriceTable (settings.prices); none is written here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress
+from operator import not_
+from typing import Any
 
 from ecrcost.fmt import gib, money, money_per_month
-from ecrcost.lifecycle.model import ACTIVATING, ARCHIVE, LifecycleImage
+from ecrcost.lifecycle.model import ACTIVATING, ARCHIVE, STANDARD, LifecycleImage, columns_of
 from ecrcost.prices import ARCHIVE_MINIMUM_DAYS, GIB, PriceTable
 
 DAYS_PER_MONTH = 365.25 / 12
-_size = itemgetter(1)
 
 
 @dataclass
@@ -77,46 +78,41 @@ def compute_savings(
     region: str | None,
 ) -> Savings:
     """What the actions (per image, same order) free in one repository, priced for `region`."""
+    cols = columns_of(images)
     out = Savings()
-    kept: list[tuple[tuple[str, int], ...]] = []
-    removed: list[tuple[tuple[str, int], ...]] = []
-    kept_unknown = removed_any = False
-    for img, action in zip(images, actions, strict=True):
-        storage_class, layers = img.storage_class, img.layers
-        if storage_class == ARCHIVE:
-            if action == "expire":
-                out.archive_freed_bytes += _image_bytes(img)
-        elif action is None or storage_class == ACTIVATING:
-            if layers is not None:
-                kept.append(layers)
-            elif not img.child_digests:
-                kept_unknown = True
-        else:
-            removed_any = True
-            if layers is not None:
-                removed.append(layers)
-            else:
-                out.freed_bytes += _image_bytes(img)
-                out.upper_bound = out.upper_bound or not img.child_digests
-            if action == "transition":
-                out.archived_bytes += _image_bytes(img)
-    # A blob is its (digest, size) pair: set algebra in C instead of a loop per layer.
-    freed = set().union(*removed).difference(*kept) if removed else set()
-    out.freed_bytes += sum(map(_size, freed))
-    if removed_any and kept_unknown:
-        out.upper_bound = True  # a kept image of unknown layers may share the freed ones
+    classes, known, owners, keys = cols.classes, cols.layers_known, cols.blob_owner, cols.blob_key
+    kept: Sequence[Any]
+    gone: Sequence[Any]
+    if classes.count(STANDARD) == len(classes):  # the common case: no flags per image to build
+        kept, gone = list(map(not_, actions)), actions  # an action is None or a non-empty string
+        leaving_rows: Iterable[Any] = map(actions.__getitem__, owners)
+        kept_rows: Iterable[Any] = map(not_, map(actions.__getitem__, owners))
+    else:  # kept in standard storage (or in transit), and leaving it (expired or archived)
+        pairs = list(zip(classes, actions, strict=True))
+        kept = [c != ARCHIVE and (a is None or c == ACTIVATING) for c, a in pairs]
+        gone = [c == STANDARD and a is not None for c, a in pairs]
+        leaving_rows, kept_rows = map(gone.__getitem__, owners), map(kept.__getitem__, owners)
+    for i in compress(range(len(classes)), actions):
+        if classes[i] == ARCHIVE:
+            if actions[i] == "expire":
+                out.archive_freed_bytes += cols.image_bytes(i)
+        elif gone[i]:
+            if not known[i]:
+                out.freed_bytes += cols.image_bytes(i)
+                out.upper_bound = out.upper_bound or not cols.children[i]
+            if actions[i] == "transition":
+                out.archived_bytes += cols.image_bytes(i)
+    if any(gone):
+        # A blob (its key) is freed when no kept image has a row of it: set algebra in C.
+        freed = set(compress(keys, leaving_rows)).difference(compress(keys, kept_rows))
+        out.freed_bytes += sum(map(cols.blob_size_of, freed))
+        if not all(known) and any(
+            k and not n and not c for k, n, c in zip(kept, known, cols.children, strict=True)
+        ):
+            out.upper_bound = True  # a kept image of unknown layers may share the freed ones
     out.standard_usd = prices.monthly_cost(out.freed_bytes, region=region)
     out.archive_freed_usd = prices.monthly_cost(0, out.archive_freed_bytes, region=region)
     out.archive_added_usd = prices.monthly_cost(0, out.archived_bytes, region=region)
     out.archive_minimum_usd = out.archive_added_usd * ARCHIVE_MINIMUM_DAYS / DAYS_PER_MONTH
     out.restore_usd = out.archived_bytes / GIB * prices.restore(region)
     return out
-
-
-def _image_bytes(img: LifecycleImage) -> int:
-    """An image's own size: `size_bytes`, else its layers; 0 for a manifest list."""
-    if img.child_digests:
-        return 0
-    if img.size_bytes is not None:
-        return img.size_bytes
-    return sum(size for _, size in img.layers or ())

@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache, cached_property
+from itertools import compress
+from operator import not_
 from typing import TYPE_CHECKING
 
 from ecrcost.fmt import iso
@@ -28,8 +30,12 @@ from ecrcost.lifecycle.model import (
     ARCHIVE,
     STANDARD,
     Evaluation,
+    ImageColumns,
     LifecycleImage,
     Outcome,
+    columns_of,
+    days_in_micros,
+    micros,
 )
 from ecrcost.lifecycle.policy import Policy, Rule
 from ecrcost.lifecycle.savings import Savings, compute_savings
@@ -93,13 +99,15 @@ def simulate(
     region: str | None,
     recent_pull_days: int = 30,
 ) -> SimulationResult:
-    """Evaluate `policy` over one repository's `images` at `at`; price what it frees in `region`."""
-    evaluation = evaluate_columns(policy, images, at)
+    """Evaluate `policy` over one repository's `images` (`LifecycleImage`s or their columns) at
+    `at`; price what it frees in `region`."""
+    columns = columns_of(images)
+    evaluation = evaluate_columns(policy, columns, at)
     return SimulationResult(
         evaluated_at=at,
         evaluation=evaluation,
-        savings=compute_savings(images, evaluation.actions, prices, region),
-        dangers=danger_flags(images, evaluation, at, recent_pull_days),
+        savings=compute_savings(columns, evaluation.actions, prices, region),
+        dangers=danger_flags(columns, evaluation, at, recent_pull_days),
     )
 
 
@@ -110,20 +118,21 @@ def evaluate(policy: Policy, images: Sequence[LifecycleImage], at: datetime) -> 
 
 def evaluate_columns(policy: Policy, images: Sequence[LifecycleImage], at: datetime) -> Evaluation:
     """`evaluate`, as columns (the fast path `simulate` uses)."""
-    n = len(images)
-    digests = [img.digest for img in images]
+    cols = columns_of(images)
+    n = len(cols)
+    digests = cols.digests
     actions: list[str | None] = [None] * n
     priorities: list[int | None] = [None] * n
     result = Evaluation(digests, actions, priorities)
     if not n or not policy.rules:
         return result
     # Newest first; stable sorts give "smaller digest first" on equal times.
-    pushed = [img.last_activated_at or img.pushed_at for img in images]
+    pushed = cols.effective_pushed()
     order = sorted(range(n), key=digests.__getitem__) if len(set(pushed)) < n else range(n)
     order = sorted(order, key=pushed.__getitem__, reverse=True)
-    tags = [img.tags for img in images]
-    classes = [img.storage_class for img in images]
-    lines: list[str] = []  # tags joined one per line, for the regex selectors (made on demand)
+    lines, classes = cols.tag_lines, cols.classes
+    single = "\n" not in "".join(lines)  # no image has two tags: a tag equals its line
+    at_micros: int = micros(at)  # type: ignore[assignment]
     for storage_class in (STANDARD, ARCHIVE):
         rules = [r for r in policy.rules if r.storage_class == storage_class]
         if not rules:
@@ -139,22 +148,26 @@ def evaluate_columns(policy: Policy, images: Sequence[LifecycleImage], at: datet
             if rule.tag_status == "any":
                 selected = members
             elif rule.tag_status == "untagged":
-                selected = [i for i in members if not tags[i]]
-            elif len(rule.tag_patterns) == 1 and "*" not in rule.tag_patterns[0]:
-                only = rule.tag_patterns[0]
-                selected = [i for i in members if only in tags[i]]
+                selected = list(compress(members, map(not_, map(lines.__getitem__, members))))
+            elif (
+                len(rule.tag_patterns) == 1
+                and "*" not in rule.tag_patterns[0]
+                and single
+                and rule.tag_patterns[0]
+            ):
+                only = rule.tag_patterns[0]  # the common case: one exact tag ("latest")
+                selected = list(
+                    compress(members, map(only.__eq__, map(lines.__getitem__, members)))
+                )
             else:
-                if not lines:
-                    lines = ["\n".join(t) for t in tags]
                 selected = _select_by_lines(rule, members, lines)
-            for i in unclaimed.intersection(_marked(rule, selected, images, at)):
+            for i in unclaimed.intersection(_marked(rule, selected, cols, pushed, at_micros)):
                 actions[i] = rule.action
                 priorities[i] = rule.priority
             unclaimed.difference_update(selected)
-    linked = [img for img in images if img.child_digests or img.subject_digest]
-    if linked:
-        _protect_children(linked, result)
-        _cascade_referrers(linked, classes, result)
+    if cols.linked:
+        _protect_children(cols, result)
+        _cascade_referrers(cols, result)
     return result
 
 
@@ -162,11 +175,16 @@ def _select_by_lines(rule: Rule, members: list[int], lines: list[str]) -> list[i
     """Members with at least one tag whose tags (one per line) match every prefix/pattern of
     the rule. An untagged image's line is empty, which a wildcard-only pattern ("*") would match:
     a tagged rule selects only images with a tag (docs/lifecycle-semantics.md, Evaluation 3)."""
-    searches = [rx.search for rx in _line_regexes(rule)]
-    if len(searches) == 1:
-        search = searches[0]
-        return [i for i in members if lines[i] and search(lines[i])]
-    return [i for i in members if lines[i] and all(s(lines[i]) for s in searches)]
+    regexes = _line_regexes(rule)
+    picked = map(lines.__getitem__, members)
+    if len(regexes) == 1:
+        selected = list(compress(members, map(regexes[0].search, picked)))
+    else:
+        tests = [rx.search for rx in regexes]
+        selected = [i for i, ln in zip(members, picked, strict=True) if all(t(ln) for t in tests)]
+    if any(rx.search("") for rx in regexes):  # a pattern an empty line matches ("*")
+        selected = [i for i in selected if lines[i]]
+    return selected
 
 
 @cache
@@ -181,31 +199,36 @@ def _line_regexes(rule: Rule) -> tuple[re.Pattern[str], ...]:
 
 
 def _marked(
-    rule: Rule, selected: list[int], images: Sequence[LifecycleImage], at: datetime
+    rule: Rule, selected: list[int], cols: ImageColumns, pushed: list[int], at: int
 ) -> list[int]:
-    """The rule's candidates among `selected` (newest first), computed over all of them."""
+    """The rule's candidates among `selected` (newest first), computed over all of them.
+    `pushed`: the effective push times; `at` and the times in microseconds."""
     if rule.count_type == "imageCountMoreThan":
         return selected[rule.count_number :]
-    cutoff = at - timedelta(days=rule.count_number)
+    cutoff = at - days_in_micros(rule.count_number)
     if rule.count_type == "sinceImagePushed":
-        return [i for i in selected if images[i].effective_pushed_at < cutoff]
+        return [i for i in selected if pushed[i] < cutoff]
     if rule.count_type == "sinceImagePulled":
-        return [i for i in selected if images[i].effective_pulled_at < cutoff]
-    return [  # sinceImageTransitioned
-        i for i in selected if images[i].archived_at is not None and images[i].archived_at < cutoff
-    ]
+        pulled = cols.pulled  # never pulled since the (re)activation or push: that time
+        return [
+            i
+            for i in selected
+            if (pushed[i] if pulled[i] is None or pulled[i] < pushed[i] else pulled[i]) < cutoff
+        ]
+    archived = cols.archived  # sinceImageTransitioned
+    return [i for i in selected if archived[i] is not None and archived[i] < cutoff]  # type: ignore[operator]
 
 
-def _protect_children(linked: list[LifecycleImage], ev: Evaluation) -> None:
+def _protect_children(cols: ImageColumns, ev: Evaluation) -> None:
     """Children of a manifest list present at the instant stay; a list already in archive no
     longer protects them ("cannot be expired or archived without the manifest list being deleted
     or archived first", docs/lifecycle-semantics.md, Evaluation 7)."""
     parents: dict[str, str] = {}
-    for img in linked:
-        if img.storage_class == ARCHIVE:
+    for i in cols.linked:
+        if cols.classes[i] == ARCHIVE:
             continue
-        for child in img.child_digests:
-            parents.setdefault(child, img.digest)
+        for child in cols.children[i]:
+            parents.setdefault(child, cols.digests[i])
     if not parents:
         return
     for i, digest in enumerate(ev.digests):
@@ -214,18 +237,19 @@ def _protect_children(linked: list[LifecycleImage], ev: Evaluation) -> None:
             ev.protected_by[i] = parents[digest]
 
 
-def _cascade_referrers(linked: list[LifecycleImage], classes: list[str], ev: Evaluation) -> None:
+def _cascade_referrers(cols: ImageColumns, ev: Evaluation) -> None:
     """Referrers follow their subject in the same evaluation, transitively: expired with an
     expired subject; archived with an archived one when they are in standard storage and nothing
     expires them ("automatically expire or archive those artifacts within 24 hours of the
     deletion or archival of the subject image", docs/lifecycle-semantics.md, Evaluation 7)."""
-    position = {d: i for i, d in enumerate(ev.digests)}
     referrers: dict[str, list[int]] = {}
-    for img in linked:
-        if img.subject_digest:
-            referrers.setdefault(img.subject_digest, []).append(position[img.digest])
+    for i in cols.linked:
+        subject = cols.subjects[i]
+        if subject:
+            referrers.setdefault(subject, []).append(i)
     if not referrers:
         return
+    classes = cols.classes
     for action in ("expire", "transition"):
         stack = [i for i, a in enumerate(ev.actions) if a == action]
         while stack:
