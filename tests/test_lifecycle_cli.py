@@ -173,6 +173,9 @@ def test_simulate_over_describe_images(tmp_path, capsys):
         ({"imageSizeInBytes": "big"}, "field imageSizeInBytes must be a non-negative integer"),
         ({"imageStatus": "GONE"}, "field imageStatus must be ACTIVE, ARCHIVED or ACTIVATING"),
         ({"imageTags": "v1"}, "field imageTags must be a list of strings"),
+        ({"imageTags": ["v1", "a\nb"]}, "field imageTags: 'a\\nb' is not an image tag"),
+        ({"imageTags": [""]}, "field imageTags: '' is not an image tag (1 to 300 characters"),
+        ({"imageTags": ["x" * 301]}, "is not an image tag (1 to 300 characters, no line break)"),
         ({"lastRecordedPullTime": True}, "field lastRecordedPullTime must be an ISO 8601 time"),
     ],
 )

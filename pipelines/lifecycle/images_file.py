@@ -82,6 +82,19 @@ def read_images_file(path: str) -> list[LifecycleImage]:
     return [_image(path, i, d) for i, d in enumerate(doc)]
 
 
+def _tags(where: str, key: str, value: Any) -> tuple[str, ...]:
+    """Image tags: 1 to 300 characters each (ECR's ImageIdentifier), none with a line break
+    (the simulator holds an image's tags one per line)."""
+    tags = value or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise UserError(f"{where}: field {key} must be a list of strings")
+    for tag in tags:
+        if not 1 <= len(tag) <= 300 or "\n" in tag or "\r" in tag:
+            raise UserError(f"{where}: field {key}: {tag!r} is not an image tag (1 to 300 "
+                            "characters, no line break)")  # fmt: skip
+    return tuple(tags)
+
+
 def _aws_time(where: str, key: str, value: Any) -> datetime | None:
     """An AWS CLI timestamp: ISO 8601 text (the default) or epoch seconds (`none` format)."""
     if value is None:
@@ -107,9 +120,7 @@ def _aws_image(path: str, index: int, d: Any) -> LifecycleImage:
     if d.get("imagePushedAt") is None:
         raise UserError(f"{where}: field imagePushedAt is required")
     times = {name: _aws_time(where, key, d.get(key)) for key, name in AWS_TIME_MEMBERS.items()}
-    tags = d.get("imageTags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise UserError(f"{where}: field imageTags must be a list of strings")
+    tags = _tags(where, "imageTags", d.get("imageTags"))
     size = d.get("imageSizeInBytes")
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
         raise UserError(f"{where}: field imageSizeInBytes must be a non-negative integer")
@@ -121,7 +132,7 @@ def _aws_image(path: str, index: int, d: Any) -> LifecycleImage:
         raise UserError(f"{where}: field subjectManifestDigest must be a string")
     return LifecycleImage(
         digest=digest,
-        tags=tuple(tags),
+        tags=tags,
         size_bytes=size,
         storage_class=STORAGE_OF_STATUS[status],
         subject_digest=subject,
@@ -139,9 +150,7 @@ def _image(path: str, index: int, d: Any) -> LifecycleImage:
     for key in ("digest", "pushed_at"):
         if not isinstance(d.get(key), str):
             raise UserError(f"{where}: field {key} is required (a string)")
-    tags = d.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise UserError(f"{where}: field tags must be a list of strings")
+    tags = _tags(where, "tags", d.get("tags"))
     size = d.get("size_bytes")
     if size is not None and (not isinstance(size, int) or size < 0):
         raise UserError(f"{where}: field size_bytes must be a non-negative integer")
@@ -156,7 +165,7 @@ def _image(path: str, index: int, d: Any) -> LifecycleImage:
             raise UserError(f"{where}: field layers must be a list of {{digest, size}}") from None
     return LifecycleImage(
         digest=d["digest"],
-        tags=tuple(tags),
+        tags=tags,
         pushed_at=parse_instant(d["pushed_at"], f"{where} pushed_at"),
         last_pulled_at=parse_instant(d.get("last_pulled_at"), f"{where} last_pulled_at"),
         size_bytes=size,

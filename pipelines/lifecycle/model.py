@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter, sub
 from typing import TYPE_CHECKING, Any, overload
 
@@ -211,26 +211,34 @@ def columns_of(images: Sequence[LifecycleImage]) -> ImageColumns:
     if isinstance(images, ImageColumns):
         return images
     layered = [(i, img.layers) for i, img in enumerate(images) if img.layers]
-    pairs = [pair for _, layers in layered for pair in layers]
+    owners = [i for i, _ in layered]
+    layers = [img_layers for _, img_layers in layered]
     children = [img.child_digests for img in images]
     subjects = [img.subject_digest for img in images]
     return ImageColumns(
         digests=[img.digest for img in images],
         tag_lines=["\n".join(img.tags) for img in images],
-        pushed=[micros(img.pushed_at) for img in images],  # type: ignore[misc]
-        pulled=[micros(img.last_pulled_at) for img in images],
+        pushed=_micros_of([img.pushed_at for img in images]),  # type: ignore[arg-type]
+        pulled=_micros_of([img.last_pulled_at for img in images]),
         sizes=[img.size_bytes for img in images],
         classes=[img.storage_class for img in images],
-        archived=[micros(img.archived_at) for img in images],
-        activated=[micros(img.last_activated_at) for img in images],
+        archived=_micros_of([img.archived_at for img in images]),
+        activated=_micros_of([img.last_activated_at for img in images]),
         children=children,
         subjects=subjects,
         layers_known=[img.layers is not None for img in images],
-        blob_owner=[i for i, layers in layered for _ in layers],
-        blob_key=pairs,  # type: ignore[arg-type]
+        blob_owner=list(chain.from_iterable(map(repeat, owners, map(len, layers)))),
+        blob_key=list(chain.from_iterable(layers)),
         blob_size_of=_pair_size,
         linked=[i for i, (c, s) in enumerate(zip(children, subjects, strict=True)) if c or s],
     )
+
+
+def _micros_of(times: list[datetime | None]) -> list[int | None]:
+    """`micros` of each aware UTC time (as `LifecycleImage` holds them), a list at a time."""
+    if times.count(None) == len(times):
+        return times  # type: ignore[return-value]
+    return [None if t is None else (t - _EPOCH) // _MICROSECOND for t in times]
 
 
 _SALTS = 8  # two images sharing a 64-bit key: about a 1e-8 chance a snapshot; eight in a row, none
