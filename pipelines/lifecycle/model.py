@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import chain, repeat
@@ -253,7 +252,8 @@ def load_images(
 
     DuckDB and Arrow do the per-row work in C, so the Python work is one list per column: images
     are sorted in Arrow, blob rows (`blob_rows.sql`, blobs numbered by DuckDB) are matched to
-    their image on a 64-bit key of its identity. The key is exact: a load in which two images
+    their image on a 64-bit key of its identity. (Numbering the blobs on another thread while
+    the image columns are built saved nothing measurable on 2 cores.) The key is exact: a load in which two images
     share one is redone with the next salt. Same rule as `lifecycle_image`: with manifests read,
     a manifest list without blob rows has no layers (its children hold them), any other image
     without blob rows has unknown layers."""
@@ -289,30 +289,12 @@ def _load_columns(
     con: duckdb.DuckDBPyConnection, params: dict[str, Any], *, manifests_read: bool, layers: bool
 ) -> dict[RepositoryKey, ImageColumns] | None:
     """The columns, or None when two distinct images share a key under this salt."""
-    table = sqlfiles.arrow_table(con, "lifecycle/image_columns", params)
-    if not table.num_rows:
-        return {}
-    with ThreadPoolExecutor(1) as pool:
-        # DuckDB numbers the blobs on another thread while this one builds the image columns.
-        blob_rows = pool.submit(_blob_rows, con.cursor(), params) if layers else None
-        return _columns(table, blob_rows, con, params, manifests_read)
-
-
-def _blob_rows(cursor: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> Any:
-    with cursor:
-        return sqlfiles.arrow_table(cursor, "lifecycle/blob_rows", params)
-
-
-def _columns(
-    table: Any,
-    blob_rows: Future[Any] | None,
-    con: duckdb.DuckDBPyConnection,
-    params: dict[str, Any],
-    manifests_read: bool,
-) -> dict[RepositoryKey, ImageColumns] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    table = sqlfiles.arrow_table(con, "lifecycle/image_columns", params)
+    if not table.num_rows:
+        return {}
     keys = table["image_key"].combine_chunks()
     ordered_keys = keys.take(pc.array_sort_indices(keys))
     if pc.any(pc.equal(ordered_keys[1:], ordered_keys[:-1])).as_py():  # a repeat, or a collision
@@ -361,8 +343,8 @@ def _columns(
     owners: list[int] = []
     blob_keys: list[int] = []
     blob_sizes: list[int] = []  # by blob id
-    if blob_rows is not None:
-        blobs = blob_rows.result()
+    if layers:
+        blobs = sqlfiles.arrow_table(con, "lifecycle/blob_rows", params)
         owner = pc.index_in(blobs["image_key"], value_set=table["image_key"].take(order))
         matched = len(owner) - owner.null_count  # rows of images not in the snapshot: ignored
         by_owner = pc.sort_indices(owner)[:matched]  # nulls sort last
