@@ -122,6 +122,18 @@ def arrow_scalar(value: Any, type_: pa.DataType) -> pa.Scalar:
     return arrow_column([value], type_)[0]
 
 
+def integers_of(array: pa.Array) -> Any:
+    """A numpy view of an integer Arrow array without nulls (`Array.to_numpy` imports pandas)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if array.null_count:
+        raise ValueError("integers_of: the array holds nulls")
+    sign = "u" if pa.types.is_unsigned_integer(array.type) else ""
+    dtype = np.dtype(f"{sign}int{array.type.bit_width}")
+    return np.frombuffer(array.buffers()[1], dtype, len(array), array.offset * dtype.itemsize)
+
+
 def _strings(values: Sequence[str | None]) -> pa.Array:
     import numpy as np
     import pyarrow as pa

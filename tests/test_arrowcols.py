@@ -10,7 +10,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from ecrcost.arrowcols import arrow_column, arrow_table_of, type_of
+from ecrcost.arrowcols import arrow_column, arrow_table_of, integers_of, type_of
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,12 @@ def test_building_a_table_never_imports_pandas():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert arrow_table_of({"m": [Decimal("1.25")]}).column("m").to_pylist() == [Decimal("1.25")]
+
+
+def test_integers_of_views_the_values_without_pandas():
+
+    array = arrow_column([7, 8, 9, 10], pa.int32()).slice(1, 2)
+    assert integers_of(array).tolist() == [8, 9]
+    assert integers_of(pa.array([2**64 - 1], pa.uint64())).tolist() == [2**64 - 1]
+    with pytest.raises(ValueError, match="holds nulls"):
+        integers_of(arrow_column([1, None], pa.int64()))

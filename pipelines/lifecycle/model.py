@@ -17,7 +17,7 @@ from operator import itemgetter, sub
 from typing import TYPE_CHECKING, Any, overload
 
 from ecrcost import sqlfiles
-from ecrcost.arrowcols import arrow_scalar
+from ecrcost.arrowcols import integers_of
 from ecrcost.utc import as_utc
 
 if TYPE_CHECKING:
@@ -265,17 +265,6 @@ def load_images(
     raise RuntimeError(f"snapshot {snapshot_id}: no distinct 64-bit image keys in {_SALTS} salts")
 
 
-def _sizes_by_id(blobs: Any) -> list[int]:
-    """Each blob id's size (`blob_rows.sql` numbers the distinct blobs from 0), in id order."""
-    import pyarrow.compute as pc
-
-    ids = blobs["blob_id"].combine_chunks()
-    by_id = pc.array_sort_indices(ids)
-    ends = pc.run_end_encode(ids.take(by_id)).run_ends  # one run per id: 0, 1, 2, ...
-    last = pc.subtract(ends, arrow_scalar(1, ends.type))  # rows of one id hold one size
-    return blobs["size_bytes"].take(by_id.take(last)).to_pylist()
-
-
 def _storage_classes(statuses: Any, order: Any) -> list[str]:
     """`storage_class_of` each status, in `order`: a handful of distinct statuses, each mapped once."""
     import pyarrow.compute as pc
@@ -289,6 +278,7 @@ def _load_columns(
     con: duckdb.DuckDBPyConnection, params: dict[str, Any], *, manifests_read: bool, layers: bool
 ) -> dict[RepositoryKey, ImageColumns] | None:
     """The columns, or None when two distinct images share a key under this salt."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -345,13 +335,17 @@ def _load_columns(
     blob_sizes: list[int] = []  # by blob id
     if layers:
         blobs = sqlfiles.arrow_table(con, "lifecycle/blob_rows", params)
-        owner = pc.index_in(blobs["image_key"], value_set=table["image_key"].take(order))
+        blob_sizes = blobs["size_bytes"].to_pylist()  # blob id: its row
+        holders = blobs["image_keys"].combine_chunks()
+        row_ids = np.repeat(  # the blob id of each (blob, image) row
+            np.arange(len(holders), dtype=np.int32), integers_of(pc.list_value_length(holders))
+        )
+        owner = pc.index_in(pc.list_flatten(holders), value_set=table["image_key"].take(order))
         matched = len(owner) - owner.null_count  # rows of images not in the snapshot: ignored
         by_owner = pc.sort_indices(owner)[:matched]  # nulls sort last
-        owner = owner.take(by_owner).combine_chunks()
+        owner = owner.take(by_owner)
         owners = owner.to_pylist()
-        blob_keys = blobs["blob_id"].take(by_owner).to_pylist()
-        blob_sizes = _sizes_by_id(blobs)
+        blob_keys = row_ids[integers_of(by_owner)].tolist()
         for i in pc.run_end_encode(owner).values.to_pylist():  # the images with rows
             has_rows[i] = True
     columns["layers_known"] = [
