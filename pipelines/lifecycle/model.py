@@ -8,12 +8,11 @@ an inventory the same way.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import chain, repeat
-from operator import itemgetter, sub
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, overload
 
 from ecrcost import sqlfiles
@@ -285,12 +284,12 @@ def _load_columns(
     table = sqlfiles.arrow_table(con, "lifecycle/image_columns", params)
     if not table.num_rows:
         return {}
-    keys = table["image_key"].combine_chunks()
-    ordered_keys = keys.take(pc.array_sort_indices(keys))
-    if pc.any(pc.equal(ordered_keys[1:], ordered_keys[:-1])).as_py():  # a repeat, or a collision
+    keys = integers_of(table["image_key"].combine_chunks())  # in the table's order
+    sorted_keys = np.sort(keys)
+    if (sorted_keys[1:] == sorted_keys[:-1]).any():  # a repeated row, or a collision
         only = {"snapshot_id": params["snapshot_id"]}
         distinct = sqlfiles.run(con, "lifecycle/distinct_images", only).fetchall()[0][0]
-        if len(pc.unique(keys)) < distinct:
+        if len(np.unique(keys)) < distinct:
             return None
     order = pc.sort_indices(
         table, sort_keys=[("repository_key", "ascending"), ("image_digest", "ascending")]
@@ -309,8 +308,10 @@ def _load_columns(
     # Repositories as runs of the sorted rows, compared as dictionary indices (not strings).
     names = pc.dictionary_encode(table["repository_key"]).unify_dictionaries().combine_chunks()
     runs = pc.run_end_encode(names.indices.take(order))
-    ends = runs.run_ends.to_pylist()
+    ends = integers_of(runs.run_ends)
     repositories = [tuple(k.split("\n")) for k in names.dictionary.take(runs.values).to_pylist()]
+    lengths = np.diff(ends, prepend=0)
+    first_of = np.repeat(ends - lengths, lengths)  # per image (sorted): its repository's first
     children = [() if c is None else tuple(c) for c in column("child_digests")]
     columns = {
         "digests": column("image_digest"),
@@ -324,14 +325,16 @@ def _load_columns(
         "children": children,
         "subjects": column("subject_digest"),
     }
-    linked = pc.indices_nonzero(
-        pc.or_(pc.is_valid(table["child_digests"]), pc.is_valid(table["subject_digest"])).take(
-            order
+    linked = integers_of(
+        pc.indices_nonzero(
+            pc.or_(pc.is_valid(table["child_digests"]), pc.is_valid(table["subject_digest"]))
+            .take(order)
+            .combine_chunks()
         )
-    ).to_pylist()
-    has_rows = [False] * len(positions)
-    owners: list[int] = []
-    blob_keys: list[int] = []
+    ).astype(np.int64)
+    has_rows = np.zeros(len(positions), dtype=bool)
+    owners = np.zeros(0, dtype=np.int64)  # per (blob, image) row: the image, sorted
+    blob_keys = np.zeros(0, dtype=np.int32)
     blob_sizes: list[int] = []  # by blob id
     if layers:
         blobs = sqlfiles.arrow_table(con, "lifecycle/blob_rows", params)
@@ -340,28 +343,32 @@ def _load_columns(
         row_ids = np.repeat(  # the blob id of each (blob, image) row
             np.arange(len(holders), dtype=np.int32), integers_of(pc.list_value_length(holders))
         )
+        # Each row's image (its place in `order`), by its key; rows of images not in the
+        # snapshot (none, unless the warehouse was edited) match nothing and are dropped.
         owner = pc.index_in(pc.list_flatten(holders), value_set=table["image_key"].take(order))
-        matched = len(owner) - owner.null_count  # rows of images not in the snapshot: ignored
-        by_owner = pc.sort_indices(owner)[:matched]  # nulls sort last
-        owner = owner.take(by_owner)
-        owners = owner.to_pylist()
-        blob_keys = row_ids[integers_of(by_owner)].tolist()
-        for i in pc.run_end_encode(owner).values.to_pylist():  # the images with rows
-            has_rows[i] = True
-    columns["layers_known"] = [
-        r or (manifests_read and bool(c)) for r, c in zip(has_rows, children, strict=True)
-    ]
+        matched = integers_of(pc.is_valid(owner).cast(pa.int8())).astype(bool)
+        owner_of_row = integers_of(pc.drop_null(owner)).astype(np.int64)
+        by_owner = np.argsort(owner_of_row, kind="stable")
+        owners, blob_keys = owner_of_row[by_owner], row_ids[matched][by_owner]
+        has_rows[owners] = True
+    known = has_rows | (np.array(list(map(bool, children))) & manifests_read)
+    columns["layers_known"] = known.tolist()
+    row_ends = np.searchsorted(owners, ends).tolist()
+    link_ends = np.searchsorted(linked, ends).tolist()
+    local_owners = (owners - first_of[owners]).tolist()
+    local_linked = (linked - first_of[linked]).tolist()
+    keys_of_rows = blob_keys.tolist()
     out: dict[RepositoryKey, ImageColumns] = {}
     start = row = link = 0
-    for key, end in zip(repositories, ends, strict=True):
-        row_end = bisect_left(owners, end, row)
-        link_end = bisect_left(linked, end, link)
+    for key, end, row_end, link_end in zip(
+        repositories, ends.tolist(), row_ends, link_ends, strict=True
+    ):
         out[key] = ImageColumns(  # type: ignore[index]
             **{name: values[start:end] for name, values in columns.items()},
-            blob_owner=list(map(sub, owners[row:row_end], repeat(start))),
-            blob_key=blob_keys[row:row_end],  # type: ignore[arg-type]
+            blob_owner=local_owners[row:row_end],
+            blob_key=keys_of_rows[row:row_end],  # type: ignore[arg-type]
             blob_size_of=blob_sizes.__getitem__,
-            linked=list(map(sub, linked[link:link_end], repeat(start))),
+            linked=local_linked[link:link_end],
         )
         start, row, link = end, row_end, link_end
     return out
