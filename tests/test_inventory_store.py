@@ -207,6 +207,27 @@ def test_from_snapshot_cli_loads_a_file_and_prints_detailed_csv(home, tmp_path, 
     assert errors == (1, "no")
 
 
+@pytest.mark.parametrize("tags", [["v1", ""], ["ok", "two\nlines"]])
+def test_a_snapshot_file_with_a_tag_ecr_cannot_hold_is_refused(home, tmp_path, capsys, tags):
+    """Empty tags and tags with a line break never come from ECR (the simulator holds an image's
+    tags one per line): one line naming the file and the image, exit 2, nothing stored."""
+    snap = sample_snapshot()
+    snap.repositories[0].images[0].tags = tags
+    path = snap.write(tmp_path / "snapshot.json.gz")
+    code = main(["inventory", "--from-snapshot", str(path), "--home", str(home)])
+    err = capsys.readouterr().err
+    assert code == 2
+    digest = snap.repositories[0].images[0].digest
+    assert f"{path}: snapshot field missing or invalid: image {digest}: an empty tag" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (home / "warehouse.duckdb").exists() or warehouse_images(home) == 0
+
+
+def warehouse_images(home) -> int:
+    with warehouse.opened(home / "warehouse.duckdb") as con:
+        return con.execute("SELECT count(*) FROM ecr_images").fetchone()[0]
+
+
 def test_detailed_needs_csv(home, capsys):
     assert main(["inventory", "--detailed", "--home", str(home)]) == 2
     assert "--detailed only applies with --csv" in capsys.readouterr().err

@@ -291,11 +291,13 @@ def test_a_key_two_images_share_makes_the_load_take_the_next_salt(con, stored, m
     def colliding(name: str) -> str:
         text = load_sql(name)
         if name == "lifecycle/image_columns":  # every image of a repository shares a key
+            key = (
+                "hash(concat_ws(chr(10), $salt, account_id, region, repository_name, image_digest))"
+            )
+            assert f"{key} AS image_key" in text
             text = text.replace(
-                "hash(account_id, region, repository_name, image_digest, $salt) AS image_key",
-                "CASE WHEN $salt = 0 THEN hash(repository_name) "
-                "ELSE hash(account_id, region, repository_name, image_digest, $salt) END "
-                "AS image_key",
+                f"{key} AS image_key",
+                f"CASE WHEN $salt = 0 THEN hash(repository_name) ELSE {key} END AS image_key",
             )
         return text
 
@@ -325,3 +327,22 @@ def test_a_repeated_image_row_is_not_taken_for_a_collision(con, stored):
     api = list(loaded[("111122223333", "eu-west-1", "api")])
     assert [i.digest for i in api] == [f"sha256:{7:064x}"] * 2
     assert sorted(i.layers is not None for i in api) == [False, True]
+
+
+def test_a_salt_changes_every_key_not_only_all_of_them_alike(con, stored):
+    """Two images colliding under one salt must not collide under the next: the salt is part of
+    the hashed text. (DuckDB's hash of several arguments combines their hashes, so a salt passed
+    as one more argument would shift every key alike and keep every collision.)"""
+    text = sqlfiles.load_sql("lifecycle/image_columns")
+    key = text[text.index("hash(concat_ws") : text.index(" AS image_key")]
+    rows = con.execute(
+        f"SELECT {key.replace('$salt', '0')}, {key.replace('$salt', '1')} "
+        "FROM ecr_images WHERE snapshot_id = ? ORDER BY image_digest",
+        [stored],
+    ).fetchall()
+    a, b = rows[0], rows[1]
+    assert a[0] ^ b[0] != a[1] ^ b[1]
+    shifted = con.execute(  # what the test guards against: the salt as one more argument
+        "SELECT xor(hash('x', 'y', 0), hash('p', 'q', 0)) = xor(hash('x', 'y', 1), hash('p', 'q', 1))"
+    ).fetchall()
+    assert shifted == [(True,)]

@@ -38,6 +38,7 @@ from ecrcost.actions.backup import BackupSet
 from ecrcost.actions.selection import Key
 from ecrcost.errors import EcrcostError, UserError
 from ecrcost.lifecycle.in_use import load_in_use, pin_tag, with_related
+from ecrcost.lifecycle.model import columns_of
 from ecrcost.lifecycle.plan import load_inventory
 from ecrcost.lifecycle.selection import exempt_reason, select
 
@@ -94,7 +95,8 @@ def pin_targets(
     if not selected:
         raise UserError(f"no repository of snapshot {snapshot_id} matches --repositories")
     for repo in selected:
-        tags = {img.digest: img.tags for img in repo.images}
+        cols = columns_of(repo.images)
+        tags = {digest: cols.tags(i) for i, digest in enumerate(cols.digests)}
         if found_in_use is not None:
             users = with_related(repo.images, found_in_use.by_repository.get(repo.key, {}))
             chosen = sorted(d for d in users if d in tags)

@@ -200,6 +200,8 @@ def image_of(d: dict[str, Any]) -> Image:
     get = d.get
     blobs, tags, children = get("blobs"), get("tags"), get("child_digests")
     pulled, archived, activated = get("last_pulled_at"), get("archived_at"), get("activated_at")
+    if tags and ("" in tags or "\n" in "".join(tags)):  # never from ECR; the simulator's lines
+        raise ValueError(f"image {d['digest']}: an empty tag or one with a line break in {tags}")
     return Image(
         digest=d["digest"],
         tags=list(tags) if tags else [],

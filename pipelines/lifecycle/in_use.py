@@ -226,6 +226,7 @@ def propose(
     going = {i for i, a in enumerate(ev.actions) if a is not None and ev.digests[i] in users}
     if not going:
         return {}
+    images = list(images)  # built once: each proposal reads them image by image
     out = {"count_number": _count_proposal(policy, images, ev, going, users, at)}
     if pinned_policy is not None:
         pins = [{"digest": d, "tag": pin_tag(pin_prefix, d)} for d in sorted(users)]

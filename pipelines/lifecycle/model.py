@@ -8,6 +8,7 @@ an inventory the same way.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -110,7 +111,7 @@ class ImageColumns(Sequence[LifecycleImage]):
 
     Times are microseconds since the epoch, UTC. Tags are one string per image, its tags joined
     by newlines ("" when untagged): ECR tags hold no newline. Layers are blob rows: `blob_owner`
-    (the image's index) and `blob_key` (the blob's (digest, size) pair, or an id standing for it,
+    (the image's index; rows grouped by image, in image order) and `blob_key` (the blob's (digest, size) pair, or an id standing for it,
     equal keys meaning the same blob), `blob_size_of` giving a key's size; an image whose layers
     are unknown
     (manifests not read) has `layers_known` False and no rows. `linked`: the indices of the
@@ -147,8 +148,7 @@ class ImageColumns(Sequence[LifecycleImage]):
             i += n
         if not 0 <= i < n:
             raise IndexError(i)
-        rows = [r for r, owner in enumerate(self.blob_owner) if owner == i]
-        return self._image(i, rows)
+        return self._image(i, self._rows(i))
 
     def __iter__(self) -> Iterator[LifecycleImage]:
         rows: list[list[int]] = [[] for _ in self.digests]
@@ -173,17 +173,17 @@ class ImageColumns(Sequence[LifecycleImage]):
         size = self.sizes[i]
         if size is not None:
             return size
-        return sum(
-            self.blob_size_of(k)
-            for owner, k in zip(self.blob_owner, self.blob_key, strict=True)
-            if owner == i
-        )
+        return sum(map(self.blob_size_of, map(self.blob_key.__getitem__, self._rows(i))))
+
+    def _rows(self, i: int) -> range:
+        """Image i's blob rows (rows are grouped by image, in image order)."""
+        return range(bisect_left(self.blob_owner, i), bisect_right(self.blob_owner, i))
 
     def _layer(self, key: Any) -> tuple[Any, int]:
         """A blob key as a layer: a (digest, size) pair is one already; an id gets its size."""
         return key if isinstance(key, tuple) else (key, self.blob_size_of(key))
 
-    def _image(self, i: int, rows: list[int]) -> LifecycleImage:
+    def _image(self, i: int, rows: Sequence[int]) -> LifecycleImage:
         layers = (
             tuple(map(self._layer, map(self.blob_key.__getitem__, rows)))
             if self.layers_known[i]

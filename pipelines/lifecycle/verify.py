@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecrcost.aws import api_errors, error_of
 from ecrcost.fmt import iso
+from ecrcost.lifecycle.model import columns_of
 from ecrcost.lifecycle.plan import RepositoryPlan, plan_policy
 from ecrcost.progress import Progress
 
@@ -225,8 +226,10 @@ def compare(r: RepositoryPlan, answer: list[dict[str, Any]]) -> RepositoryCheck:
     snapshot and every image AWS listed."""
     ev = r.evaluation
     assert ev is not None
+    cols = columns_of(r.images)
     local = {
-        img.digest: (ev.actions[i], ev.priorities[i], img.tags) for i, img in enumerate(r.images)
+        digest: (ev.actions[i], ev.priorities[i], cols.tags(i))
+        for i, digest in enumerate(cols.digests)
     }
     aws = {
         res["imageDigest"]: (

@@ -4,7 +4,8 @@
 -- exactly (DuckDB groups on the strings themselves). Unordered: the loader orders.
 SELECT
     size_bytes,
-    list(hash(account_id, region, repository_name, image_digest, $salt)) AS image_keys
+    list(hash(concat_ws(chr(10), $salt, account_id, region, repository_name, image_digest)))
+        AS image_keys
 FROM ecr_image_blobs
 WHERE snapshot_id = $snapshot_id
 GROUP BY blob_digest, size_bytes;
