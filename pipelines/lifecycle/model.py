@@ -276,27 +276,81 @@ def _storage_classes(statuses: Any, order: Any) -> list[str]:
 def _load_columns(
     con: duckdb.DuckDBPyConnection, params: dict[str, Any], *, manifests_read: bool, layers: bool
 ) -> dict[RepositoryKey, ImageColumns] | None:
-    """The columns, or None when two distinct images share a key under this salt."""
+    """The columns, or None when two distinct images share a key under this salt. Each Arrow
+    table and each snapshot-wide list is let go as soon as it is used: a million images' columns
+    are most of the plan's memory."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     table = sqlfiles.arrow_table(con, "lifecycle/image_columns", params)
     if not table.num_rows:
         return {}
-    keys = integers_of(table["image_key"].combine_chunks())  # in the table's order
-    sorted_keys = np.sort(keys)
-    if (sorted_keys[1:] == sorted_keys[:-1]).any():  # a repeated row, or a collision
-        only = {"snapshot_id": params["snapshot_id"]}
-        distinct = sqlfiles.run(con, "lifecycle/distinct_images", only).fetchall()[0][0]
-        if len(np.unique(keys)) < distinct:
-            return None
+    if _shared_image_keys(con, table["image_key"], params["snapshot_id"]):
+        return None
     order = pc.sort_indices(
         table, sort_keys=[("repository_key", "ascending"), ("image_digest", "ascending")]
     )
+    # Repositories as runs of the sorted rows, compared as dictionary indices (not strings).
+    names = pc.dictionary_encode(table["repository_key"]).unify_dictionaries().combine_chunks()
+    runs = pc.run_end_encode(names.indices.take(order))
+    ends = integers_of(runs.run_ends).astype(np.int64)
+    repositories = [tuple(k.split("\n")) for k in names.dictionary.take(runs.values).to_pylist()]
+    starts = ends - np.diff(ends, prepend=0)
+    first_of = np.repeat(starts, ends - starts)  # per image (sorted): its repository's first
+    columns = _sorted_columns(table, order)
+    linked = integers_of(
+        pc.indices_nonzero(
+            pc.or_(pc.is_valid(table["child_digests"]), pc.is_valid(table["subject_digest"]))
+            .take(order)
+            .combine_chunks()
+        )
+    ).astype(np.int64)
+    has_rows = np.zeros(len(order), dtype=bool)
+    owners, blob_keys, blob_sizes = np.zeros(0, np.int64), np.zeros(0, np.int32), []
+    if layers:
+        owners, blob_keys, blob_sizes = _blob_rows(con, params, table["image_key"].take(order))
+        has_rows[owners] = True
+    del table, order, names, runs
+    lists = np.array(list(map(bool, columns["children"])))
+    columns["layers_known"] = (has_rows | (lists & manifests_read)).tolist()
+    bounds = list(zip(starts.tolist(), ends.tolist(), strict=True))
+    per_repository = {name: _split(columns.pop(name), bounds) for name in list(columns)}
+    row_bounds = _bounds(np.searchsorted(owners, ends))
+    per_repository["blob_owner"] = _split((owners - first_of[owners]).tolist(), row_bounds)
+    per_repository["blob_key"] = _split(blob_keys.tolist(), row_bounds)
+    del owners, blob_keys
+    link_bounds = _bounds(np.searchsorted(linked, ends))
+    per_repository["linked"] = _split((linked - first_of[linked]).tolist(), link_bounds)
+    size_of = blob_sizes.__getitem__
+    return {
+        key: ImageColumns(
+            **{name: parts[r] for name, parts in per_repository.items()}, blob_size_of=size_of
+        )
+        for r, key in enumerate(repositories)
+    }
+
+
+def _shared_image_keys(con: duckdb.DuckDBPyConnection, image_keys: Any, snapshot_id: str) -> bool:
+    """Whether two distinct images of the snapshot have the same key (a repeated row is one
+    image: `sql/lifecycle/distinct_images.sql` counts them only when keys repeat)."""
+    import numpy as np
+
+    keys = integers_of(image_keys.combine_chunks())
+    ordered = np.sort(keys)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return False
+    params = {"snapshot_id": snapshot_id}
+    distinct = sqlfiles.run(con, "lifecycle/distinct_images", params).fetchall()[0][0]
+    return len(np.unique(keys)) < distinct
+
+
+def _sorted_columns(table: Any, order: Any) -> dict[str, list[Any]]:
+    """The image columns as Python lists, in `order` (repository, then digest)."""
+    import pyarrow as pa
+
     positions = order.to_pylist()
 
-    def column(name: str) -> list[Any]:  # in (repository, digest) order
+    def column(name: str) -> list[Any]:
         values = table[name]
         if values.null_count == len(values):
             return [None] * len(values)
@@ -305,15 +359,7 @@ def _load_columns(
         python = values.to_pylist()  # strings: reordered in Python, cheaper than in Arrow here
         return list(map(python.__getitem__, positions))
 
-    # Repositories as runs of the sorted rows, compared as dictionary indices (not strings).
-    names = pc.dictionary_encode(table["repository_key"]).unify_dictionaries().combine_chunks()
-    runs = pc.run_end_encode(names.indices.take(order))
-    ends = integers_of(runs.run_ends)
-    repositories = [tuple(k.split("\n")) for k in names.dictionary.take(runs.values).to_pylist()]
-    lengths = np.diff(ends, prepend=0)
-    first_of = np.repeat(ends - lengths, lengths)  # per image (sorted): its repository's first
-    children = [() if c is None else tuple(c) for c in column("child_digests")]
-    columns = {
+    return {
         "digests": column("image_digest"),
         "tag_lines": column("tag_lines"),
         "pushed": column("pushed"),
@@ -322,56 +368,41 @@ def _load_columns(
         "classes": _storage_classes(table["image_status"], order),
         "archived": column("archived"),
         "activated": column("activated"),
-        "children": children,
+        "children": [() if c is None else tuple(c) for c in column("child_digests")],
         "subjects": column("subject_digest"),
     }
-    linked = integers_of(
-        pc.indices_nonzero(
-            pc.or_(pc.is_valid(table["child_digests"]), pc.is_valid(table["subject_digest"]))
-            .take(order)
-            .combine_chunks()
-        )
-    ).astype(np.int64)
-    has_rows = np.zeros(len(positions), dtype=bool)
-    owners = np.zeros(0, dtype=np.int64)  # per (blob, image) row: the image, sorted
-    blob_keys = np.zeros(0, dtype=np.int32)
-    blob_sizes: list[int] = []  # by blob id
-    if layers:
-        blobs = sqlfiles.arrow_table(con, "lifecycle/blob_rows", params)
-        blob_sizes = blobs["size_bytes"].to_pylist()  # blob id: its row
-        holders = blobs["image_keys"].combine_chunks()
-        row_ids = np.repeat(  # the blob id of each (blob, image) row
-            np.arange(len(holders), dtype=np.int32), integers_of(pc.list_value_length(holders))
-        )
-        # Each row's image (its place in `order`), by its key; rows of images not in the
-        # snapshot (none, unless the warehouse was edited) match nothing and are dropped.
-        owner = pc.index_in(pc.list_flatten(holders), value_set=table["image_key"].take(order))
-        matched = integers_of(pc.is_valid(owner).cast(pa.int8())).astype(bool)
-        owner_of_row = integers_of(pc.drop_null(owner)).astype(np.int64)
-        by_owner = np.argsort(owner_of_row, kind="stable")
-        owners, blob_keys = owner_of_row[by_owner], row_ids[matched][by_owner]
-        has_rows[owners] = True
-    known = has_rows | (np.array(list(map(bool, children))) & manifests_read)
-    columns["layers_known"] = known.tolist()
-    row_ends = np.searchsorted(owners, ends).tolist()
-    link_ends = np.searchsorted(linked, ends).tolist()
-    local_owners = (owners - first_of[owners]).tolist()
-    local_linked = (linked - first_of[linked]).tolist()
-    keys_of_rows = blob_keys.tolist()
-    out: dict[RepositoryKey, ImageColumns] = {}
-    start = row = link = 0
-    for key, end, row_end, link_end in zip(
-        repositories, ends.tolist(), row_ends, link_ends, strict=True
-    ):
-        out[key] = ImageColumns(  # type: ignore[index]
-            **{name: values[start:end] for name, values in columns.items()},
-            blob_owner=local_owners[row:row_end],
-            blob_key=keys_of_rows[row:row_end],  # type: ignore[arg-type]
-            blob_size_of=blob_sizes.__getitem__,
-            linked=local_linked[link:link_end],
-        )
-        start, row, link = end, row_end, link_end
-    return out
+
+
+def _blob_rows(
+    con: duckdb.DuckDBPyConnection, params: dict[str, Any], image_keys: Any
+) -> tuple[Any, Any, list[int]]:
+    """(image of each (blob, image) row, its blob id, each blob id's size), the rows sorted by
+    image; images are their place in `image_keys`. Blob ids number the rows of
+    `sql/lifecycle/blob_rows.sql` (one per distinct (digest, size) pair)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blobs = sqlfiles.arrow_table(con, "lifecycle/blob_rows", params)
+    holders = blobs["image_keys"].combine_chunks()
+    row_ids = np.repeat(  # the blob id of each (blob, image) row
+        np.arange(len(holders), dtype=np.int32), integers_of(pc.list_value_length(holders))
+    )
+    # Rows of images not in the snapshot (none, unless the warehouse was edited) are dropped.
+    owner = pc.index_in(pc.list_flatten(holders), value_set=image_keys)
+    matched = integers_of(pc.is_valid(owner).cast(pa.int8())).astype(bool)
+    owner_of_row = integers_of(pc.drop_null(owner)).astype(np.int64)
+    by_owner = np.argsort(owner_of_row, kind="stable")
+    return owner_of_row[by_owner], row_ids[matched][by_owner], blobs["size_bytes"].to_pylist()
+
+
+def _bounds(ends: Any) -> list[tuple[int, int]]:
+    ends = ends.tolist()
+    return list(zip([0, *ends[:-1]], ends, strict=True))
+
+
+def _split(values: list[Any], bounds: list[tuple[int, int]]) -> list[list[Any]]:
+    return [values[start:end] for start, end in bounds]
 
 
 @dataclass(slots=True)
