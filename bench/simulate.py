@@ -7,7 +7,11 @@ simulation). Synthetic, realistic tags:
 about 15% untagged, one `latest` per repository, 40% `v1.2.3` releases, the rest branch-sha tags
 (`main-1a2b3c4`); 2 shared base layers per repository plus one own layer per image; 30% pulled.
 Timed: `simulate()` per repository (evaluation, layer-aware savings and danger flags), not the
-building of the synthetic data. Peak memory is the process's maximum resident set size.
+building of the synthetic data, twice over the same images: as `LifecycleImage` lists (what
+`policy simulate --images` reads; `simulate` turns them into columns first) and as the
+simulator's own columns (`ImageColumns`, built untimed: what `policy plan` loads from the
+warehouse). Both give the same figures (checked). Peak memory is the process's maximum resident
+set size.
 """
 
 from __future__ import annotations

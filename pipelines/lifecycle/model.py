@@ -1,9 +1,10 @@
 """What the lifecycle simulator works on and produces: images, per-image outcomes, evaluations,
 and the storage classes (see docs/lifecycle-semantics.md for the rules behind them).
 
-The warehouse's image rows become `LifecycleImage`s here and only here (`lifecycle_image` for one
+The warehouse's image rows become simulator input here and only here (`lifecycle_image` for one
 row, `load_images` for a snapshot's columns, the same rule), so the planner and the findings read
-an inventory the same way.
+an inventory the same way. The simulator reads `ImageColumns` (one repository's images, a list
+per field); `columns_of` turns `LifecycleImage` lists (images files, tests) into them.
 """
 
 from __future__ import annotations
@@ -83,10 +84,10 @@ def lifecycle_image(
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_pair_size = itemgetter(1)  # a (digest, size) blob key's size
 _MICROSECOND = timedelta(microseconds=1)
 _MICROS_PER_DAY = 86_400_000_000
 RepositoryKey = tuple[str, str, str]  # (account id, region, repository name)
+_pair_size = itemgetter(1)  # a (digest, size) blob key's size
 
 
 def micros(value: datetime | None) -> int | None:
@@ -110,12 +111,12 @@ class ImageColumns(Sequence[LifecycleImage]):
     `LifecycleImage`s, built on demand.
 
     Times are microseconds since the epoch, UTC. Tags are one string per image, its tags joined
-    by newlines ("" when untagged): ECR tags hold no newline. Layers are blob rows: `blob_owner`
-    (the image's index; rows grouped by image, in image order) and `blob_key` (the blob's (digest, size) pair, or an id standing for it,
-    equal keys meaning the same blob), `blob_size_of` giving a key's size; an image whose layers
-    are unknown
-    (manifests not read) has `layers_known` False and no rows. `linked`: the indices of the
-    images with children or a subject (manifest lists and referrers)."""
+    by newlines ("" when untagged): ECR tags hold no newline (the file readers refuse one).
+    Layers are blob rows, grouped by image in image order: `blob_owner` (the image's index) and
+    `blob_key` (the blob's (digest, size) pair, or an id standing for it: equal keys are the
+    same blob), `blob_size_of` giving a key's size; an image whose layers are unknown (manifests
+    not read) has `layers_known` False and no rows. `linked`: the indices of the images with
+    children or a subject (manifest lists and referrers)."""
 
     digests: list[str]
     tag_lines: list[str]
