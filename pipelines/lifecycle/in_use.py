@@ -145,10 +145,14 @@ def hits(
     if not users and not unknown:
         return {}
     out: dict[int, tuple[str, ...]] = {}
-    for i in compress(range(len(ev.actions)), ev.actions):  # the images that go
-        found = users.get(ev.digests[i], ()) + unknown
-        if found:
-            out[i] = found
+    n = len(ev.actions)
+    # The images that go; without unknown scopes, only those in use (found in C, not per image).
+    candidates = (
+        compress(range(n), map(users.__contains__, ev.digests)) if not unknown else range(n)
+    )
+    for i in candidates:
+        if ev.actions[i] is not None:
+            out[i] = users.get(ev.digests[i], ()) + unknown
     return out
 
 
