@@ -196,13 +196,15 @@ def measure(kind: str, loc: Path, home: Path, needed: list[str], repeat: int) ->
 
 
 # The floor as a whole process, like the `ecrcost ingest` command it is compared with: the
-# interpreter, the duckdb import, opening a database file and the one CTAS.
+# interpreter, the duckdb import, opening a database file and the one CTAS. Arguments: the
+# billing folder, the database file, the columns, and optionally DuckDB's memory limit (as
+# `ecrcost` sets it; bench/pipeline.py passes it).
 FLOOR_COMMAND = """
 import sys
 from pathlib import Path
 import duckdb
 loc, db, cols = sys.argv[1], sys.argv[2], sys.argv[3]
-con = duckdb.connect(db)
+con = duckdb.connect(db, config={'memory_limit': sys.argv[4]} if len(sys.argv) > 4 else {})
 files = [str(p) for p in sorted(Path(loc).rglob('*.parquet'))]
 con.execute(f"CREATE OR REPLACE TABLE floor AS SELECT {cols} FROM read_parquet($f, union_by_name=true) WHERE line_item_product_code IN ('AmazonECR', 'AmazonECRPublic')", {'f': files})
 con.close()

@@ -49,6 +49,7 @@ import json
 import os
 import pstats
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -56,9 +57,21 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ingest import FLOOR_COMMAND, NEEDED  # bench/ingest.py, beside this script
+
+from ecrcost.warehouse import DEFAULT_MEMORY_LIMIT
+
 ROOT = Path(__file__).resolve().parent.parent
 START = "2025-01-01"
 TAKEN = datetime(2026, 1, 2, tzinfo=UTC)
+# The columns the ingest reads from this bill (bench/ingest.py's, with the region under CUR
+# 2.0's name product_region_code, which the ingest prefers: billing/readers.py).
+CUR2_NAMES = {"product_region": "product_region_code"}
+FLOOR_COLUMNS = [*(CUR2_NAMES.get(c, c) for c in NEEDED), "resource_tags"]
+# What `run --verbose` logs as each step ends (Dagster's DEBUG event): its name and duration,
+# formatted as 0.83ms, 533ms, 5.6s, 4m52s or 1h4m.
+STEP_DONE = re.compile(r'Finished execution of step "(?P<step>[^"]+)" in (?P<took>[0-9.hms]+)\.')
+UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
 def repository(r: int) -> tuple[str, str, str]:
@@ -129,8 +142,21 @@ def write_snapshot(path: Path, repos: int, images: int, seed: int = 3) -> None:
     path.write_bytes(gzip.compress(json.dumps(doc, separators=(",", ":")).encode(), 1))
 
 
+def seconds_of(took: str) -> float:
+    """Dagster's duration text (`1m2s`, `13.61s`, `457ms`) in seconds."""
+    return sum(float(n) * UNITS[u] for n, u in re.findall(r"([0-9.]+)(ms|h|m|s)", took))
+
+
+def step_seconds(log: str) -> dict[str, float]:
+    """Each step's duration from `run --verbose`'s log (summed if a step ran in several runs)."""
+    out: dict[str, float] = {}
+    for m in STEP_DONE.finditer(log):
+        out[m["step"]] = out.get(m["step"], 0.0) + seconds_of(m["took"])
+    return out
+
+
 def run_child(argv: list[str]) -> tuple[float, float, float, str]:
-    """(wall seconds, CPU seconds, peak RSS MB, stderr tail) of one child process."""
+    """(wall seconds, CPU seconds, peak RSS MB, stderr) of one child process."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
         # The bill starts in START whatever today is (Dagster's partitions go back a year).
@@ -139,10 +165,10 @@ def run_child(argv: list[str]) -> tuple[float, float, float, str]:
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         err.seek(0)
-        tail = err.read()[-3000:]
+        log = err.read()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{argv[2:5]} failed:\n{tail}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, tail
+        raise SystemExit(f"{argv[2:5]} failed:\n{log[-3000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, log
 
 
 def main() -> int:
@@ -153,6 +179,7 @@ def main() -> int:
     parser.add_argument("--images", type=int, default=1_000_000)
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "pipeline"))
     parser.add_argument("--profile", help="run under cProfile, statistics to this file")
+    parser.add_argument("--keep", help="copy the run's home (warehouse, reports) to this folder")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -170,28 +197,52 @@ def main() -> int:
         print(f"generated the bill and the snapshot in {time.perf_counter() - started:.0f} s")
     lines = int((data / "ready").read_text())
 
+    hourly = args.step == 1
+    size = "" if hourly else "; NOT the 87.6M-line target size"
+    print(
+        f"ecrcost run --all: {args.repos:,} repositories, {args.months} months, {lines:,} lines "
+        f"({'hourly' if hourly else f'one per {args.step} h: {args.step}x fewer than hourly'}), "
+        f"{args.images:,} images; {os.cpu_count()} cores"
+    )
     with tempfile.TemporaryDirectory(prefix="ecrcost-bench-run-") as home:
+        # The floor first, on the same files (which it also brings into the page cache for the
+        # run): the plain DuckDB load of the lines, in a fresh file database under the same
+        # memory limit as ecrcost's.
+        floor_db = str(Path(home) / "floor.duckdb")
+        floor = [sys.executable, "-c", FLOOR_COMMAND, str(bill / "exp"), floor_db,
+                 ", ".join(FLOOR_COLUMNS), DEFAULT_MEMORY_LIMIT]  # fmt: skip
+        f_wall, f_cpu, f_peak, _ = run_child(floor)
+        f_load = os.getloadavg()[0]
+        os.remove(floor_db)
+        print(
+            f"  floor (python + duckdb CTAS of the {len(FLOOR_COLUMNS)} columns, memory_limit "
+            f"{DEFAULT_MEMORY_LIMIT}): {f_wall:.1f} s wall, {f_cpu:.1f} s CPU, peak RSS "
+            f"{f_peak / 1024:.2f} GB; load average {f_load:.1f}"
+        )
         command = ["run", "--all", "--cur", str(bill / "exp"), "--inventory-snapshot",
-                   str(snapshot), "--home", home]  # fmt: skip
+                   str(snapshot), "--home", home, "--verbose"]  # fmt: skip
         if args.profile:
             prefix = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "ecrcost"]
         else:
             prefix = [sys.executable, "-m", "ecrcost"]
-        wall, cpu, peak, _ = run_child([*prefix, *command])
+        wall, cpu, peak, log = run_child([*prefix, *command])
+        load = os.getloadavg()[0]
         reports = sorted(Path(home).rglob("*.html"))
         html = max((p.stat().st_size for p in reports), default=0)
+        if args.keep:
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            subprocess.run(["cp", "-r", f"{home}/.", args.keep], check=True)
 
-    hourly = args.step == 1
     print(
-        f"ecrcost run --all: {args.repos:,} repositories, {args.months} months, {lines:,} lines "
-        f"({'hourly' if hourly else f'one per {args.step} h: {args.step}x fewer than hourly'}), "
-        f"{args.images:,} images"
+        f"  run --all: {wall:.1f} s wall ({cpu:.1f} s CPU, all threads), peak RSS "
+        f"{peak / 1024:.2f} GB, largest report HTML {html / 1e6:.2f} MB ({len(reports)} reports); "
+        f"load average {load:.1f}{size}"
     )
-    print(
-        f"  {wall:.1f} s wall ({cpu:.1f} s CPU, all threads), peak RSS {peak / 1024:.2f} GB, largest report HTML {html / 1e6:.2f} "
-        f"MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-        + ("" if hourly else "; NOT the 87.6M-line target size")
-    )
+    print(f"  run --all / floor: {wall / f_wall:.2f} wall, {cpu / f_cpu:.2f} CPU")
+    steps = step_seconds(log)
+    print(f"  steps (Dagster's own durations, one run; {sum(steps.values()):.1f} s of {wall:.1f}):")
+    for step, took in sorted(steps.items(), key=lambda kv: -kv[1]):
+        print(f"    {took:7.1f} s  {step}")
     if not args.profile:
         print(
             f"  target < 60 s and < 4 GB: {'met' if wall < 60 and peak < 4096 else 'NOT MET'}"
