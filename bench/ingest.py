@@ -33,6 +33,10 @@ for both (see main()). Ratios are command/floor of the same run:
   the insert's own columns (region, repository, category) and the tags join, ~0.25 CPU s over
   the CTAS. Peak memory of (a) ~465 MB (was ~520 MB). pandas (earlier run, wall): legacy
   6.7-10.8 s, ~4 GB; CUR 2.0 runs out of memory under the 10 GB cap.
+  Later (`--repeat 3 --skip-pandas`, load average 2.8-3.3): the CUR 2.0 MAP tags filtered per
+  line instead of one MAP per distinct set joined back: CUR 2.0 command/floor 1.23 (CPU 1.27)
+  -> 1.35 (CPU 1.34) here, where 2% of the lines are ECR and the scan dominates; on
+  bench/pipeline.py's bill (every line ECR) a month of 7.4M lines 24.6 -> 17.5 CPU s.
 """
 
 from __future__ import annotations
