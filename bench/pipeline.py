@@ -42,7 +42,9 @@ and tests (load average with each; wall times move with it, CPU times much less)
   What changed: the snapshot file read and its staging without the cyclic collector
   (gcpause.py: Snapshot.read ~13 -> ~4.5 s); CUR 2.0 MAP tags filtered per line, not grouped and
   joined back (readers._tags_expr: a month's insert ~25 -> ~17.5 CPU s); the report's days
-  covered read for the three trend months only (reports/period_days.sql).
+  covered read for the three trend months only (reports/period_days.sql: old period_totals
+  1.19 s, now 0.75 s with period_days, best of 5 at full size, load 2.2; ~5 s of the 12
+  reports, within the step's noise above).
   What bounds the 60 s target: the load itself. DuckDB's bare CTAS of these lines takes 56-79 s
   on these 2 cores under the 2GB limit, so no `run --all` that stores one row per bill line meets
   60 s here. The ingest (135 s) is ~2.4x that floor: per period, the insert computing the
