@@ -33,6 +33,10 @@ for both (see main()). Ratios are command/floor of the same run:
   the insert's own columns (region, repository, category) and the tags join, ~0.25 CPU s over
   the CTAS. Peak memory of (a) ~465 MB (was ~520 MB). pandas (earlier run, wall): legacy
   6.7-10.8 s, ~4 GB; CUR 2.0 runs out of memory under the 10 GB cap.
+  Later (`--repeat 3 --skip-pandas`, load average 2.8-3.3): the CUR 2.0 MAP tags filtered per
+  line instead of one MAP per distinct set joined back: CUR 2.0 command/floor 1.23 (CPU 1.27)
+  -> 1.35 (CPU 1.34) here, where 2% of the lines are ECR and the scan dominates; on
+  bench/pipeline.py's bill (every line ECR) a month of 7.4M lines 24.6 -> 17.5 CPU s.
 """
 
 from __future__ import annotations
@@ -196,13 +200,15 @@ def measure(kind: str, loc: Path, home: Path, needed: list[str], repeat: int) ->
 
 
 # The floor as a whole process, like the `ecrcost ingest` command it is compared with: the
-# interpreter, the duckdb import, opening a database file and the one CTAS.
+# interpreter, the duckdb import, opening a database file and the one CTAS. Arguments: the
+# billing folder, the database file, the columns, and optionally DuckDB's memory limit (as
+# `ecrcost` sets it; bench/pipeline.py passes it).
 FLOOR_COMMAND = """
 import sys
 from pathlib import Path
 import duckdb
 loc, db, cols = sys.argv[1], sys.argv[2], sys.argv[3]
-con = duckdb.connect(db)
+con = duckdb.connect(db, config={'memory_limit': sys.argv[4]} if len(sys.argv) > 4 else {})
 files = [str(p) for p in sorted(Path(loc).rglob('*.parquet'))]
 con.execute(f"CREATE OR REPLACE TABLE floor AS SELECT {cols} FROM read_parquet($f, union_by_name=true) WHERE line_item_product_code IN ('AmazonECR', 'AmazonECRPublic')", {'f': files})
 con.close()

@@ -721,9 +721,10 @@ def test_period_totals_are_what_the_warehouse_holds(con, tmp_path):
 
 
 def test_parquet_tags_one_map_per_distinct_tag_set_each_line_its_own(con, tmp_path):
-    # The scan builds one MAP per distinct set of tag values and joins it back to the lines:
-    # every line keeps exactly its own tags ('' and NULL dropped), lines without any are {},
-    # and the line groups (the marts' grain) split by those tag sets.
+    # Legacy columns: the scan builds one MAP per distinct set of tag values and joins it back
+    # to the lines; the CUR 2.0 MAP is filtered per line. Either way every line keeps exactly
+    # its own tags ('' and NULL dropped), lines without any are {}, and the line groups (the
+    # marts' grain) split by those tag sets.
     legacy = tmp_path / "legacy" / "rep" / "rep" / "year=2024" / "month=3"
     cur2 = tmp_path / "cur2" / "exp" / "data" / "BILLING_PERIOD=2024-03"
     legacy.mkdir(parents=True)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ecrcost.errors import UserError
 from ecrcost.fmt import iso
+from ecrcost.gcpause import collector_paused
 from ecrcost.utc import as_utc
 
 FORMAT_NAME = "ecrcost-inventory"
@@ -159,7 +160,12 @@ class Snapshot:
 
     @classmethod
     def read(cls, path: Path | str) -> Snapshot:
-        path = Path(path)
+        # Millions of dicts and Images at a million images, none in a cycle (gcpause.py).
+        with collector_paused():
+            return cls._read(Path(path))
+
+    @classmethod
+    def _read(cls, path: Path) -> Snapshot:
         try:
             raw = path.read_bytes()
             if raw[:2] == b"\x1f\x8b":

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ecrcost import sqlfiles
 from ecrcost.arrowcols import arrow_column, arrow_table
 from ecrcost.fmt import GIB
+from ecrcost.gcpause import collector_paused
 from ecrcost.inventory.model import Snapshot
 from ecrcost.utc import naive_utc
 from ecrcost.warehouse import transaction
@@ -59,7 +60,8 @@ def store_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> str:
     """Write every row of `snapshot` (stamped with its id and time); all or nothing."""
     snapshot_id = snapshot_id_of(snapshot)
     params = {"snapshot_id": snapshot_id, "taken_at": naive_utc(snapshot.taken_at)}
-    staged = _arrow_tables(snapshot)
+    with collector_paused():  # a tuple per image and a list per column (gcpause.py)
+        staged = _arrow_tables(snapshot)
     with transaction(con):
         for delete in DELETES:
             sqlfiles.run(con, delete, {"snapshot_id": snapshot_id})

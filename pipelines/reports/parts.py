@@ -105,3 +105,5 @@ class Context:
     totals: dict[str, dict[str, Any]]  # period -> its period_totals row
     snapshot: dict[str, Any] | None
     snapshot_notes: tuple[str, ...] = ()  # what choosing the snapshot passed over, or caveats
+    # trend period -> the days its lines cover (only loaded periods with lines; period_days.sql)
+    days: dict[str, int] = field(default_factory=dict)

@@ -101,8 +101,17 @@ def build_context(
         for r in sqlfiles.records(con, "reports/marts_built", {"periods": [period, compare]})
     }
     snap = sqlfiles.records(con, "reports/inventory_snapshot", {"snapshot_id": snapshot_id})
+    days = sqlfiles.run(con, "reports/period_days", {"periods": trend_periods(period)}).fetchall()
     return Context(
-        con, settings, period, compare, marts, totals, snap[0] if snap else None, snapshot_notes
+        con,
+        settings,
+        period,
+        compare,
+        marts,
+        totals,
+        snap[0] if snap else None,
+        snapshot_notes,
+        days=dict(days),
     )
 
 
@@ -701,7 +710,7 @@ def predictability(ctx: Context) -> Section:
     if ctx.snapshot is None:
         return unavailable(s.key, s.title, "the warehouse holds no inventory snapshot")
     periods = trend_periods(ctx.period)
-    covered = {p: ctx.totals[p]["days"] for p in periods if p in ctx.totals}
+    covered = {p: ctx.days.get(p, 0) for p in periods if p in ctx.totals}
     forecasts = repository_forecasts(ctx.con, ctx.period, covered)
     nxt = Period.parse(ctx.period).shift(1)
     out = []
@@ -830,7 +839,7 @@ def data_quality(ctx: Context) -> Section:
     s.text.append(_snapshot_used(ctx))
     s.text += [f"Inventory note: {note}." for note in ctx.snapshot_notes]
     if cur is not None:
-        days = cur["days"]
+        days = ctx.days.get(ctx.period, 0)
         month_days = Period.parse(ctx.period).days
         if days < month_days:
             s.text.append(

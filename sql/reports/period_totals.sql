@@ -2,7 +2,8 @@
 -- is a row of $0), from the marts' own input, cur_ecr_line_groups, with the marts' definitions:
 -- gross usage is charge class 'usage', storage is its 'storage' category, sums are DECIMAL
 -- (sql/marts/attr_lines.sql), and the repositories are the marts' (repository_costs; NULL
--- while a period's marts are not built). So every figure equals `ecrcost costs`.
+-- while a period's marts are not built). So every figure equals `ecrcost costs`. The days the
+-- bill covers are reports/period_days.sql's (they read every line, so only where needed).
 WITH wanted AS (
     SELECT billing_period FROM loaded_periods WHERE list_contains($periods, billing_period)
 ),
@@ -23,12 +24,6 @@ money AS (
             WHERE charge_class = 'usage' AND usage_category = 'storage'), 0) AS storage_gb_months
     FROM groups
     GROUP BY billing_period
-),
-days AS (
-    SELECT billing_period, count(DISTINCT CAST(usage_start AS DATE)) AS days
-    FROM cur_ecr_lines
-    WHERE list_contains($periods, billing_period)
-    GROUP BY billing_period
 )
 SELECT
     w.billing_period AS period,
@@ -42,9 +37,7 @@ SELECT
     CASE WHEN EXISTS (SELECT 1 FROM mart_builds AS b WHERE b.billing_period = w.billing_period)
         THEN (SELECT count(*) FROM repository_costs AS r
             WHERE r.billing_period = w.billing_period)
-    END AS repositories,
-    coalesce(d.days, 0) AS days
+    END AS repositories
 FROM wanted AS w
 LEFT JOIN money AS m USING (billing_period)
-LEFT JOIN days AS d USING (billing_period)
 ORDER BY period
