@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 from ecrcost import options, warehouse
 from ecrcost.errors import UserError
 from ecrcost.fmt import gib, iso, money, money_per_month
+from ecrcost.gcpause import collector_paused
 from ecrcost.lifecycle.danger import Danger
 from ecrcost.lifecycle.images_file import IMAGES_HELP, parse_instant, read_images_file
 from ecrcost.lifecycle.in_use import UNKNOWN_PREFIX, hits, load_in_use, with_related
 from ecrcost.lifecycle.plan import (
     Plan,
     RepositoryPlan,
-    collector_paused,
     load_inventory,
     plan_policy,
     skip_reason,
@@ -217,7 +217,7 @@ IN_USE_LINE = (
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
-    with collector_paused():  # until the plan is printed and freed (plan.collector_paused)
+    with collector_paused():  # until the plan is printed and freed (lifecycle/plan.plan_policy)
         return _plan_and_print(args, settings)
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from ecrcost import sqlfiles
 from ecrcost.arrowcols import integers_of
+from ecrcost.gcpause import collector_paused
 from ecrcost.utc import as_utc
 
 if TYPE_CHECKING:
@@ -259,7 +260,8 @@ def load_images(
     without blob rows has unknown layers."""
     for salt in range(_SALTS):
         params = {"snapshot_id": snapshot_id, "salt": salt}
-        loaded = _load_columns(con, params, manifests_read=manifests_read, layers=layers)
+        with collector_paused():  # millions of new lists and strings, no cycles (gcpause.py)
+            loaded = _load_columns(con, params, manifests_read=manifests_read, layers=layers)
         if loaded is not None:
             return loaded
     raise RuntimeError(f"snapshot {snapshot_id}: no distinct 64-bit image keys in {_SALTS} salts")

@@ -24,9 +24,7 @@ Choices:
 from __future__ import annotations
 
 import difflib
-import gc
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress
@@ -35,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ecrcost import sqlfiles
 from ecrcost.errors import UserError
 from ecrcost.fmt import iso
+from ecrcost.gcpause import collector_paused
 from ecrcost.lifecycle.danger import Danger
 from ecrcost.lifecycle.in_use import (
     InUse,
@@ -319,6 +318,9 @@ def plan_policy(
     """Plan `policy_text` for every selected repository of snapshot `snapshot_id` (the one the
     command chose; the `latest_snapshot` view's when None)."""
     policy = parse_policy(policy_text)
+    # The loaded inventory is large, long-lived and free of cycles (ecrcost.gcpause); `policy
+    # plan` pauses the collector around printing too, so the plan is freed by reference counts
+    # before the collector runs again (re-enabled while it lives, it would walk it all once).
     with collector_paused():
         inventory = load_inventory(con, settings.exemption_tag, snapshot_id=snapshot_id)
         assert inventory is not None
@@ -354,23 +356,6 @@ def plan_policy(
         pinned.text if pinned else None,
         pin_problem,
     )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The loaded inventory is large, long-lived and free of cycles: letting the cyclic garbage
-    collector rescan it on every collection costs about a third of a big plan's time. Nested
-    pauses re-enable the collector only at the outermost one: `policy plan` pauses it around
-    planning AND printing, so the plan is freed (by reference counts) before the collector
-    runs again; re-enabled while the plan lives, the next allocation makes it walk the whole
-    plan once (about 1 s at a million images)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _planned(
