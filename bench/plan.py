@@ -14,16 +14,31 @@ inventory's in-use collection would, so later figures stay comparable.
 Target (issue 15): the plan within 2x the simulation's time, at most 1.5 GB peak. The machine
 is shared: compare the ratio, measured in one run.
 
-Figures (2026-12-01, `bench/plan.py --in-use-share 0.01`, 2 cores shared with other benchmarks,
-load average about 5: wall times swing by 2x between runs; best of 3): simulation 2.65 s, plan
-9.00 s wall, 8.3 s CPU (8.2-8.4 s in all 3 runs), peak 1.19 GB: 3.4x, NOT MET (the other two
-runs: 7.0x and 7.6x). Pausing the collector until the plan is printed and freed took its CPU
-from 9.6-9.9 s to 8.3-9.0 s (3 runs each, alternating, same output byte for byte). Where the
-time goes (cProfile of the plan): `load_images` 65% (its blob pairs alone 32%, aware datetimes
-9%), `simulate` 20%, printing 3%, freeing the plan 4%. The bound: building a million
-`LifecycleImage`s and three million blob pairs in Python costs more than simulating them;
-within 2x needs the freed bytes computed without blob objects (in DuckDB or Arrow) and a
-column-wise loader.
+Since issue 15's second pass `bench/simulate.py` times the simulation twice: over LifecycleImage
+lists (what `policy simulate --images` reads; `simulate` turns them into columns first) and over
+the simulator's own columns (ImageColumns, what the plan loads from the warehouse). Both ratios
+are printed; the columns one is the stricter.
+
+Figures (2026-12-01, 2 cores, a shared VM: the same command swings by 1.5x between runs, so only
+ratios from one run compare):
+  before (the object loader; the old and the new code alternating in one shell loop, 3 rounds,
+  load 1.1-1.6): plan 10.9-13.4 s wall, peak 1.22-1.26 GB (new: 6.3-7.4 s, 1.72 GB before the
+  loader let its tables go); simulation of LifecycleImage lists 1.9-2.75 s (new: 2.7-3.1 s, the
+  conversion to columns included; on columns 1.9-2.0 s).
+  after (`bench/plan.py --in-use-share 0.01`, three runs, load 0.9-2.1): plan 6.97 / 8.22 /
+  7.64 s wall, peak 1.33 / 1.34 / 1.28 GB; ratio to the simulation of LifecycleImage lists
+  2.15 / 2.16 / 1.70x, to the simulation of columns 3.21 / 2.68 / 2.32x. Output byte for byte
+  the old code's (the table, `-o json` and `--diff`).
+  The time target is NOT reliably met (met in one run of three against LifecycleImage lists,
+  never against the columns); memory is met. What bounds it (cProfile of the whole plan, 8.6 s
+  under the profiler, load 2): loading the columns 45% (the two DuckDB queries 12%, sorting,
+  the key check and the repositories' runs in Arrow 13%, the Python lists a column at a time
+  8.5%, matching the blob rows to their images 7.5%, the split per repository 3%), simulating
+  29%, imports 6%, the in-use join, the per-repository plans, printing and freeing 19%. The
+  loader hands the simulator a Python list per field (its evaluation is Python): a million
+  images' lists cost about as much to build as to simulate, so 2x the columns' simulation needs
+  a simulator that reads Arrow arrays directly (vectorised selection and savings), not a faster
+  loader.
 """
 
 from __future__ import annotations
