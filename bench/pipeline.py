@@ -34,6 +34,10 @@ and tests (load average with each; wall times move with it, CPU times much less)
       CPU / 2.12 GB: 3.66 the floor (CPU 3.01). Steps: cur_ecr_lines 135.0 s, savings_report
       25.6 s (2.1 s a report; HTML 0.08 MB), ecr_inventory 15.7 s, ecr_cost_marts 7.7 s,
       candidate_policy_plan 7.2 s, match_source check 4.3 s, ecr_findings 4.0 s, rest 3.2 s.
+    with the plan's column loader merged (load 1.2-1.6; the VM ran slower across the board in
+      this run: its floor 73.3 s): floor 73.3 s wall / 142.0 s CPU; run 280.1 s / 466.3 s CPU /
+      2.12 GB: 3.82 the floor (CPU 3.28); cur_ecr_lines 161.0 s, savings_report 44.4 s,
+      ecr_inventory 28.3 s, ecr_cost_marts 10.9 s, candidate_policy_plan 8.7 s.
   `--step 24`, 3.65M lines, 1M images: before 72.8 s wall / 80.2 s CPU / 2.04 GB, floor 6.0 s:
     12.1 the floor (load 2.1-2.7); now 56.7 s / 52.2 s CPU / 1.88 GB, floor 6.2 s: 9.1 (load
     3.5). Outputs identical before/after (every warehouse table EXCEPT ALL both ways but run
