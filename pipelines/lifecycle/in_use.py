@@ -146,10 +146,11 @@ def hits(
         return {}
     out: dict[int, tuple[str, ...]] = {}
     n = len(ev.actions)
-    # The images that go; without unknown scopes, only those in use (found in C, not per image).
-    candidates = (
-        compress(range(n), map(users.__contains__, ev.digests)) if not unknown else range(n)
-    )
+    # Every image that goes when some scope is unknown; else only those in use (found in C).
+    if unknown:
+        candidates = compress(range(n), ev.actions)
+    else:
+        candidates = compress(range(n), map(users.__contains__, ev.digests))
     for i in candidates:
         if ev.actions[i] is not None:
             out[i] = users.get(ev.digests[i], ()) + unknown

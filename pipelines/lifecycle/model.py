@@ -153,10 +153,7 @@ class ImageColumns(Sequence[LifecycleImage]):
         return self._image(i, self._rows(i))
 
     def __iter__(self) -> Iterator[LifecycleImage]:
-        rows: list[list[int]] = [[] for _ in self.digests]
-        for r, owner in enumerate(self.blob_owner):
-            rows[owner].append(r)
-        return map(self._image, range(len(self.digests)), rows)
+        return (self._image(i, self._rows(i)) for i in range(len(self.digests)))
 
     def tags(self, i: int) -> tuple[str, ...]:
         line = self.tag_lines[i]
@@ -167,6 +164,11 @@ class ImageColumns(Sequence[LifecycleImage]):
         if self.activated.count(None) == len(self.activated):
             return self.pushed
         return [p if a is None else a for p, a in zip(self.pushed, self.activated, strict=True)]
+
+    def effective_pulled(self, pushed: list[int]) -> list[int]:
+        """Per image: its last pull, or its effective push (`pushed`, from `effective_pushed`)
+        when never pulled since then (`LifecycleImage.effective_pulled_at`)."""
+        return [p if u is None or u < p else u for p, u in zip(pushed, self.pulled, strict=True)]
 
     def image_bytes(self, i: int) -> int:
         """An image's own size: `size_bytes`, else its layers; 0 for a manifest list."""
@@ -253,8 +255,7 @@ def load_images(
 
     DuckDB and Arrow do the per-row work in C, so the Python work is one list per column: images
     are sorted in Arrow, blob rows (`blob_rows.sql`, blobs numbered by DuckDB) are matched to
-    their image on a 64-bit key of its identity. (Numbering the blobs on another thread while
-    the image columns are built saved nothing measurable on 2 cores.) The key is exact: a load in which two images
+    their image on a 64-bit key of its identity. The key is exact: a load in which two images
     share one is redone with the next salt. Same rule as `lifecycle_image`: with manifests read,
     a manifest list without blob rows has no layers (its children hold them), any other image
     without blob rows has unknown layers."""
@@ -314,8 +315,8 @@ def _load_columns(
         owners, blob_keys, blob_sizes = _blob_rows(con, params, table["image_key"].take(order))
         has_rows[owners] = True
     del table, order, names, runs
-    lists = np.array(list(map(bool, columns["children"])))
-    columns["layers_known"] = (has_rows | (lists & manifests_read)).tolist()
+    is_list = np.array(list(map(bool, columns["children"])))  # manifest lists
+    columns["layers_known"] = (has_rows | (is_list & manifests_read)).tolist()
     bounds = list(zip(starts.tolist(), ends.tolist(), strict=True))
     per_repository = {name: _split(columns.pop(name), bounds) for name in list(columns)}
     row_bounds = _bounds(np.searchsorted(owners, ends))

@@ -209,12 +209,8 @@ def _marked(
     if rule.count_type == "sinceImagePushed":
         return [i for i in selected if pushed[i] < cutoff]
     if rule.count_type == "sinceImagePulled":
-        pulled = cols.pulled  # never pulled since the (re)activation or push: that time
-        return [
-            i
-            for i in selected
-            if (pushed[i] if pulled[i] is None or pulled[i] < pushed[i] else pulled[i]) < cutoff
-        ]
+        pulled = cols.effective_pulled(pushed)
+        return [i for i in selected if pulled[i] < cutoff]
     archived = cols.archived  # sinceImageTransitioned
     return [i for i in selected if archived[i] is not None and archived[i] < cutoff]  # type: ignore[operator]
 
